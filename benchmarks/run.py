@@ -1,0 +1,131 @@
+"""Speed measurements (never tests). Writes benchmarks/results.json and prints a table.
+
+Usage: python benchmarks/run.py [NAME ...]   (default: every benchmark)
+Figures measured in one run are compared with each other only; absolute seconds depend on the
+machine (reported in results.json under "machine").
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+RESULTS = Path(__file__).with_name("results.json")
+BENCHMARKS = {}
+
+
+def benchmark(fn):
+    BENCHMARKS[fn.__name__] = fn
+    return fn
+
+
+def best_time(fn, repeats=5, min_time=0.2):
+    """Best wall time of one call, over `repeats` rounds of enough calls to last `min_time`."""
+    fn()  # warm-up
+    calls, elapsed = 1, 0.0
+    while True:
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time or calls >= 1 << 16:
+            break
+        calls *= 2
+    best = elapsed / calls
+    for _ in range(repeats - 1):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        best = min(best, (time.perf_counter() - start) / calls)
+    return best
+
+
+def random_pmfs(n, shape, dtype=torch.float32, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    p = torch.rand((n,) + shape, generator=g, dtype=torch.float64)
+    return (p / p.sum(dim=(-3, -2, -1), keepdim=True)).to(dtype)
+
+
+@benchmark
+def pid():
+    """sx_pid on batches of 20×20×2 float32 tables, and its cost against one memory-bound pass."""
+    from infomorphic_core.pid import sx_pid
+
+    out = {}
+    names = {1: "pid_1_tables_s", 100: "pid_100_tables_s", 10_000: "pid_10k_tables_s",
+             100_000: "pid_100k_tables_s"}
+    for n, key in names.items():
+        p = random_pmfs(n, (20, 20, 2))
+        out[key] = best_time(lambda: sx_pid(p), repeats=3 if n == 100_000 else 5)
+        if n == 10_000:
+            q = p.clone()
+            one_pass = best_time(lambda: (p * torch.log2(q)).sum())
+            out["one_pass_10k_tables_s"] = one_pass
+            out["pid_cost_vs_one_pass"] = out[key] / one_pass
+    return out
+
+
+@benchmark
+def pid_vs_dit():
+    """Speed-up over dit's PID_SX on identical 8×8×2 pmfs: ours one call per table, and batched."""
+    import itertools
+
+    import dit
+    from dit.pid import PID_SX
+
+    from infomorphic_core.pid import sx_pid
+
+    # dit takes tens of seconds per 8×8×2 table: time it once on two tables.
+    n = 2
+    p = random_pmfs(n, (8, 8, 2), dtype=torch.float64, seed=1)
+    outcomes = list(itertools.product(range(8), range(8), range(2)))
+    dists = [dit.Distribution(outcomes, p[i].reshape(-1).tolist()) for i in range(n)]
+    start = time.perf_counter()
+    for d in dists:
+        PID_SX(d, [[0], [1]], [2])
+    dit_s = (time.perf_counter() - start) / n
+    ours_single = best_time(lambda: [sx_pid(p[i]) for i in range(n)]) / n
+    ours_batched = best_time(lambda: sx_pid(p)) / n
+    return {
+        "dit_8x8x2_per_table_s": dit_s,
+        "pid_speedup_vs_dit": dit_s / ours_single,
+        "pid_speedup_vs_dit_batched": dit_s / ours_batched,
+    }
+
+
+def main(argv):
+    torch.set_num_threads(2)
+    selected = argv or list(BENCHMARKS)
+    unknown = [name for name in selected if name not in BENCHMARKS]
+    if unknown:
+        raise SystemExit(f"unknown benchmark(s) {unknown}; known: {sorted(BENCHMARKS)}")
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for name in selected:
+        start = time.perf_counter()
+        figures = BENCHMARKS[name]()
+        results.update(figures)
+        print(f"[{name}] {time.perf_counter() - start:.1f} s")
+    results["machine"] = (
+        f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()} "
+        f"torch {torch.__version__} threads {torch.get_num_threads()}".replace("  ", " ")
+    )
+    tmp = RESULTS.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    tmp.replace(RESULTS)
+    width = max(len(k) for k in results)
+    print(f"\n{'figure':<{width}}  value")
+    for key in sorted(results):
+        value = results[key]
+        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+        print(f"{key:<{width}}  {shown}")
+    print(f"\nwritten to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

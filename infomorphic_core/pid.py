@@ -1,0 +1,276 @@
+"""Shared-exclusion partial information decomposition (sx-PID) of bivariate joint pmfs.
+
+Implements the bivariate sx-PID of Makkeh, Gutknecht & Wibral (PRE 103, 032149, 2021), as used
+by the infomorphic neurons of Makkeh et al. (PNAS 2025, Eqs. 3-6); formulas in METHOD.md §1.
+
+A joint pmf is a tensor shaped ``[..., n_s1, n_s2, n_t]``: any leading (batch) axes, then the
+two sources and the target. All quantities are in bits.
+
+Numerics: cells with zero probability contribute nothing (every term is weighted by the cell's
+probability); the logarithm of such a cell is replaced by ``log2 1 = 0`` through a mask, so no
+epsilon biases the result and no NaN reaches a value or a gradient. Atoms are never clipped: the
+sx redundancy can be negative (XOR: log2 2/3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Iterable
+
+import numpy as np
+import torch
+
+__all__ = [
+    "PIDAtoms",
+    "sx_pid",
+    "entropy",
+    "mutual_information",
+    "conditional_mutual_information",
+    "as_pmf",
+]
+
+ATOM_NAMES = ("unq1", "unq2", "red", "syn", "res")
+
+# Allowed deviation of a table's total from 1. A float32 histogram scatter-added from thousands
+# of samples is legitimately off by more than 1e-6, so float32 gets a much looser bound.
+SUM_TOLERANCE = {torch.float64: 1e-9, torch.float32: 1e-4}
+
+_AXES = {"s1": -3, "s2": -2, "t": -1}
+
+
+@dataclass
+class PIDAtoms:
+    """The five atoms of the bivariate sx-PID (bits), shaped like the pmf's leading axes.
+
+    ``unq1, unq2, red, syn, res`` = (I_unq,R, I_unq,C, I_red, I_syn, H_res) when S1 = R̃, S2 = C̃
+    and T = Y (PNAS Eq. 5). With ``pointwise=True`` the local atoms on the grid
+    ``[..., n_s1, n_s2, n_t]`` are in ``pointwise`` (zero on cells of zero probability).
+    """
+
+    unq1: torch.Tensor
+    unq2: torch.Tensor
+    red: torch.Tensor
+    syn: torch.Tensor
+    res: torch.Tensor
+    pointwise: "PIDAtoms | None" = None
+
+    def stack(self) -> torch.Tensor:
+        """Atoms as ``[..., 5]`` in goal order (unq1, unq2, red, syn, res)."""
+        return torch.stack([getattr(self, name) for name in ATOM_NAMES], dim=-1)
+
+    def as_dict(self) -> dict[str, torch.Tensor]:
+        return {name: getattr(self, name) for name in ATOM_NAMES}
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)[:5])
+        return f"PIDAtoms({parts})"
+
+
+def as_pmf(p, check_sum: bool = True) -> torch.Tensor:
+    """Convert ``p`` to a floating torch tensor and check that it is a batch of joint pmfs.
+
+    Raises ``ValueError`` naming the problem: rank below 3, an empty axis, negative or
+    non-finite entries, or a table whose total is off 1 by more than ``SUM_TOLERANCE``.
+    """
+    if isinstance(p, np.ndarray) or not isinstance(p, torch.Tensor):
+        p = torch.as_tensor(np.asarray(p))
+    if not p.is_floating_point():
+        p = p.to(torch.float64)
+    elif p.dtype not in SUM_TOLERANCE:
+        raise ValueError(f"pmf dtype must be float32 or float64, got {p.dtype}")
+    if p.dim() < 3:
+        raise ValueError(
+            f"pmf must have shape [..., n_s1, n_s2, n_t] (rank >= 3), got shape {tuple(p.shape)}"
+        )
+    if any(n == 0 for n in p.shape):
+        raise ValueError(f"pmf has an empty axis: shape {tuple(p.shape)}")
+    total = p.sum(dim=(-3, -2, -1))
+    if not bool(torch.isfinite(total).all()):
+        kind = "NaN" if bool(torch.isnan(p).any()) else "infinite"
+        raise ValueError(f"pmf has {kind} entries")
+    if bool((p.amin() < 0)):
+        raise ValueError(f"pmf has negative entries (minimum {p.amin().item():.3g})")
+    if check_sum:
+        off = (total - 1).abs().max().item()
+        if off > SUM_TOLERANCE[p.dtype]:
+            raise ValueError(
+                f"pmf tables must sum to 1 (within {SUM_TOLERANCE[p.dtype]:g} for {p.dtype}); "
+                f"the worst table is off by {off:.3g}"
+            )
+    return p
+
+
+def _log2(y: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    """log2 of a probability table, clamped at the smallest normal number.
+
+    The clamp only changes cells of zero probability, and every log here is weighted by a
+    probability that is zero on those cells: no bias, and no log 0 in values or gradients.
+    ``inplace`` overwrites ``y`` (a temporary) to save two full-size allocations.
+    """
+    tiny = torch.finfo(y.dtype).tiny
+    if inplace:
+        return y.clamp_min_(tiny).log2_()
+    return torch.log2(y.clamp_min(tiny))
+
+
+def _dot(x: torch.Tensor, y: torch.Tensor, ndim: int) -> torch.Tensor:
+    """Σ x·y over the last ``ndim`` axes."""
+    return torch.linalg.vecdot(x.flatten(-ndim), y.flatten(-ndim))
+
+
+def _xlog2x(x: torch.Tensor, ndim: int) -> torch.Tensor:
+    """Σ x·log2 x over the last ``ndim`` axes, with 0·log 0 = 0."""
+    return _dot(x, _log2(x), ndim)
+
+
+def _sum_slices(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """Sum over a short axis as a chain of slice additions (faster than a strided reduction)."""
+    if x.shape[dim] > 8:
+        return x.sum(dim)
+    slices = x.unbind(dim)
+    total = slices[0]
+    for s in slices[1:]:
+        total = total + s
+    return total
+
+
+def sx_pid(p, pointwise: bool = False) -> PIDAtoms:
+    """Bivariate sx-PID of joint pmfs ``p[..., s1, s2, t]`` (PNAS Eqs. 3-5; METHOD.md §1.1-1.2).
+
+    Red = Σ p log2 [P(t ∧ (s1 ∨ s2)) / (P(t) P(s1 ∨ s2))], with the union probabilities from
+    inclusion-exclusion; the other atoms follow by Möbius inversion:
+    Unq1 = I(T:S1) − Red, Unq2 = I(T:S2) − Red, Syn = I(T:S1,S2) − I(T:S1) − I(T:S2) + Red,
+    Res = H(T) − I(T:S1,S2).
+
+    Accepts torch tensors or numpy arrays (float32 or float64; returned as torch), batched over
+    any leading axes, on any device, differentiable. Logarithms are taken on the small marginal
+    tables wherever possible; the full grid is touched by the joint and the union term only.
+    """
+    p = as_pmf(p)
+    # Target-major copy [..., n_t, n_s1, n_s2]: reductions and broadcasts over the source axes
+    # then run along contiguous memory, which matters for the common n_t = 2.
+    pt = p.movedim(-1, -3).contiguous()
+    p_s1t = pt.sum(-1)  # [..., nt, n1]
+    p_s2t = pt.sum(-2)  # [..., nt, n2]
+    p_s1s2 = _sum_slices(pt, -3)  # [..., n1, n2]
+    p_s1 = p_s1s2.sum(-1)
+    p_s2 = p_s1s2.sum(-2)
+    p_t = p_s1t.sum(-1)
+
+    h_t = -_xlog2x(p_t, 1)
+    h_s1 = -_xlog2x(p_s1, 1)
+    h_s2 = -_xlog2x(p_s2, 1)
+    h_s1s2 = -_xlog2x(p_s1s2, 2)
+    h_s1t = -_xlog2x(p_s1t, 2)
+    h_s2t = -_xlog2x(p_s2t, 2)
+
+    # Union probabilities P(s1 ∨ s2) and P(t ∧ (s1 ∨ s2)) by inclusion-exclusion; both tables
+    # are temporaries, so their logs may overwrite them when no gradient is recorded.
+    inplace = not (torch.is_grad_enabled() and p.requires_grad)
+    union = p_s1[..., :, None] + p_s2[..., None, :] - p_s1s2
+    union_t = (p_s1t[..., :, :, None] + p_s2t[..., :, None, :]) - pt
+    log_union = _log2(union, inplace)
+    log_union_t = _log2(union_t, inplace)
+    log_joint = _log2(pt)
+    # The only two sums over the full grid: Σ p log2 p and Σ p log2 P(t ∧ (s1 ∨ s2)).
+    h_s1s2t = -_dot(pt, log_joint, 3)
+    e_log_union_t = _dot(pt, log_union_t, 3)
+    # E[log2 P(s1 ∨ s2)] only needs the source table.
+    e_log_union = _dot(p_s1s2, log_union, 2)
+
+    mi_1 = h_s1 + h_t - h_s1t
+    mi_2 = h_s2 + h_t - h_s2t
+    mi_12 = h_s1s2 + h_t - h_s1s2t
+    red = e_log_union_t + h_t - e_log_union
+
+    local = None
+    if pointwise:
+        local = _pointwise(
+            p,
+            p_s1s2,
+            p_s1t.transpose(-1, -2),
+            p_s2t.transpose(-1, -2),
+            p_s1,
+            p_s2,
+            p_t,
+            log_union,
+            log_joint.movedim(-3, -1),
+            log_union_t.movedim(-3, -1),
+        )
+    return PIDAtoms(
+        unq1=mi_1 - red,
+        unq2=mi_2 - red,
+        red=red,
+        syn=mi_12 - mi_1 - mi_2 + red,
+        res=h_t - mi_12,
+        pointwise=local,
+    )
+
+
+def _pointwise(p, p_s1s2, p_s1t, p_s2t, p_s1, p_s2, p_t, log_union, log_joint, log_union_t):
+    """Local atoms on the grid (METHOD.md §1.1); zero where p = 0."""
+    log_t = _log2(p_t)[..., None, None, :]
+    i_1 = _log2(p_s1t)[..., :, None, :] - _log2(p_s1)[..., :, None, None] - log_t
+    i_2 = _log2(p_s2t)[..., None, :, :] - _log2(p_s2)[..., None, :, None] - log_t
+    i_12 = log_joint - _log2(p_s1s2)[..., :, :, None] - log_t
+    i_red = log_union_t - log_union[..., :, :, None] - log_t
+    support = p > 0
+    zero = torch.zeros_like(p)
+
+    def on_support(x):
+        return torch.where(support, x, zero)
+
+    return PIDAtoms(
+        unq1=on_support(i_1 - i_red),
+        unq2=on_support(i_2 - i_red),
+        red=on_support(i_red),
+        syn=on_support(i_12 - i_1 - i_2 + i_red),
+        res=on_support(-log_t - i_12),
+    )
+
+
+def _names(variables) -> list[str]:
+    if isinstance(variables, str):
+        variables = [variables]
+    names = list(variables)
+    unknown = [v for v in names if v not in _AXES]
+    if unknown or not names or len(set(names)) != len(names):
+        raise ValueError(
+            f"variables must be distinct names from {sorted(_AXES)}, got {list(variables)}"
+        )
+    return names
+
+
+def _joint_entropy(p: torch.Tensor, names: Iterable[str]) -> torch.Tensor:
+    keep = {_AXES[v] for v in names}
+    drop = tuple(a for a in (-3, -2, -1) if a not in keep)
+    marginal = p.sum(dim=drop, keepdim=True) if drop else p
+    return -_xlog2x(marginal, 3)
+
+
+def entropy(p, variables=("t",)) -> torch.Tensor:
+    """Joint entropy (bits) of the named variables among ``"s1"``, ``"s2"``, ``"t"`` of
+    pmfs ``p[..., s1, s2, t]``; e.g. ``entropy(p)`` = H(T), ``entropy(p, ("s1", "t"))``."""
+    return _joint_entropy(as_pmf(p), _names(variables))
+
+
+def mutual_information(p, sources=("s1", "s2")) -> torch.Tensor:
+    """I(T : sources) in bits, with ``sources`` a subset of ``("s1", "s2")``."""
+    p = as_pmf(p)
+    names = _names(sources)
+    if "t" in names:
+        raise ValueError("sources must not include the target 't'")
+    return _joint_entropy(p, names) + _joint_entropy(p, ["t"]) - _joint_entropy(p, names + ["t"])
+
+
+def conditional_mutual_information(p, source="s1", given="s2") -> torch.Tensor:
+    """I(T : source | given) in bits, for ``source``/``given`` the two sources in some order."""
+    p = as_pmf(p)
+    if {source, given} != {"s1", "s2"}:
+        raise ValueError(f"source and given must be 's1' and 's2', got {source!r}, {given!r}")
+    return (
+        _joint_entropy(p, [source, given])
+        + _joint_entropy(p, [given, "t"])
+        - _joint_entropy(p, [given])
+        - _joint_entropy(p, [source, given, "t"])
+    )

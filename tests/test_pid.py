@@ -1,0 +1,335 @@
+"""sx-PID: test vectors of METHOD.md §1.3, the dit oracle, identities, gradients, bad input."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from infomorphic_core.pid import (
+    conditional_mutual_information,
+    entropy,
+    mutual_information,
+    sx_pid,
+)
+
+L2 = math.log2
+
+
+def pmf_from_realisations(rows, shape=None):
+    """Joint pmf [s1, s2, t] from (s1, s2, t) realisations, uniform or with given weights."""
+    if all(len(r) == 3 for r in rows):
+        rows = [(r, 1.0 / len(rows)) for r in rows]
+    if shape is None:
+        shape = tuple(max(r[0][i] for r in rows) + 1 for i in range(3))
+    p = torch.zeros(shape, dtype=torch.float64)
+    for (s1, s2, t), w in rows:
+        p[s1, s2, t] += w
+    return p
+
+
+def gate(fn, n=2):
+    return pmf_from_realisations([(a, b, fn(a, b)) for a, b in itertools.product(range(n), repeat=2)])
+
+
+GATES = {
+    "XOR": gate(lambda a, b: a ^ b),
+    "AND": gate(lambda a, b: a & b),
+    "OR": gate(lambda a, b: a | b),
+    "UNQ": gate(lambda a, b: a),
+    "RDN": pmf_from_realisations([(0, 0, 0), (1, 1, 1)]),
+    "COPY": gate(lambda a, b: 2 * a + b),
+    "S1_XOR": gate(lambda a, b: 2 * a + (a ^ b)),
+    "SUM": gate(lambda a, b: a + b),
+    "RndErr": pmf_from_realisations(
+        [((0, 0, 0), 3 / 8), ((1, 1, 1), 3 / 8), ((0, 1, 0), 1 / 8), ((1, 0, 1), 1 / 8)]
+    ),
+    "PwUnq": pmf_from_realisations([(0, 1, 1), (1, 0, 1), (0, 2, 2), (2, 0, 2)]),
+    "ReducedOr": pmf_from_realisations([((0, 0, 0), 0.5), ((0, 1, 1), 0.25), ((1, 0, 1), 0.25)]),
+    "WilliamsBeerA": pmf_from_realisations([(0, 0, 0), (0, 1, 1), (1, 0, 2)]),
+}
+
+# METHOD.md §1.3: (Red, Unq1, Unq2, Syn, I(T:S1,S2), H_res)
+GATE_VALUES = {
+    "XOR": (-0.584963, 0.584963, 0.584963, 0.415037, 1, 0),
+    "AND": (0.122556, 0.188722, 0.188722, 0.311278, 0.811278, 0),
+    "OR": (0.122556, 0.188722, 0.188722, 0.311278, 0.811278, 0),
+    "UNQ": (0.415037, 0.584963, -0.415037, 0.415037, 1, 0),
+    "RDN": (1, 0, 0, 0, 1, 0),
+    "COPY": (0.415037, 0.584963, 0.584963, 0.415037, 2, 0),
+    "S1_XOR": (0.415037, 0.584963, 0.584963, 0.415037, 2, 0),
+    "SUM": (-0.084963, 0.584963, 0.584963, 0.415037, 1.5, 0),
+    "RndErr": (0.556715, 0.443285, -0.367993, 0.367993, 1, 0),
+    "PwUnq": (0, 0.5, 0.5, 0, 1, 0),
+    "ReducedOr": (-0.292481, 0.603759, 0.603759, 0.084963, 1, 0),
+    "WilliamsBeerA": (0.389975, 0.528321, 0.528321, 0.138346, 1.584963, 0),
+}
+
+
+def neuron(theta):
+    """R̃, C̃ iid uniform on {0, 1}; Y = 1 with probability theta[r][c] (index 1 of the target)."""
+    th = torch.tensor(theta, dtype=torch.float64)
+    return 0.25 * torch.stack([1 - th, th], dim=-1)
+
+
+# METHOD.md §1.3: (Red, Unq_R, Unq_C, Syn, I(Y:R,C), H(Y), H_res)
+NEURON_VALUES = {
+    "noisy XNOR": ([[0.9, 0.1], [0.1, 0.9]], (-0.368609, 0.368609, 0.368609, 0.162395, 0.531004, 1, 0.468996)),
+    "noisy copy-R": ([[0.1, 0.1], [0.9, 0.9]], (0.262187, 0.268817, -0.262187, 0.262187, 0.531004, 1, 0.468996)),
+    "noisy AND": ([[0.1, 0.1], [0.1, 0.9]], (0.052983, 0.093810, 0.093810, 0.171692, 0.412295, 0.881291, 0.468996)),
+    "coin": ([[0.5, 0.5], [0.5, 0.5]], (0, 0, 0, 0, 0, 1, 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GATES))
+def test_gate_atoms(name):
+    p = GATES[name]
+    atoms = sx_pid(p)
+    red, u1, u2, syn, mi, res = GATE_VALUES[name]
+    got = (atoms.red, atoms.unq1, atoms.unq2, atoms.syn, mutual_information(p), atoms.res)
+    for value, want in zip(got, (red, u1, u2, syn, mi, res)):
+        assert float(value) == pytest.approx(want, abs=1e-6)
+
+
+def test_xor_closed_form_exact():
+    atoms = sx_pid(GATES["XOR"])
+    assert float(atoms.red) == pytest.approx(L2(2 / 3), abs=1e-14)
+    assert float(atoms.unq1) == pytest.approx(L2(3 / 2), abs=1e-14)
+    assert float(atoms.syn) == pytest.approx(L2(4 / 3), abs=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(NEURON_VALUES))
+def test_stochastic_neuron_atoms(name):
+    theta, (red, ur, uc, syn, mi, h, res) = NEURON_VALUES[name]
+    p = neuron(theta)
+    atoms = sx_pid(p)
+    for value, want in zip(
+        (atoms.red, atoms.unq1, atoms.unq2, atoms.syn, mutual_information(p), entropy(p), atoms.res),
+        (red, ur, uc, syn, mi, h, res),
+    ):
+        assert float(value) == pytest.approx(want, abs=1e-6)
+
+
+# (gate, realisation (s1, s2, t)) -> (Unq1, Unq2, Syn, Red), METHOD.md §1.3 in log2 form
+POINTWISE = [
+    ("XOR", (0, 0, 0), (L2(3 / 2), L2(3 / 2), L2(4 / 3), L2(2 / 3))),
+    ("XOR", (1, 0, 1), (L2(3 / 2), L2(3 / 2), L2(4 / 3), L2(2 / 3))),
+    ("AND", (0, 0, 0), (0, 0, 0, L2(4 / 3))),
+    ("AND", (0, 1, 0), (L2(3 / 2), L2(3 / 4), L2(4 / 3), L2(8 / 9))),
+    ("AND", (1, 1, 1), (L2(3 / 2), L2(3 / 2), L2(4 / 3), L2(4 / 3))),
+    ("UNQ", (0, 1, 0), (L2(3 / 2), L2(3 / 4), L2(4 / 3), L2(4 / 3))),
+    ("UNQ", (1, 1, 1), (L2(3 / 2), L2(3 / 4), L2(4 / 3), L2(4 / 3))),
+    ("RDN", (1, 1, 1), (0, 0, 0, 1)),
+    ("COPY", (1, 0, 2), (L2(3 / 2), L2(3 / 2), L2(4 / 3), L2(4 / 3))),
+    ("RndErr", (0, 0, 0), (L2(5 / 4), L2(15 / 16), L2(16 / 15), L2(8 / 5))),
+    ("RndErr", (0, 1, 0), (L2(7 / 4), L2(7 / 16), L2(16 / 7), L2(8 / 7))),
+]
+
+
+@pytest.mark.parametrize("name,cell,want", POINTWISE)
+def test_pointwise_atoms(name, cell, want):
+    local = sx_pid(GATES[name], pointwise=True).pointwise
+    got = (local.unq1[cell], local.unq2[cell], local.syn[cell], local.red[cell])
+    for value, w in zip(got, want):
+        assert float(value) == pytest.approx(w, abs=1e-12)
+
+
+def test_pointwise_averages_to_atoms_and_is_zero_off_support():
+    p = random_pmfs(np.random.default_rng(3), (3, 4, 2), zero_fraction=0.3)
+    atoms = sx_pid(p, pointwise=True)
+    for name, local in atoms.pointwise.as_dict().items():
+        assert float((p * local).sum()) == pytest.approx(float(getattr(atoms, name)), abs=1e-12)
+        assert torch.all(local[p == 0] == 0)
+        assert torch.isfinite(local).all()
+
+
+def random_pmfs(rng, shape, zero_fraction=0.0, batch=()):
+    p = rng.random(batch + shape)
+    if zero_fraction:
+        p[rng.random(p.shape) < zero_fraction] = 0.0
+        # keep every table non-empty
+        flat = p.reshape(-1, int(np.prod(shape)))
+        flat[flat.sum(1) == 0, 0] = 1.0
+    p = p / p.sum(axis=(-3, -2, -1), keepdims=True)
+    return torch.as_tensor(p)
+
+
+def dit_atoms(p):
+    """(unq1, unq2, red, syn) from dit's independent PID_SX implementation."""
+    import dit
+    from dit.pid import PID_SX
+
+    outcomes, probs = [], []
+    for idx in itertools.product(*(range(n) for n in p.shape)):
+        if p[idx] > 0:
+            outcomes.append(tuple(int(i) for i in idx))
+            probs.append(float(p[idx]))
+    pid = PID_SX(dit.Distribution(outcomes, probs), [[0], [1]], [2])
+    return (
+        pid.get_pi(((0,),)),
+        pid.get_pi(((1,),)),
+        pid.get_pi(((0,), (1,))),
+        pid.get_pi(((0, 1),)),
+    )
+
+
+SHAPES = [(2, 2, 2), (3, 2, 2), (2, 4, 3), (4, 4, 3), (4, 3, 2), (3, 3, 3)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_against_dit(shape):
+    pytest.importorskip("dit")
+    rng = np.random.default_rng(sum(shape))
+    for zero_fraction in (0.0, 0.3):
+        p = random_pmfs(rng, shape, zero_fraction)
+        ours = sx_pid(p)
+        want = dit_atoms(p.numpy())
+        got = (ours.unq1, ours.unq2, ours.red, ours.syn)
+        for value, w in zip(got, want):
+            assert float(value) == pytest.approx(w, abs=1e-9)
+
+
+@pytest.fixture
+def batch():
+    return random_pmfs(np.random.default_rng(7), (4, 3, 3), zero_fraction=0.2, batch=(5, 2))
+
+
+def test_identities(batch):
+    atoms = sx_pid(batch)
+    h_t = entropy(batch)
+    torch.testing.assert_close(atoms.stack().sum(-1), h_t, atol=1e-12, rtol=0)
+    co_information = (
+        mutual_information(batch, "s1") + mutual_information(batch, "s2") - mutual_information(batch)
+    )
+    torch.testing.assert_close(co_information, atoms.red - atoms.syn, atol=1e-12, rtol=0)
+    torch.testing.assert_close(
+        conditional_mutual_information(batch, "s1", "s2"), atoms.unq1 + atoms.syn, atol=1e-12, rtol=0
+    )
+    torch.testing.assert_close(
+        conditional_mutual_information(batch, "s2", "s1"), atoms.unq2 + atoms.syn, atol=1e-12, rtol=0
+    )
+
+
+def test_swapping_sources_swaps_uniques(batch):
+    atoms = sx_pid(batch)
+    swapped = sx_pid(batch.transpose(-3, -2))
+    torch.testing.assert_close(swapped.unq1, atoms.unq2, atol=1e-12, rtol=0)
+    torch.testing.assert_close(swapped.unq2, atoms.unq1, atol=1e-12, rtol=0)
+    for name in ("red", "syn", "res"):
+        torch.testing.assert_close(getattr(swapped, name), getattr(atoms, name), atol=1e-12, rtol=0)
+
+
+def test_relabelling_states_changes_nothing(batch):
+    permuted = batch[..., [2, 0, 3, 1], :, :][..., [1, 2, 0], :][..., [2, 1, 0]]
+    torch.testing.assert_close(sx_pid(permuted).stack(), sx_pid(batch).stack(), atol=1e-12, rtol=0)
+
+
+def test_batch_equals_loop(batch):
+    together = sx_pid(batch).stack()
+    for i, j in itertools.product(range(batch.shape[0]), range(batch.shape[1])):
+        torch.testing.assert_close(together[i, j], sx_pid(batch[i, j]).stack(), atol=1e-14, rtol=0)
+
+
+def test_float32_agrees_with_float64(batch):
+    big = random_pmfs(np.random.default_rng(1), (20, 20, 2), zero_fraction=0.1, batch=(50,))
+    for p in (batch, big):
+        a64 = sx_pid(p).stack()
+        a32 = sx_pid(p.float()).stack()
+        assert a32.dtype == torch.float32
+        torch.testing.assert_close(a32.double(), a64, atol=1e-4, rtol=0)
+
+
+def test_numpy_input_gives_torch_output():
+    atoms = sx_pid(GATES["XOR"].numpy())
+    assert isinstance(atoms.red, torch.Tensor)
+    assert atoms.stack().shape == (5,)
+
+
+def test_gradcheck():
+    rng = np.random.default_rng(11)
+    for shape in [(2, 2, 2), (3, 4, 2), (2, 3, 3)]:
+        raw = random_pmfs(rng, shape, batch=(2,)).clone().requires_grad_(True)
+
+        def f(x):
+            return sx_pid(x / x.sum(dim=(-3, -2, -1), keepdim=True)).stack()
+
+        assert torch.autograd.gradcheck(f, (raw,), eps=1e-7, atol=1e-6)
+
+
+def test_gradients_finite_with_zero_cells():
+    p = random_pmfs(np.random.default_rng(5), (4, 4, 2), zero_fraction=0.5, batch=(3,))
+    p[0, 0] = 0.0  # a whole empty row of a source
+    p[0] = p[0] / p[0].sum()
+    weights = torch.tensor([0.3, -0.2, 1.0, 0.5, 0.1], dtype=torch.float64)
+    for dtype in (torch.float64, torch.float32):
+        x = p.to(dtype).clone().requires_grad_(True)
+        atoms = sx_pid(x, pointwise=True)
+        assert torch.isfinite(atoms.stack()).all()
+        ((atoms.stack() * weights.to(dtype)).sum() + atoms.pointwise.red.sum()).backward()
+        assert torch.isfinite(x.grad).all()
+
+
+def test_no_bias_on_full_tables():
+    """No epsilon: a table without zeros agrees with a pure-numpy evaluation to 1e-12."""
+    p = random_pmfs(np.random.default_rng(2), (3, 3, 2)).numpy()
+    p1, p2, pt = p.sum((1, 2)), p.sum((0, 2)), p.sum((0, 1))
+    p1t, p2t, p12 = p.sum(1), p.sum(0), p.sum(2)
+    union = p1[:, None] + p2[None, :] - p12
+    union_t = p1t[:, None, :] + p2t[None, :, :] - p
+    red = np.sum(p * np.log2(union_t / (pt[None, None, :] * union[:, :, None])))
+    assert float(sx_pid(p).red) == pytest.approx(red, abs=1e-12)
+
+
+def test_cuda_matches_cpu():
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    p = random_pmfs(np.random.default_rng(4), (6, 5, 2), zero_fraction=0.2, batch=(8,))
+    x = p.cuda().requires_grad_(True)
+    atoms = sx_pid(x)
+    atoms.stack().sum().backward()
+    torch.testing.assert_close(atoms.stack().cpu(), sx_pid(p).stack(), atol=1e-12, rtol=0)
+    assert torch.isfinite(x.grad).all()
+
+
+@pytest.mark.parametrize(
+    "p, message",
+    [
+        (torch.full((2, 2), 0.25, dtype=torch.float64), "rank"),
+        (torch.zeros((2, 0, 2), dtype=torch.float64), "empty axis"),
+        (torch.tensor([[[0.5, -0.25], [0.5, 0.25]]], dtype=torch.float64), "negative"),
+        (torch.tensor([[[0.5, float("nan")], [0.25, 0.25]]], dtype=torch.float64), "NaN"),
+        (torch.tensor([[[0.5, float("inf")], [0.25, 0.25]]], dtype=torch.float64), "infinite"),
+        (torch.full((2, 2, 2), 0.125 + 1e-7, dtype=torch.float64), "sum to 1"),
+        (torch.full((2, 2, 2), 0.125 + 1e-3, dtype=torch.float32), "sum to 1"),
+        (torch.full((2, 2, 2), 0.125, dtype=torch.float16), "dtype"),
+    ],
+)
+def test_bad_input_raises(p, message):
+    with pytest.raises(ValueError, match=message):
+        sx_pid(p)
+
+
+def test_float32_scatter_added_histogram_accepted():
+    """A float32 histogram of many samples is off 1 by more than 1e-6 and must still pass."""
+    g = torch.Generator().manual_seed(0)
+    n = 200_000
+    bins = torch.randint(0, 40, (n,), generator=g)
+    weight = torch.full((n,), 1.0 / n, dtype=torch.float32)
+    hist = torch.zeros(40, dtype=torch.float32).index_add_(0, bins, weight)
+    p = hist.reshape(5, 4, 2)
+    p = p + 2e-5 / 40  # within the float32 tolerance
+    atoms = sx_pid(p)
+    assert torch.isfinite(atoms.stack()).all()
+
+
+def test_helpers_validate_names():
+    p = GATES["XOR"]
+    with pytest.raises(ValueError, match="variables"):
+        entropy(p, ("x",))
+    with pytest.raises(ValueError, match="target"):
+        mutual_information(p, ("s1", "t"))
+    with pytest.raises(ValueError, match="source"):
+        conditional_mutual_information(p, "s1", "s1")
+    assert float(entropy(p, ("s1", "s2"))) == pytest.approx(2.0, abs=1e-12)
+    assert float(conditional_mutual_information(p, "s1", "s2")) == pytest.approx(1.0, abs=1e-12)
