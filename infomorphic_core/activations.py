@@ -1,0 +1,65 @@
+"""Activation functions A(r, c) of infomorphic neurons (PNAS §2.1, §3.3.2; METHOD.md §2.2).
+
+θ(r, c) = σ(A(r, c)) is the probability that the neuron fires (Y = +1). Every activation here
+reduces to A(r, 0) = r, so a neuron without context is a logistic unit of its receptive input.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+Activation = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def sigmoid_gain(r: torch.Tensor, c: torch.Tensor, k1: float = 0.5, k2: float = 2.0) -> torch.Tensor:
+    """A = r·(k1 + (1 − k1)·2σ(k2·r·c)): the PNAS activation for MNIST and bars (§3.1.2).
+
+    With the defaults, A = r(0.5 + σ(2rc)). The context only rescales the receptive drive by a
+    gain in [k1, 2 − k1], so sign(A) = sign(r): c can amplify or damp r, never flip it.
+    """
+    return r * (k1 + (1.0 - k1) * 2.0 * torch.sigmoid(k2 * r * c))
+
+
+def kay_phillips(r: torch.Tensor, c: torch.Tensor, k1: float = 0.5, k2: float = 2.0) -> torch.Tensor:
+    """A = r·(k1 + (1 − k1)·exp(k2·r·c)): the Kay–Phillips form the PNAS activation derives from."""
+    return r * (k1 + (1.0 - k1) * torch.exp(k2 * r * c))
+
+
+def norm8(r: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    """Symmetric 8-norm of the memory network (PNAS §3.3.2):
+    A = (r|r|^7 + c|c|^7) / (r^8 + c^8)^(7/8), with A(0, 0) = 0.
+
+    Either input alone drives the neuron (A(r, 0) = r, A(0, c) = c); A(r, r) = 2^(1/8)·r.
+    Computed on (r, c) divided by m = max(|r|, |c|) so that no power overflows; A is
+    homogeneous of degree 1, so ∂A/∂m = 0 and m can be held constant in the gradient.
+    """
+    m = torch.maximum(r.abs(), c.abs()).detach()
+    safe = torch.where(m > 0, m, torch.ones_like(m))
+    u, v = r / safe, c / safe
+    u8, v8 = u.pow(8), v.pow(8)
+    # one of |u|, |v| is 1 wherever m > 0, so the denominator is >= 1 there
+    denominator = torch.where(m > 0, u8 + v8, torch.ones_like(m)).pow(7.0 / 8.0)
+    return m * (u * u.abs().pow(7) + v * v.abs().pow(7)) / denominator
+
+
+def linear(r: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    """A = r: the context is ignored (ICLR output layer; a logistic unit)."""
+    return r
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid_gain": sigmoid_gain,
+    "kay_phillips": kay_phillips,
+    "norm8": norm8,
+    "linear": linear,
+}
+
+
+def get_activation(name: str) -> Activation:
+    """The activation called ``name``; ``ValueError`` listing the known names otherwise."""
+    try:
+        return ACTIVATIONS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown activation {name!r}; known: {', '.join(ACTIVATIONS)}") from None

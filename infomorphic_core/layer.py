@@ -1,0 +1,248 @@
+"""A layer of infomorphic neurons, batched over independent runs (PNAS §2.1-2.2, Eqs. 7-9).
+
+Weights are shaped ``[runs, neurons, inputs]``: R independent networks train together as one
+tensor program. Inputs are ``[runs, samples, inputs]`` (or ``[samples, inputs]``, shared by all
+runs); aggregates, firing probabilities and outputs are ``[runs, samples, neurons]``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+
+from . import rng
+from .activations import get_activation
+from .estimate import THETA_CLIP, Binning, theta_joint
+from .goals import Goal
+from .pid import PIDAtoms, sx_pid
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+@dataclass
+class LayerConfig:
+    """Shape and settings of an :class:`InfomorphicLayer` (validated on creation).
+
+    ``recurrent_context``: the context input is the layer's own output at the previous step,
+    so ``n_context`` must equal ``n_neurons`` and self-connections are masked out.
+    ``context_mask``: optional 0/1 nested list or tensor ``[n_neurons, n_context]``.
+    """
+
+    n_neurons: int
+    n_receptive: int
+    n_context: int
+    n_runs: int = 1
+    activation: str = "sigmoid_gain"
+    bias: bool = True
+    init_std_receptive: float = 0.01
+    init_std_context: float = 0.01
+    binning_receptive: Binning = field(default_factory=lambda: Binning(20, "adaptive"))
+    binning_context: Binning = field(default_factory=lambda: Binning(20, "adaptive"))
+    recurrent_context: bool = False
+    context_mask: object = None
+    dtype: str = "float32"
+    seed: int = 0
+
+    def __post_init__(self):
+        for name in ("n_neurons", "n_receptive", "n_context", "n_runs"):
+            _positive_int(name, getattr(self, name))
+        get_activation(self.activation)
+        for name in ("init_std_receptive", "init_std_context"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        for name in ("binning_receptive", "binning_context"):
+            if not isinstance(getattr(self, name), Binning):
+                raise ValueError(f"{name} must be a Binning, got {getattr(self, name)!r}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {self.dtype!r}")
+        if self.recurrent_context and self.n_context != self.n_neurons:
+            raise ValueError(
+                f"n_context must equal n_neurons ({self.n_neurons}) for a recurrent context, "
+                f"got {self.n_context}"
+            )
+        if self.context_mask is not None:
+            shape = tuple(torch.as_tensor(self.context_mask).shape)
+            if shape != (self.n_neurons, self.n_context):
+                raise ValueError(
+                    f"context_mask must have shape (n_neurons, n_context) = "
+                    f"{(self.n_neurons, self.n_context)}, got {shape}"
+                )
+
+    def mask(self) -> torch.Tensor:
+        mask = torch.ones(self.n_neurons, self.n_context)
+        if self.context_mask is not None:
+            mask = mask * torch.as_tensor(self.context_mask, dtype=torch.float32)
+        if self.recurrent_context:
+            mask.fill_diagonal_(0.0)
+        return mask
+
+
+class InfomorphicLayer(torch.nn.Module):
+    """Infomorphic neurons: θ = σ(A(r, c)) with r = w_R·x_R + b_R, c = w_C·x_C + b_C.
+
+    Run ``i`` is initialised from ``seed + i`` (weights N(0, init_std²), biases 0), so a batch
+    of runs equals the same runs made one by one. Masked context weights are zero and stay zero
+    (:meth:`apply_mask` after every update).
+    """
+
+    def __init__(self, config: LayerConfig, device=None):
+        super().__init__()
+        self.config = config
+        cfg = config
+        dtype = DTYPES[cfg.dtype]
+        self.activation = get_activation(cfg.activation)
+
+        def init(shape, std, name):
+            w = rng.per_run(lambda g: torch.randn(shape, generator=g, dtype=torch.float64), cfg.seed,
+                            cfg.n_runs, "init", name)
+            return torch.nn.Parameter((w * std).to(dtype=dtype, device=device))
+
+        self.w_receptive = init((cfg.n_neurons, cfg.n_receptive), cfg.init_std_receptive, "w_r")
+        self.w_context = init((cfg.n_neurons, cfg.n_context), cfg.init_std_context, "w_c")
+        zeros = torch.zeros(cfg.n_runs, cfg.n_neurons, dtype=dtype, device=device)
+        self.b_receptive = torch.nn.Parameter(zeros.clone()) if cfg.bias else None
+        self.b_context = torch.nn.Parameter(zeros.clone()) if cfg.bias else None
+        self.register_buffer("mask", cfg.mask().to(dtype=dtype, device=device))
+        self.apply_mask()
+
+    @property
+    def dtype(self):
+        return self.w_receptive.dtype
+
+    @property
+    def device(self):
+        return self.w_receptive.device
+
+    def apply_mask(self):
+        """Zero the masked context weights (call after every update)."""
+        with torch.no_grad():
+            self.w_context.mul_(self.mask)
+
+    def aggregates(self, x_receptive, x_context):
+        """r, c: [runs, samples, neurons]."""
+        r = torch.matmul(x_receptive, self.w_receptive.transpose(-1, -2))
+        c = torch.matmul(x_context, self.w_context.transpose(-1, -2))
+        if self.b_receptive is not None:
+            r = r + self.b_receptive[:, None, :]
+            c = c + self.b_context[:, None, :]
+        return r, c
+
+    def theta(self, x_receptive, x_context):
+        """Firing probability θ = P(Y = +1 | r, c) = σ(A(r, c)), [runs, samples, neurons]."""
+        r, c = self.aggregates(x_receptive, x_context)
+        return torch.sigmoid(self.activation(r, c))
+
+    @staticmethod
+    def sample(theta, uniforms):
+        """±1 outputs: +1 where ``uniforms`` < θ (uniforms drawn per run, see :mod:`rng`)."""
+        return torch.where(uniforms < theta, 1.0, -1.0).to(theta.dtype)
+
+    def draw_uniforms(self, n_samples, *key):
+        """Uniforms [runs, n_samples, neurons] for :meth:`sample`, run i from ``seed + i``."""
+        shape = (n_samples, self.config.n_neurons)
+        return rng.per_run(lambda g: torch.rand(shape, generator=g, dtype=torch.float64),
+                           self.config.seed, self.config.n_runs, "sample", *key,
+                           device=self.device).to(self.dtype)
+
+    def bins(self, r, c):
+        cfg = self.config
+        return cfg.binning_receptive.indices(r), cfg.binning_context.indices(c)
+
+    def joint(self, x_receptive, x_context):
+        """θ-weighted p(r̃, c̃, y) of every neuron of every run, [runs, neurons, n_r, n_c, 2]."""
+        r, c = self.aggregates(x_receptive, x_context)
+        theta = torch.sigmoid(self.activation(r, c))
+        bin_r, bin_c = self.bins(r, c)
+        cfg = self.config
+        return theta_joint(theta, bin_r, bin_c, cfg.binning_receptive.n_bins, cfg.binning_context.n_bins)
+
+    def atoms(self, x_receptive, x_context) -> PIDAtoms:
+        """The five sx-PID atoms (bits) of every neuron of every run, each [runs, neurons]."""
+        return sx_pid(self.joint(x_receptive, x_context))
+
+    def goal(self, x_receptive, x_context, gamma) -> tuple[torch.Tensor, PIDAtoms]:
+        """Local goal G = Γ·atoms [runs, neurons] (PNAS Eq. 7) and the atoms it came from."""
+        atoms = self.atoms(x_receptive, x_context)
+        weights = Goal.from_any(gamma).tensor(self.dtype, self.device)
+        return (atoms.stack() * weights).sum(-1), atoms
+
+
+def pid_score(p: torch.Tensor, gamma) -> torch.Tensor:
+    """F(r̃, c̃) = ∂G/∂p(r̃, c̃, +1) − ∂G/∂p(r̃, c̃, −1) for joints p [..., n_r, n_c, 2] (METHOD.md §2.6).
+
+    With G = a_R I(Y:R̃) + a_C I(Y:C̃) + a_RC I(Y:R̃,C̃) + a_red I_red + a_H H(Y), every term's
+    derivative is a log-odds difference; the redundancy adds the S-term of the union events.
+    """
+    a = Goal.from_any(gamma).classical()
+    tiny = torch.finfo(p.dtype).tiny
+
+    def log_odds(x):
+        x = x.clamp_min(tiny)
+        return torch.log2(x[..., 1]) - torch.log2(x[..., 0])
+
+    p_y = p.sum(dim=(-3, -2))
+    p_ry = p.sum(-2)
+    p_cy = p.sum(-3)
+    base = log_odds(p_y)[..., None, None]
+    delta_r = log_odds(p_ry)[..., :, None] - base
+    delta_c = log_odds(p_cy)[..., None, :] - base
+    delta_rc = log_odds(p) - base
+    union_y = p_ry[..., :, None, :] + p_cy[..., None, :, :] - p
+    q = torch.where(p > 0, p / union_y.clamp_min(tiny), torch.zeros_like(p))
+    s = q.sum(-2, keepdim=True) + q.sum(-3, keepdim=True) - q
+    delta_red = log_odds(union_y) - base + (s[..., 1] - s[..., 0]) / math.log(2)
+    return (
+        a["a_R"] * delta_r
+        + a["a_C"] * delta_c
+        + a["a_RC"] * delta_rc
+        + a["a_red"] * delta_red
+        - a["a_H"] * base
+    )
+
+
+def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma) -> dict:
+    """∂(Σ_neurons G)/∂parameters by PNAS Eqs. 8/9 (METHOD.md §2.6), without autograd through
+    the PID: ∂G/∂w_R = (1/N) Σ_n F(r̃_n, c̃_n) θ_n(1 − θ_n) ∂A/∂r|_n x_R,n, and likewise for w_C.
+
+    ∂A/∂r and ∂A/∂c are taken elementwise from the activation. Returns a dict keyed by the
+    layer's parameter names. Bins are constants and θ is clipped as in :func:`theta_joint`.
+    """
+    cfg = layer.config
+    with torch.no_grad():
+        r, c = layer.aggregates(x_receptive, x_context)
+    with torch.enable_grad():
+        r_, c_ = r.clone().requires_grad_(True), c.clone().requires_grad_(True)
+        activation = layer.activation(r_, c_)
+        da_dr, da_dc = torch.autograd.grad(activation.sum(), (r_, c_), materialize_grads=True)
+    with torch.no_grad():
+        theta = torch.sigmoid(activation.detach())
+        bin_r, bin_c = layer.bins(r, c)
+        n_r, n_c = cfg.binning_receptive.n_bins, cfg.binning_context.n_bins
+        p = theta_joint(theta, bin_r, bin_c, n_r, n_c)  # [R, K, n_r, n_c, 2]
+        score = pid_score(p, gamma).flatten(-2)  # [R, K, n_r*n_c]
+        cell = (bin_r * n_c + bin_c).transpose(-1, -2)  # [R, K, N]
+        f = torch.gather(score, -1, cell).transpose(-1, -2)  # [R, N, K]
+        inside = (theta > THETA_CLIP) & (theta < 1 - THETA_CLIP)
+        f = f * theta * (1 - theta) * inside / theta.shape[-2]
+        f_r, f_c = f * da_dr, f * da_dc
+        grads = {
+            "w_receptive": _outer(f_r, x_receptive),
+            "w_context": _outer(f_c, x_context) * layer.mask,
+        }
+        if layer.b_receptive is not None:
+            grads["b_receptive"] = f_r.sum(-2)
+            grads["b_context"] = f_c.sum(-2)
+    return grads
+
+
+def _outer(f, x):
+    """Σ_n f[r, n, k] x[r, n, i] -> [r, k, i] (x may be shared by all runs: [n, i])."""
+    return torch.matmul(f.transpose(-1, -2), x)

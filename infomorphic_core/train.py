@@ -1,0 +1,195 @@
+"""The minibatch loop every task uses (PNAS M&M: one update per minibatch, interleaved
+evaluation with updates suppressed; METHOD.md §2.7).
+
+A task supplies a *stream*: ``stream.batch(layer, step) -> (x_receptive, x_context)`` records
+one minibatch (for recurrent tasks by running the network), and ``state_dict()`` /
+``load_state_dict()`` carry whatever it keeps between minibatches into a checkpoint.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from .goals import ATOM_LABELS, Goal
+from .layer import InfomorphicLayer, closed_form_gradient
+
+OPTIMIZERS = ("sgd", "adam")
+GRADIENTS = ("autograd", "closed_form")
+HISTORY_COLUMNS = ["run", "step", "neuron", "quantity", "value"]
+
+
+class Stream(Protocol):
+    def batch(self, layer: InfomorphicLayer, step: int) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    def state_dict(self) -> dict: ...
+
+    def load_state_dict(self, state: dict) -> None: ...
+
+
+@dataclass
+class TrainConfig:
+    """``n_updates`` minibatches, one gradient-ascent update each; evaluation every
+    ``eval_every`` updates (and at the start and end); a checkpoint every ``checkpoint_every``."""
+
+    n_updates: int
+    learning_rate: float = 1.0
+    optimizer: str = "sgd"
+    eval_every: int = 0
+    checkpoint_every: int = 0
+    gradient: str = "autograd"
+    progress: bool | None = None
+
+    def __post_init__(self):
+        if isinstance(self.n_updates, bool) or not isinstance(self.n_updates, int) or self.n_updates < 0:
+            raise ValueError(f"n_updates must be an integer >= 0, got {self.n_updates!r}")
+        if not (isinstance(self.learning_rate, (int, float)) and math.isfinite(self.learning_rate)
+                and self.learning_rate >= 0):
+            raise ValueError(f"learning_rate must be a finite number >= 0, got {self.learning_rate!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if self.gradient not in GRADIENTS:
+            raise ValueError(f"gradient must be one of {GRADIENTS}, got {self.gradient!r}")
+        for name in ("eval_every", "checkpoint_every"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+
+
+def make_optimizer(layer: InfomorphicLayer, config: TrainConfig) -> torch.optim.Optimizer:
+    params = list(layer.parameters())
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.learning_rate)
+    return torch.optim.SGD(params, lr=config.learning_rate)
+
+
+def tidy(step: int, values: dict[str, torch.Tensor]) -> pd.DataFrame:
+    """Rows (run, step, neuron, quantity, value) from tensors [runs, neurons] or [runs]
+    (network-level quantities get neuron = -1)."""
+    frames = []
+    for quantity, tensor in values.items():
+        tensor = tensor.detach().double().cpu()
+        if tensor.dim() == 1:
+            tensor = tensor[:, None]
+            neurons = [-1]
+        else:
+            neurons = list(range(tensor.shape[1]))
+        runs, cols = torch.meshgrid(torch.arange(tensor.shape[0]), torch.arange(tensor.shape[1]),
+                                    indexing="ij")
+        frames.append(pd.DataFrame({
+            "run": runs.reshape(-1).numpy(),
+            "step": step,
+            "neuron": [neurons[j] for j in cols.reshape(-1).tolist()],
+            "quantity": quantity,
+            "value": tensor.reshape(-1).numpy(),
+        }))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=HISTORY_COLUMNS)
+
+
+def atom_dict(atoms, prefix="") -> dict[str, torch.Tensor]:
+    stacked = atoms.stack()
+    return {prefix + label: stacked[..., i] for i, label in enumerate(ATOM_LABELS)}
+
+
+def update(layer, optimizer, x_receptive, x_context, gamma, gradient="autograd"):
+    """One ascent step on Σ G over neurons and runs; returns (G, atoms) of the minibatch."""
+    optimizer.zero_grad(set_to_none=False)
+    if gradient == "closed_form":
+        with torch.no_grad():
+            goal, atoms = layer.goal(x_receptive, x_context, gamma)
+        for name, grad in closed_form_gradient(layer, x_receptive, x_context, gamma).items():
+            getattr(layer, name).grad = -grad
+    else:
+        goal, atoms = layer.goal(x_receptive, x_context, gamma)
+        (-goal.sum()).backward()
+    if layer.w_context.grad is not None:
+        layer.w_context.grad.mul_(layer.mask)
+    optimizer.step()
+    layer.apply_mask()
+    return goal.detach(), atoms
+
+
+def train(
+    layer: InfomorphicLayer,
+    stream: Stream,
+    gamma,
+    config: TrainConfig,
+    evaluate: Callable[[InfomorphicLayer, int], dict[str, torch.Tensor]] | None = None,
+    after_update: Callable[[InfomorphicLayer, int], None] | None = None,
+    checkpoint: str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """Train ``layer`` on ``stream`` and return the tidy history (run, step, neuron, quantity, value).
+
+    At every evaluation step the history gets ``evaluate(layer, step)`` (computed without
+    updates) and the atoms of the latest training minibatch (quantities ``train_I_...``).
+    With ``checkpoint`` set, state is saved atomically every ``config.checkpoint_every``
+    updates; a later call with the same path resumes from it, and it is removed at the end.
+    """
+    gamma = Goal.from_any(gamma)
+    optimizer = make_optimizer(layer, config)
+    history: list[pd.DataFrame] = []
+    start = 0
+    checkpoint = Path(checkpoint) if checkpoint else None
+    fingerprint = repr((asdict(config), gamma, layer.config))
+    if checkpoint is not None and checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        if state.get("fingerprint") == fingerprint:
+            layer.load_state_dict(state["layer"])
+            optimizer.load_state_dict(state["optimizer"])
+            stream.load_state_dict(state["stream"])
+            history = [state["history"]]
+            start = state["step"]
+
+    def record(step, train_atoms=None):
+        values = {}
+        if evaluate is not None:
+            with torch.no_grad():
+                values.update(evaluate(layer, step))
+        if train_atoms is not None:
+            values.update(atom_dict(train_atoms, "train_"))
+        if values:
+            history.append(tidy(step, values))
+
+    if start == 0:
+        record(0)
+    show = config.progress if config.progress is not None else sys.stderr.isatty()
+    for step in tqdm(range(start + 1, config.n_updates + 1), disable=not show, initial=start,
+                     total=config.n_updates, desc="updates", leave=False):
+        x_receptive, x_context = stream.batch(layer, step)
+        _, atoms = update(layer, optimizer, x_receptive, x_context, gamma, config.gradient)
+        if after_update is not None:
+            after_update(layer, step)
+        if step == config.n_updates or (config.eval_every and step % config.eval_every == 0):
+            record(step, atoms)
+        if checkpoint is not None and config.checkpoint_every and step % config.checkpoint_every == 0:
+            save_atomic(checkpoint, {
+                "fingerprint": fingerprint,
+                "step": step,
+                "layer": layer.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "stream": stream.state_dict(),
+                "history": pd.concat(history, ignore_index=True) if history else None,
+            })
+    if checkpoint is not None and checkpoint.exists():
+        checkpoint.unlink()
+    history = [h for h in history if h is not None and len(h)]
+    return pd.concat(history, ignore_index=True) if history else pd.DataFrame(columns=HISTORY_COLUMNS)
+
+
+def save_atomic(path: Path, obj) -> None:
+    """torch.save to a temporary file in the same folder, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
