@@ -99,6 +99,75 @@ def pid_vs_dit():
     }
 
 
+def mnist_sized(n_runs=1, gradient="autograd"):
+    """10 neurons on a 1024×784 minibatch, each with its own ±1 label element as context."""
+    from infomorphic_core.estimate import Binning
+    from infomorphic_core.layer import InfomorphicLayer, LayerConfig
+    from infomorphic_core.train import TrainConfig, make_optimizer, update
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(n_runs, 1024, 784, generator=g)
+    labels = torch.randint(0, 10, (n_runs, 1024), generator=g)
+    context = torch.nn.functional.one_hot(labels, 10).float() * 2 - 1
+    layer = InfomorphicLayer(LayerConfig(
+        n_neurons=10, n_receptive=784, n_context=10, n_runs=n_runs, context_mask=torch.eye(10),
+        binning_receptive=Binning(20), binning_context=Binning(2, "minmax")))
+    optimizer = make_optimizer(layer, TrainConfig(n_updates=1, learning_rate=1.0))
+    return lambda: update(layer, optimizer, x, context, "supervised", gradient), (x, labels)
+
+
+def bars_sized(n_runs, steps=256, gradient="autograd"):
+    """One training minibatch of a bars-sized recurrent layer: 8 neurons, 64 receptive inputs,
+    the other 7 neurons' previous outputs as context, 256 simulated steps, then one update."""
+    from infomorphic_core.layer import InfomorphicLayer, LayerConfig
+    from infomorphic_core.train import TrainConfig, make_optimizer, update
+
+    layer = InfomorphicLayer(LayerConfig(n_neurons=8, n_receptive=64, n_context=8, n_runs=n_runs,
+                                         recurrent_context=True))
+    optimizer = make_optimizer(layer, TrainConfig(n_updates=1, learning_rate=1.0))
+    g = torch.Generator().manual_seed(0)
+    x = torch.sign(torch.randn(n_runs, steps, 64, generator=g))
+    y0 = torch.ones(n_runs, 8)
+    uniforms = torch.rand(n_runs, steps, 8, generator=g)
+
+    def step():
+        x_c, _ = layer.simulate(x, y0, uniforms)
+        update(layer, optimizer, x, x_c, "bars", gradient)
+
+    return step
+
+
+@benchmark
+def training():
+    """Infomorphic update vs a backprop update, and the gain from batching runs."""
+    out = {}
+    step, (x, labels) = mnist_sized()
+    model = torch.nn.Linear(784, 10)
+    sgd = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def backprop():
+        sgd.zero_grad()
+        torch.nn.functional.cross_entropy(model(x[0]), labels[0]).backward()
+        sgd.step()
+
+    out["train_step_mnist_s"] = best_time(step)
+    out["backprop_step_mnist_s"] = best_time(backprop)
+    out["train_step_ratio_vs_backprop"] = out["train_step_mnist_s"] / out["backprop_step_mnist_s"]
+    closed, _ = mnist_sized(gradient="closed_form")
+    out["train_step_mnist_closed_form_s"] = best_time(closed)
+    for name, sized in (("bars", bars_sized), ("mnist", lambda n: mnist_sized(n)[0])):
+        alone = sized(1)
+        together = sized(100)
+        t_alone = best_time(alone, repeats=3)
+        t_together = best_time(together, repeats=3, min_time=0.0)
+        key = "runs_batching_speedup_100" if name == "bars" else "runs_batching_speedup_100_mnist"
+        out[key] = 100 * t_alone / t_together
+        out[f"{name}_step_1_run_s"] = t_alone
+        out[f"{name}_step_100_runs_s"] = t_together
+    out["bars_step_closed_form_1_run_s"] = best_time(bars_sized(1, gradient="closed_form"), repeats=3)
+    return out
+
+
 def main(argv):
     torch.set_num_threads(2)
     selected = argv or list(BENCHMARKS)

@@ -152,6 +152,32 @@ class InfomorphicLayer(torch.nn.Module):
                            self.config.seed, self.config.n_runs, "sample", *key,
                            device=self.device).to(self.dtype)
 
+    @torch.no_grad()
+    def simulate(self, x_receptive, y_previous, uniforms):
+        """Run the layer in discrete time with its own sampled outputs as context
+        (recurrent context, PNAS §3.2-3.3): at step t the context is y(t − 1).
+
+        ``x_receptive`` [runs, T, inputs], ``y_previous`` [runs, neurons] (the state before the
+        first step), ``uniforms`` [runs, T, neurons]. Returns the recorded context inputs and
+        outputs, both [runs, T, neurons].
+        """
+        steps = x_receptive.shape[-2]
+        r_all = torch.matmul(x_receptive, self.w_receptive.transpose(-1, -2))
+        if self.b_receptive is not None:
+            r_all = r_all + self.b_receptive[:, None, :]
+        w_context = self.w_context.transpose(-1, -2)
+        contexts, outputs = [], []
+        y = y_previous.to(self.dtype)
+        for t in range(steps):
+            c = torch.matmul(y[:, None, :], w_context)[:, 0]
+            if self.b_context is not None:
+                c = c + self.b_context
+            theta = torch.sigmoid(self.activation(r_all[:, t], c))
+            contexts.append(y)
+            y = self.sample(theta, uniforms[:, t])
+            outputs.append(y)
+        return torch.stack(contexts, 1), torch.stack(outputs, 1)
+
     def bins(self, r, c):
         cfg = self.config
         return cfg.binning_receptive.indices(r), cfg.binning_context.indices(c)
@@ -166,7 +192,8 @@ class InfomorphicLayer(torch.nn.Module):
 
     def atoms(self, x_receptive, x_context) -> PIDAtoms:
         """The five sx-PID atoms (bits) of every neuron of every run, each [runs, neurons]."""
-        return sx_pid(self.joint(x_receptive, x_context))
+        # the joint sums to 1 by construction: skip sx_pid's input checks in the training loop
+        return sx_pid(self.joint(x_receptive, x_context), validate=False)
 
     def goal(self, x_receptive, x_context, gamma) -> tuple[torch.Tensor, PIDAtoms]:
         """Local goal G = Γ·atoms [runs, neurons] (PNAS Eq. 7) and the atoms it came from."""

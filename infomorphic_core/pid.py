@@ -134,7 +134,7 @@ def _sum_slices(x: torch.Tensor, dim: int) -> torch.Tensor:
     return total
 
 
-def sx_pid(p, pointwise: bool = False) -> PIDAtoms:
+def sx_pid(p, pointwise: bool = False, validate: bool = True) -> PIDAtoms:
     """Bivariate sx-PID of joint pmfs ``p[..., s1, s2, t]`` (PNAS Eqs. 3-5; METHOD.md §1.1-1.2).
 
     Red = Σ p log2 [P(t ∧ (s1 ∨ s2)) / (P(t) P(s1 ∨ s2))], with the union probabilities from
@@ -145,8 +145,10 @@ def sx_pid(p, pointwise: bool = False) -> PIDAtoms:
     Accepts torch tensors or numpy arrays (float32 or float64; returned as torch), batched over
     any leading axes, on any device, differentiable. Logarithms are taken on the small marginal
     tables wherever possible; the full grid is touched by the joint and the union term only.
+    ``validate=False`` skips the input checks, for tables that are pmfs by construction (the
+    θ-weighted joints of :mod:`infomorphic_core.estimate`, in the training loop's hot path).
     """
-    p = as_pmf(p)
+    p = as_pmf(p) if validate else p
     # Target-major copy [..., n_t, n_s1, n_s2]: reductions and broadcasts over the source axes
     # then run along contiguous memory, which matters for the common n_t = 2.
     pt = p.movedim(-1, -3).contiguous()

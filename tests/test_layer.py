@@ -125,3 +125,19 @@ def test_cuda_layer_matches_cpu():
     gpu = make_layer().cuda()
     goal_gpu, _ = gpu.goal(x_r.cuda(), x_c.cuda(), "supervised")
     torch.testing.assert_close(goal_gpu.cpu(), goal, atol=1e-10, rtol=0)
+
+
+def test_simulate_uses_previous_outputs_as_context():
+    cfg = LayerConfig(n_neurons=4, n_receptive=3, n_context=4, n_runs=2, recurrent_context=True,
+                      init_std_receptive=1.0, init_std_context=1.0, dtype="float64")
+    layer = InfomorphicLayer(cfg)
+    g = torch.Generator().manual_seed(0)
+    x_r = torch.randn(2, 10, 3, generator=g, dtype=torch.float64)
+    y0 = torch.ones(2, 4, dtype=torch.float64)
+    u = layer.draw_uniforms(10, 0)
+    x_c, y = layer.simulate(x_r, y0, u)
+    torch.testing.assert_close(x_c[:, 0], y0)
+    torch.testing.assert_close(x_c[:, 1:], y[:, :-1])
+    # each output is the sample of θ computed from that step's inputs
+    theta = layer.theta(x_r, x_c)
+    torch.testing.assert_close(y, layer.sample(theta, u))

@@ -1,0 +1,45 @@
+import pytest
+
+from infomorphic_core import cache
+
+
+def test_cache_hit_and_no_cache(tmp_path):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"value": len(calls)}
+
+    assert cache.cached({"a": 1}, compute, tmp_path) == {"value": 1}
+    assert cache.cached({"a": 1}, compute, tmp_path) == {"value": 1}
+    assert len(calls) == 1
+    assert cache.cached({"a": 2}, compute, tmp_path) == {"value": 2}
+    assert cache.cached({"a": 1}, compute, tmp_path, use_cache=False) == {"value": 3}
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
+def test_corrupt_entry_is_recomputed(tmp_path, damage):
+    cache.cached({"k": 1}, lambda: list(range(1000)), tmp_path)
+    (entry,) = tmp_path.glob("*.pkl")
+    data = entry.read_bytes()
+    if damage == "truncate":
+        entry.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        entry.write_bytes(data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:])
+    else:
+        entry.write_bytes(b"not a cache entry")
+    with pytest.warns(UserWarning, match="recomputing"):
+        assert cache.cached({"k": 1}, lambda: "fresh", tmp_path) == "fresh"
+    assert cache.cached({"k": 1}, lambda: "again", tmp_path) == "fresh"
+
+
+def test_key_depends_on_core_source(monkeypatch):
+    key = cache.cache_key({"a": 1})
+    monkeypatch.setattr(cache, "core_hash", lambda: "other")
+    assert cache.cache_key({"a": 1}) != key
+
+
+def test_cache_dir_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "x"))
+    assert cache.default_dir() == tmp_path / "x"
