@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= quick
+SANITIZE := notebooks/nbval_sanitize.cfg
 
-.PHONY: setup test book references bench clean
+.PHONY: setup test book references bench browser clean
 
 setup: $(STAMP)
 
@@ -15,18 +16,28 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,book]'
 	@touch $(STAMP)
 
-test: setup
-	$(BIN)/python -m pytest
+# Unit tests, then the notebooks' reference outputs (nbval), then the browser check of the
+# built book (book/_build/html; skipped outside CI when the book has not been built).
+test: setup browser
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE)
 
 book: setup
-	@echo "The book is not built yet: see the book issue. 'make test' runs the core tests." >&2
-	@exit 1
+	$(BIN)/infomorphic reproduce --profile $(PROFILE)
+	$(BIN)/jupyter-book build book -W -n --keep-going --all
+	@echo "Book: $(CURDIR)/book/_build/html/index.html"
 
 references: setup
-	@echo "No notebooks yet: nothing to re-record." >&2
+	$(BIN)/infomorphic reproduce --references
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
+# Debian's Chromium for the browser test; installed when missing and when apt-get may run.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: could not install chromium; the browser test will be skipped" >&2; }
+
 clean:
-	rm -rf book/_build .pytest_cache
+	rm -rf book/_build book/notebooks book/reproducibility.md .pytest_cache

@@ -1,0 +1,290 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Theory: the sx-PID and the infomorphic neuron
+#
+# This chapter makes §1–2 of Makkeh et al. {cite}`makkeh2025` runnable. An infomorphic neuron
+# has two input classes, a **receptive** input $R$ and a **contextual** input $C$, and a binary
+# output $Y$. Its learning goal is written in terms of how the information that $Y$ carries
+# about $(R, C)$ splits into parts: the partial information decomposition (PID). Everything
+# below is computed by `infomorphic_core`; nothing is typed in by hand.
+
+# %% tags=["parameters"]
+profile = "quick"  # quick | paper: this chapter is exact maths and runs the same in both
+noise = 0.1  # flip probability of the stochastic neuron in the last figure (paper: none; our example)
+sweep_points = 41  # points along the XNOR <-> copy-R interpolation of the last figure
+k1 = 0.5  # gain floor of the first activation r (k1 + (1 - k1) 2 sigma(k2 r c)); paper value 0.5
+k2 = 2.0  # context gain of the first activation; paper value 2
+seed = 0  # this chapter draws no random numbers; kept for a uniform interface
+
+# %%
+import itertools
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import torch
+
+from infomorphic_core.activations import get_activation, sigmoid_gain
+from infomorphic_core.goals import ATOM_LABELS, PRESETS, Goal
+from infomorphic_core.pid import mutual_information, sx_pid
+
+sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
+pd.set_option("display.precision", 4)
+ATOMS = ["unq1", "unq2", "red", "syn", "res"]
+
+# %% [markdown]
+# ## What the PID asks
+#
+# Two sources $S_1, S_2$ inform a target $T$. Classical information theory gives
+# $I(T:S_1)$, $I(T:S_2)$ and $I(T:S_1,S_2)$, but not *how* the joint information is shared.
+# The PID splits it into four atoms: information that only $S_1$ has (unique,
+# $I_{\mathrm{unq},1}$), that only $S_2$ has ($I_{\mathrm{unq},2}$), that both have
+# (redundant, $I_\mathrm{red}$) and that only both together have (synergistic,
+# $I_\mathrm{syn}$). With the residual entropy $H_\mathrm{res} = H(T \mid S_1, S_2)$ they
+# add up to the target's entropy (PNAS Eq. 5):
+#
+# $$H(T) = I_{\mathrm{unq},1} + I_{\mathrm{unq},2} + I_\mathrm{red} + I_\mathrm{syn} + H_\mathrm{res}.$$
+#
+# The classical quantities fix three linear combinations of the atoms,
+#
+# $$I(T:S_1) = I_{\mathrm{unq},1} + I_\mathrm{red},\quad I(T:S_2) = I_{\mathrm{unq},2} + I_\mathrm{red},\quad
+#   I(T:S_1,S_2) = I_{\mathrm{unq},1} + I_{\mathrm{unq},2} + I_\mathrm{red} + I_\mathrm{syn},$$
+#
+# so one more quantity, a measure of redundancy, determines them all.
+#
+# ### The shared-exclusion redundancy
+#
+# The sx-PID {cite}`makkeh2021sxpid` defines redundancy locally, for one realisation
+# $(t, s_1, s_2)$, as the information that the *union* event "$S_1 = s_1$ **or** $S_2 = s_2$"
+# carries about $T = t$:
+#
+# $$i^{\mathrm{sx}}_\cap(t : s_1; s_2) = \log_2 \frac{P\big(t \wedge (s_1 \vee s_2)\big)}{P(t)\,P(s_1 \vee s_2)},
+#   \qquad P(s_1 \vee s_2) = p(s_1) + p(s_2) - p(s_1, s_2).$$
+#
+# The redundancy is its average, $I_\mathrm{red} = \sum p(t, s_1, s_2)\, i^{\mathrm{sx}}_\cap$, and
+# the other atoms follow by the relations above (Möbius inversion). Local atoms can be
+# negative, *misinformative*: observing the event makes the actual outcome less likely. Even
+# averaged atoms can be negative; `sx_pid` never clips them.
+
+# %% [markdown]
+# ## The atoms of the classic logic gates
+#
+# Sources uniform and independent; the target a function of them. The table puts our values
+# beside the reference values listed in METHOD.md §1.3 (from an independent implementation
+# whose pointwise values match the SxPID package's gate tests).
+
+# %%
+def gate(fn):
+    p = torch.zeros(2, 2, 4, dtype=torch.float64)
+    for a, b in itertools.product((0, 1), repeat=2):
+        p[a, b, fn(a, b)] += 0.25
+    return p
+
+
+gates = {
+    "XOR": gate(lambda a, b: a ^ b),
+    "AND": gate(lambda a, b: a & b),
+    "UNQ (T = S1)": gate(lambda a, b: a),
+    "RDN (S1 = S2 = T)": torch.tensor([[[0.5, 0, 0, 0], [0, 0, 0, 0]], [[0, 0, 0, 0], [0, 0.5, 0, 0]]],
+                                       dtype=torch.float64),
+    "COPY (T = S1 S2)": gate(lambda a, b: 2 * a + b),
+    "SUM (T = S1 + S2)": gate(lambda a, b: a + b),
+}
+reference = {  # METHOD.md §1.3: (unq1, unq2, red, syn)
+    "XOR": (0.584963, 0.584963, -0.584963, 0.415037),
+    "AND": (0.188722, 0.188722, 0.122556, 0.311278),
+    "UNQ (T = S1)": (0.584963, -0.415037, 0.415037, 0.415037),
+    "RDN (S1 = S2 = T)": (0, 0, 1, 0),
+    "COPY (T = S1 S2)": (0.584963, 0.584963, 0.415037, 0.415037),
+    "SUM (T = S1 + S2)": (0.584963, 0.584963, -0.084963, 0.415037),
+}
+rows = []
+for name, p in gates.items():
+    atoms = sx_pid(p)
+    for atom, label, ref in zip(ATOMS[:4], ATOM_LABELS[:4], reference[name]):
+        rows.append({"gate": name, "atom": label.replace(",R", ",1").replace(",C", ",2"),
+                     "ours (bits)": round(float(getattr(atoms, atom)), 6), "reference (bits)": ref})
+gate_table = pd.DataFrame(rows)
+gate_table["|difference|"] = (gate_table["ours (bits)"] - gate_table["reference (bits)"]).abs().round(6)
+print(f"largest difference from the reference values: {gate_table['|difference|'].max():.1e} bits")
+gate_table.pivot(index="gate", columns="atom", values="ours (bits)").loc[list(gates)]
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 3.8))
+sns.barplot(data=gate_table, x="gate", y="ours (bits)", hue="atom", ax=ax)
+ax.axhline(0, color="black", lw=0.8)
+ax.set_xlabel("")
+ax.set_ylabel("atom (bits)")
+ax.set_title("sx-PID atoms of classic gates (sources uniform and independent)")
+ax.legend(title="", ncols=4, loc="upper left", fontsize=9)
+ax.tick_params(axis="x", labelsize=9)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# XOR is purely synergistic in classical terms ($I(T:S_1) = I(T:S_2) = 0$), yet the sx-PID
+# gives it **negative redundancy** $\log_2 \tfrac{2}{3} = -0.585$ bits, balanced by positive
+# unique atoms: knowing that "$S_1 = s_1$ or $S_2 = s_2$" happened makes the actual output
+# *less* likely. The copy gate of two bits has 2 bits of joint information spread over all
+# four atoms.
+#
+# ## Local atoms: where the information comes from
+#
+# The averaged atoms are expectations of local atoms, one per realisation. Below, each row is
+# a realisation $(s_1, s_2, t)$ with non-zero probability; red cells are informative,
+# blue cells misinformative.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=False)
+for ax, name in zip(axes, ["AND", "XOR"]):
+    p = gates[name]
+    local = sx_pid(p, pointwise=True).pointwise
+    support = [idx for idx in itertools.product(range(2), range(2), range(4)) if p[idx] > 0]
+    values = np.array([[float(getattr(local, a)[idx]) for a in ATOMS[:4]] for idx in support])
+    sns.heatmap(values, ax=ax, cmap="RdBu_r", center=0, vmin=-1, vmax=1, annot=True, fmt=".2f",
+                cbar_kws={"label": "local atom (bits)"},
+                xticklabels=["unq 1", "unq 2", "red", "syn"],
+                yticklabels=[f"s1={a} s2={b} t={t}" for a, b, t in support])
+    ax.set_title(f"{name}: local atoms")
+    ax.tick_params(axis="y", rotation=0)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# In AND, the realisation $(s_1, s_2, t) = (0, 1, 0)$ has a misinformative unique
+# contribution of $S_2$ ($\log_2 \tfrac34$) and a negative local redundancy
+# ($\log_2 \tfrac89$): seeing $S_2 = 1$ alone raises the chance of $T = 1$, although the
+# output was 0.
+#
+# ## The infomorphic neuron
+#
+# A neuron receives aggregates $r = w_R \cdot x_R + b_R$ and $c = w_C \cdot x_C + b_C$ and
+# fires ($Y = +1$) with probability $\theta(r, c) = \sigma(A(r, c))$. The paper uses two
+# activation functions:
+#
+# - for supervised and unsupervised learning, $A(r, c) = r\,\big(k_1 + (1 - k_1)\,2\sigma(k_2 r c)\big)$
+#   with $k_1 = 0.5,\ k_2 = 2$: the context multiplies the receptive drive by a gain
+#   between $0.5$ and $1.5$;
+# - for associative memory, the symmetric 8-norm
+#   $A(r, c) = \dfrac{r|r|^7 + c|c|^7}{(r^8 + c^8)^{7/8}}$, in which either input alone can drive
+#   the neuron.
+
+# %%
+grid = torch.linspace(-4, 4, 161, dtype=torch.float64)
+r, c = torch.meshgrid(grid, grid, indexing="ij")
+maps = {
+    f"A = r({k1:g} + {1 - k1:g}·2σ({k2:g}rc))": torch.sigmoid(sigmoid_gain(r, c, k1, k2)),
+    "symmetric 8-norm": torch.sigmoid(get_activation("norm8")(r, c)),
+}
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 4), constrained_layout=True)
+for ax, (title, theta) in zip(axes, maps.items()):
+    image = ax.imshow(theta.T.numpy(), origin="lower", extent=[-4, 4, -4, 4], cmap="viridis",
+                      vmin=0, vmax=1, aspect="equal")
+    ax.contour(grid.numpy(), grid.numpy(), theta.T.numpy(), levels=[0.5], colors="white",
+               linewidths=1.2)
+    ax.set_xlabel("receptive aggregate r")
+    ax.set_ylabel("contextual aggregate c")
+    ax.set_title(title, fontsize=11)
+fig.colorbar(image, ax=axes, label="firing probability θ(r, c)", shrink=0.85)
+plt.show()
+
+# %%
+flips = (torch.sign(sigmoid_gain(r, c, k1, k2)) != torch.sign(r)).sum().item()
+norm8_flips = (torch.sign(get_activation("norm8")(r, c)) != torch.sign(r)).float().mean().item()
+print(f"grid points where the context flips the sign of A: first activation {flips}, "
+      f"8-norm {100 * norm8_flips:.1f}% of the grid")
+
+# %% [markdown]
+# The white line is $\theta = \tfrac12$. For the first activation it is the line $r = 0$
+# whatever $c$ is: the gain $k_1 + (1 - k_1)\,2\sigma(k_2 r c)$ is positive, so
+# $\operatorname{sign} A = \operatorname{sign} r$ and the context can only amplify or damp the
+# receptive drive (the classic "contextual modulation" of Kay and Phillips). In the 8-norm
+# the larger input wins, so the context can override the receptive input; this is what lets
+# the memory network complete a pattern from its recurrent input.
+#
+# ## The goal function
+#
+# Each neuron maximises its own goal (PNAS Eq. 7)
+#
+# $$G = \Gamma_{\mathrm{unq},R}\, I_{\mathrm{unq},R} + \Gamma_{\mathrm{unq},C}\, I_{\mathrm{unq},C}
+#   + \Gamma_\mathrm{red}\, I_\mathrm{red} + \Gamma_\mathrm{syn}\, I_\mathrm{syn} + \Gamma_\mathrm{res}\, H_\mathrm{res},$$
+#
+# with the atoms of $Y$ with respect to the binned aggregates $\tilde R, \tilde C$. Substituting
+# the Möbius relations rewrites it in classical terms plus one redundancy term:
+# $G = a_R I(Y:\tilde R) + a_C I(Y:\tilde C) + a_{RC} I(Y:\tilde R,\tilde C) + a_\mathrm{red} I_\mathrm{red} + a_H H(Y)$.
+
+# %%
+goals = pd.DataFrame(
+    [dict(zip(["Γ unq,R", "Γ unq,C", "Γ red", "Γ syn", "Γ res"], Goal.preset(name).as_tuple()))
+     | Goal.preset(name).classical() for name in PRESETS],
+    index=pd.Index(list(PRESETS), name="preset"),
+)
+goals
+
+# %% [markdown]
+# The supervised and memory goal is $G = 0.9\, I_\mathrm{red} + 0.1\, I(Y:\tilde R,\tilde C)$:
+# encode what the receptive input and the context share. The unsupervised bars goal is
+# $G = I(Y:\tilde R) - I_\mathrm{red} = I_{\mathrm{unq},R}$: encode what the other neurons
+# (the context) do not. The error-neuron goal (our choice of values, SI 4.B) rewards what
+# observation and prediction do *not* share.
+#
+# ### How the atoms of a stochastic neuron move
+#
+# A neuron with binary $\tilde R, \tilde C$ (uniform, independent) fires with
+# $\theta(r, c)$ interpolated between a noisy **copy of R** (λ = 0) and a noisy **XNOR**
+# (λ = 1), with flip probability `noise` set in the parameters cell.
+# The goal of each preset along the way shows which computation it prefers.
+
+# %%
+lam = torch.linspace(0, 1, sweep_points, dtype=torch.float64)
+copy_r = torch.tensor([[noise, noise], [1 - noise, 1 - noise]], dtype=torch.float64)
+xnor = torch.tensor([[1 - noise, noise], [noise, 1 - noise]], dtype=torch.float64)
+theta = (1 - lam)[:, None, None] * copy_r + lam[:, None, None] * xnor
+p = 0.25 * torch.stack([1 - theta, theta], dim=-1)  # [λ, r, c, y]
+atoms = sx_pid(p).stack()
+sweep = pd.DataFrame(atoms.numpy(), columns=list(ATOM_LABELS)).assign(λ=lam.numpy())
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+for label in ATOM_LABELS:
+    axes[0].plot(sweep["λ"], sweep[label], label=label)
+axes[0].axhline(0, color="black", lw=0.8)
+axes[0].set_xlabel("λ (0: noisy copy of R, 1: noisy XNOR)")
+axes[0].set_ylabel("atom (bits)")
+axes[0].set_title(f"atoms, flip probability {noise:g}")
+axes[0].legend(fontsize=9, ncols=2)
+for name, label in [("supervised", "supervised = memory"), ("bars", "bars"),
+                    ("error_neuron", "error neuron")]:
+    axes[1].plot(sweep["λ"], (atoms * Goal.preset(name).tensor(torch.float64)).sum(-1), label=label)
+axes[1].set_xlabel("λ (0: noisy copy of R, 1: noisy XNOR)")
+axes[1].set_ylabel("goal G (bits)")
+axes[1].set_title("goal of each preset")
+axes[1].legend(fontsize=9)
+fig.tight_layout()
+plt.show()
+
+# %%
+ends = sweep.iloc[[0, -1]].set_index("λ").round(4)
+ends
+
+# %% [markdown]
+# With `noise = 0.1` the two ends reproduce the stochastic-neuron rows of METHOD.md §1.3
+# (noisy copy-R: red 0.2622, unq,R 0.2688, unq,C −0.2622; noisy XNOR: red −0.3686,
+# uniques 0.3686, syn 0.1624). The mutual information $I(Y:\tilde R,\tilde C)$ is the same at both
+# ends, yet the atoms differ completely: this is the distinction the goal function acts on.
+# Along the way redundancy falls from positive to negative while the context's unique
+# information rises from negative to positive. The supervised and memory goal (the same Γ)
+# therefore prefers the copy of R, in which receptive input and context agree on what they
+# say about $Y$; the error-neuron goal prefers the XNOR, which reports whether they agree; the
+# bars goal, unique receptive information, is lowest in between.

@@ -1,0 +1,74 @@
+"""The built theory page in a real browser (headless Debian Chromium through Playwright): math
+typeset, every asset served with status 200 from the loopback server, nothing requested from
+anywhere else, and no traceback, warning or progress-bar debris in the text."""
+
+import functools
+import os
+import re
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "book" / "_build" / "html"
+PAGE = "notebooks/01_theory.html"
+SCREENSHOT = ROOT / "book" / "_build" / "screenshot_01_theory.png"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def require(condition, reason):
+    """Skip on a developer machine; in CI (CI=true) a missing prerequisite is a failure."""
+    if not condition:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def server():
+    require((HTML / PAGE).exists(), f"{HTML / PAGE} not built: run `make book` first")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(HTML)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_theory_page_in_chromium(server):
+    require(Path(CHROMIUM).exists(), "chromium is not installed (make browser)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    requests, responses = [], {}
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("response", lambda r: responses.__setitem__(r.url, r.status))
+        page.goto(f"{server}/{PAGE}", wait_until="networkidle")
+        page.wait_for_function("document.querySelectorAll('mjx-container').length > 5", timeout=20000)
+        typeset = page.eval_on_selector_all("mjx-container", "els => els.length")
+        images = page.eval_on_selector_all("img", "els => els.map(e => [e.src, e.naturalWidth])")
+        text = page.inner_text("main")
+        page.screenshot(path=str(SCREENSHOT), full_page=False)
+        browser.close()
+
+    assert typeset > 5
+    outside = [u for u in requests if not u.startswith(server) and not u.startswith("data:")]
+    assert not outside, f"requests outside the loopback server: {outside}"
+    bad = {u: s for u, s in responses.items() if s != 200 and not u.endswith("favicon.ico")}
+    assert not bad, f"assets not served with 200: {bad}"
+    figures = [src for src, width in images if "_images/" in src]
+    assert len(figures) >= 4 and all(width > 0 for src, width in images if "_images/" in src)
+    for debris in ("Traceback", "Warning", "WARNING", "it/s]", "cell/s]", "%|"):
+        assert debris not in text, f"{debris!r} on the page"
+    assert re.search(r"log2", text) or "−0.585" in text or "-0.585" in text
+    assert SCREENSHOT.stat().st_size > 20_000

@@ -1,0 +1,89 @@
+"""Notebook pairs stay in sync; the reproduce command applies overrides and reports failures."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+
+
+def cells(notebook):
+    return [(c.cell_type, c.source.strip()) for c in notebook.cells]
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
+def test_pair_in_sync(source):
+    paired = source.with_suffix(".ipynb")
+    assert paired.exists(), f"{paired.name} missing: run `make references`"
+    assert cells(jupytext.read(source)) == cells(nbformat.read(paired, as_version=4)), (
+        f"{source.name} and {paired.name} differ: run `make references`"
+    )
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
+def test_title_and_parameters_cell(source):
+    notebook = jupytext.read(source)
+    assert notebook.cells[0].cell_type == "markdown" and notebook.cells[0].source.startswith("# ")
+    parameters = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(parameters) == 1
+    lines = [l for l in parameters[0].source.splitlines() if l.strip()]
+    assert 'profile = "quick"' in parameters[0].source
+    assert all("#" in line for line in lines), "every knob needs a comment"
+
+
+def reproduce(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "infomorphic_core.cli", "reproduce", *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def output_text(path, needle):
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and needle in cell.source:
+            return json.dumps(cell.outputs)
+    raise AssertionError(f"no cell with {needle!r}")
+
+
+def test_override_changes_the_output(tmp_path):
+    default = reproduce("--only", "01_theory", "--out", str(tmp_path / "a" / "notebooks"))
+    assert default.returncode == 0, default.stderr
+    changed = reproduce("--only", "01_theory", "-p", "noise=0.25", "--out", str(tmp_path / "b" / "notebooks"))
+    assert changed.returncode == 0, changed.stderr
+    a = output_text(tmp_path / "a" / "notebooks" / "01_theory.ipynb", "ends = sweep")
+    b = output_text(tmp_path / "b" / "notebooks" / "01_theory.ipynb", "ends = sweep")
+    assert "0.2622" in a and "0.2622" not in b  # the noisy copy-R redundancy of METHOD.md §1.3
+    record = json.loads((tmp_path / "b" / "notebooks" / "reproducibility.json").read_text())
+    assert record["01_theory"]["parameters"]["noise"] == "0.25"
+    assert "01_theory" in (tmp_path / "b" / "reproducibility.md").read_text()
+
+
+def test_failing_notebook_is_named_and_others_kept(tmp_path):
+    source = tmp_path / "nb"
+    source.mkdir()
+    header = ("# %% [markdown]\n# # {title}\n\n# %% tags=[\"parameters\"]\nprofile = \"quick\"  # profile\n\n")
+    (source / "01_good.py").write_text(header.format(title="Good") + "# %%\nprint('fine')\n")
+    (source / "02_bad.py").write_text(header.format(title="Bad") + "# %%\nraise RuntimeError('boom')\n")
+    out = tmp_path / "out" / "notebooks"
+    out.mkdir(parents=True)
+    (out / "02_bad.ipynb").write_text("previous output")
+    result = reproduce("--notebooks", str(source), "--out", str(out))
+    assert result.returncode == 1
+    assert "02_bad" in result.stderr and "FAILED" in result.stdout
+    assert (out / "01_good.ipynb").exists()
+    assert (out / "02_bad.ipynb").read_text() == "previous output"
+
+
+def test_unknown_parameter_is_an_error(tmp_path):
+    result = reproduce("--only", "01_theory", "-p", "nosie=0.2", "--out", str(tmp_path / "notebooks"))
+    assert result.returncode == 1
+    assert "nosie" in result.stdout
