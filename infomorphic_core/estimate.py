@@ -90,9 +90,10 @@ def theta_joint(
     cells = n_r * n_c
     # table index of every (leading..., neuron), broadcast over samples
     table = torch.arange(n_tables, device=theta.device).reshape(*lead, 1, n_neurons)
-    cell = (table * cells + bin_r * n_c + bin_c) * 2
-    weights = torch.stack([1 - theta, theta], dim=-1) / n_samples
-    index = torch.stack([cell, cell + 1], dim=-1)
-    flat = torch.zeros(n_tables * cells * 2, dtype=theta.dtype, device=theta.device)
-    flat = flat.index_add(0, index.reshape(-1), weights.reshape(-1))
-    return flat.reshape(*lead, n_neurons, n_r, n_c, 2)
+    cell = (table * cells + bin_r * n_c + bin_c).reshape(-1)
+    empty = torch.zeros(n_tables * cells, dtype=theta.dtype, device=theta.device)
+    # p(r̃, c̃) from the bins alone, p(r̃, c̃, +) from θ; p(r̃, c̃, −) is their difference
+    sources = empty.index_add(0, cell, torch.full_like(cell, 1, dtype=theta.dtype) / n_samples)
+    fires = empty.index_add(0, cell, theta.reshape(-1) / n_samples)
+    # the clamp only absorbs float rounding where every θ in a cell sits at the upper clip
+    return torch.stack([(sources - fires).clamp_min(0), fires], dim=-1).reshape(*lead, n_neurons, n_r, n_c, 2)

@@ -198,8 +198,15 @@ class InfomorphicLayer(torch.nn.Module):
     def goal(self, x_receptive, x_context, gamma) -> tuple[torch.Tensor, PIDAtoms]:
         """Local goal G = Γ·atoms [runs, neurons] (PNAS Eq. 7) and the atoms it came from."""
         atoms = self.atoms(x_receptive, x_context)
+        return self._weigh(atoms, gamma), atoms
+
+    def goal_of_joint(self, joint, gamma) -> torch.Tensor:
+        """G [runs, neurons] of joints built by :meth:`joint`."""
+        return self._weigh(sx_pid(joint, validate=False), gamma)
+
+    def _weigh(self, atoms, gamma):
         weights = Goal.from_any(gamma).tensor(self.dtype, self.device)
-        return (atoms.stack() * weights).sum(-1), atoms
+        return (atoms.stack() * weights).sum(-1)
 
 
 def pid_score(p: torch.Tensor, gamma) -> torch.Tensor:
@@ -235,12 +242,13 @@ def pid_score(p: torch.Tensor, gamma) -> torch.Tensor:
     )
 
 
-def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma) -> dict:
+def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma):
     """∂(Σ_neurons G)/∂parameters by PNAS Eqs. 8/9 (METHOD.md §2.6), without autograd through
     the PID: ∂G/∂w_R = (1/N) Σ_n F(r̃_n, c̃_n) θ_n(1 − θ_n) ∂A/∂r|_n x_R,n, and likewise for w_C.
 
     ∂A/∂r and ∂A/∂c are taken elementwise from the activation. Returns a dict keyed by the
-    layer's parameter names. Bins are constants and θ is clipped as in :func:`theta_joint`.
+    layer's parameter names, and the minibatch's joint p(r̃, c̃, y). Bins are constants and θ
+    is clipped as in :func:`theta_joint`.
     """
     cfg = layer.config
     with torch.no_grad():
@@ -267,7 +275,7 @@ def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma)
         if layer.b_receptive is not None:
             grads["b_receptive"] = f_r.sum(-2)
             grads["b_context"] = f_c.sum(-2)
-    return grads
+    return grads, p
 
 
 def _outer(f, x):

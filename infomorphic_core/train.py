@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from .goals import ATOM_LABELS, Goal
 from .layer import InfomorphicLayer, closed_form_gradient
+from .pid import sx_pid
 
 OPTIMIZERS = ("sgd", "adam")
 GRADIENTS = ("autograd", "closed_form")
@@ -45,7 +46,7 @@ class TrainConfig:
     optimizer: str = "sgd"
     eval_every: int = 0
     checkpoint_every: int = 0
-    gradient: str = "autograd"
+    gradient: str = "closed_form"
     progress: bool | None = None
 
     def __post_init__(self):
@@ -99,22 +100,23 @@ def atom_dict(atoms, prefix="") -> dict[str, torch.Tensor]:
     return {prefix + label: stacked[..., i] for i, label in enumerate(ATOM_LABELS)}
 
 
-def update(layer, optimizer, x_receptive, x_context, gamma, gradient="autograd"):
-    """One ascent step on Σ G over neurons and runs; returns (G, atoms) of the minibatch."""
+def update(layer, optimizer, x_receptive, x_context, gamma, gradient="closed_form"):
+    """One ascent step on Σ G over neurons and runs; returns the minibatch's joint
+    p(r̃, c̃, y) before the step (its atoms are only computed where they are logged)."""
     optimizer.zero_grad(set_to_none=False)
     if gradient == "closed_form":
-        with torch.no_grad():
-            goal, atoms = layer.goal(x_receptive, x_context, gamma)
-        for name, grad in closed_form_gradient(layer, x_receptive, x_context, gamma).items():
+        grads, joint = closed_form_gradient(layer, x_receptive, x_context, gamma)
+        for name, grad in grads.items():
             getattr(layer, name).grad = -grad
     else:
-        goal, atoms = layer.goal(x_receptive, x_context, gamma)
-        (-goal.sum()).backward()
+        joint = layer.joint(x_receptive, x_context)
+        (-layer.goal_of_joint(joint, gamma).sum()).backward()
+        joint = joint.detach()
     if layer.w_context.grad is not None:
         layer.w_context.grad.mul_(layer.mask)
     optimizer.step()
     layer.apply_mask()
-    return goal.detach(), atoms
+    return joint
 
 
 def train(
@@ -164,11 +166,11 @@ def train(
     for step in tqdm(range(start + 1, config.n_updates + 1), disable=not show, initial=start,
                      total=config.n_updates, desc="updates", leave=False):
         x_receptive, x_context = stream.batch(layer, step)
-        _, atoms = update(layer, optimizer, x_receptive, x_context, gamma, config.gradient)
+        joint = update(layer, optimizer, x_receptive, x_context, gamma, config.gradient)
         if after_update is not None:
             after_update(layer, step)
         if step == config.n_updates or (config.eval_every and step % config.eval_every == 0):
-            record(step, atoms)
+            record(step, sx_pid(joint))
         if checkpoint is not None and config.checkpoint_every and step % config.checkpoint_every == 0:
             save_atomic(checkpoint, {
                 "fingerprint": fingerprint,

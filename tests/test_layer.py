@@ -37,7 +37,8 @@ def test_closed_form_gradient_matches_autograd(activation, gamma):
     assert (joint.sum(-1) == 0).any()
     goal, _ = layer.goal(x_r, x_c, gamma)
     goal.sum().backward()
-    closed = closed_form_gradient(layer, x_r, x_c, gamma)
+    closed, closed_joint = closed_form_gradient(layer, x_r, x_c, gamma)
+    torch.testing.assert_close(closed_joint, joint.detach())
     for name, param in layer.named_parameters():
         if activation == "linear" and name.endswith("context"):
             assert param.grad is None and closed[name].abs().max() == 0  # A ignores c
