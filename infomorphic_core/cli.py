@@ -125,12 +125,14 @@ def write_reproducibility(records: dict, out_dir: Path) -> None:
 
 
 def strip_volatile_metadata(path: Path) -> None:
-    """Drop papermill's timings and timestamps from a committed reference notebook."""
+    """Drop papermill's timings and timestamps, and number the cell ids, so that re-recording
+    a committed reference notebook changes only what its outputs changed."""
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
     notebook.metadata.pop("papermill", None)
-    for cell in notebook.cells:
+    for index, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{index:03d}"
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
     nbformat.write(notebook, path)
