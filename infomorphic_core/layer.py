@@ -40,7 +40,8 @@ class LayerConfig:
     n_context: int
     n_runs: int = 1
     activation: str = "sigmoid_gain"
-    bias: bool = True
+    bias_receptive: bool = True
+    bias_context: bool = True
     init_std_receptive: float = 0.01
     init_std_context: float = 0.01
     binning_receptive: Binning = field(default_factory=lambda: Binning(20, "adaptive"))
@@ -108,8 +109,8 @@ class InfomorphicLayer(torch.nn.Module):
         self.w_receptive = init((cfg.n_neurons, cfg.n_receptive), cfg.init_std_receptive, "w_r")
         self.w_context = init((cfg.n_neurons, cfg.n_context), cfg.init_std_context, "w_c")
         zeros = torch.zeros(cfg.n_runs, cfg.n_neurons, dtype=dtype, device=device)
-        self.b_receptive = torch.nn.Parameter(zeros.clone()) if cfg.bias else None
-        self.b_context = torch.nn.Parameter(zeros.clone()) if cfg.bias else None
+        self.b_receptive = torch.nn.Parameter(zeros.clone()) if cfg.bias_receptive else None
+        self.b_context = torch.nn.Parameter(zeros.clone()) if cfg.bias_context else None
         self.register_buffer("mask", cfg.mask().to(dtype=dtype, device=device))
         self.apply_mask()
 
@@ -132,6 +133,7 @@ class InfomorphicLayer(torch.nn.Module):
         c = torch.matmul(x_context, self.w_context.transpose(-1, -2))
         if self.b_receptive is not None:
             r = r + self.b_receptive[:, None, :]
+        if self.b_context is not None:
             c = c + self.b_context[:, None, :]
         return r, c
 
@@ -274,6 +276,7 @@ def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma)
         }
         if layer.b_receptive is not None:
             grads["b_receptive"] = f_r.sum(-2)
+        if layer.b_context is not None:
             grads["b_context"] = f_c.sum(-2)
     return grads, p
 

