@@ -1,6 +1,8 @@
-"""Command line: ``infomorphic reproduce`` runs the book's notebooks; ``infomorphic list`` lists them.
+"""Command line of the companion: run a task, reproduce the book's notebooks, list both.
 
+    infomorphic run TASK --profile quick|paper [--set KEY=VALUE ...] --out DIR [--no-cache]
     infomorphic reproduce --profile quick|paper [--only NAME ...] [-p KEY=VALUE ...]
+    infomorphic list
 """
 
 from __future__ import annotations
@@ -177,10 +179,58 @@ def reproduce(args) -> int:
     return 0
 
 
+def task_modules() -> dict:
+    from .tasks import supervised
+
+    return {"supervised": supervised}
+
+
+def run_task(args) -> int:
+    """``infomorphic run``: one task with profile and overrides -> metrics.json, history.csv."""
+    import dataclasses
+
+    tasks = task_modules()
+    if args.task not in tasks:
+        print(f"error: unknown task {args.task!r}; known: {', '.join(tasks)}", file=sys.stderr)
+        return 2
+    module = tasks[args.task]
+    overrides = parse_overrides(args.set or [])
+    fields = {f.name for f in dataclasses.fields(module.Config)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        print(f"error: unknown setting(s) {unknown} for {args.task}; known: {sorted(fields)}",
+              file=sys.stderr)
+        return 2
+    try:
+        config = module.Config(profile=args.profile, **overrides)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    result = module.run(config, use_cache=not args.no_cache, cache_dir=args.cache_dir)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    metrics = dict(result.metrics, config=dataclasses.asdict(config))
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str) + "\n")
+    result.history.to_csv(out / "history.csv", index=False)
+    print(f"{args.task} ({args.profile}, {config.n_runs} runs) done in "
+          f"{time.perf_counter() - start:.1f} s -> {out / 'metrics.json'}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="infomorphic", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list the notebooks")
+    sub.add_parser("list", help="list the tasks and the notebooks")
+    run = sub.add_parser("run", help="run one task and write metrics.json and history.csv")
+    run.add_argument("task", help="task name (see `infomorphic list`)")
+    run.add_argument("--profile", choices=PROFILES, default="quick")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE",
+                     help="override a field of the task's Config (repeatable)")
+    run.add_argument("--out", required=True, help="output folder")
+    run.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    run.add_argument("--cache-dir", default=None, help="cache folder (default: "
+                     "$INFOMORPHIC_CACHE_DIR or ~/.cache/infomorphic-companion)")
     rep = sub.add_parser("reproduce", help="execute the notebooks into the book's build input")
     rep.add_argument("--profile", choices=PROFILES, default="quick")
     rep.add_argument("--only", nargs="+", metavar="NAME", help="notebook names, e.g. 01_theory")
@@ -192,9 +242,11 @@ def main(argv=None) -> int:
                      help="re-record the paired reference notebooks/NAME.ipynb (quick profile)")
     args = parser.parse_args(argv)
     if args.command == "list":
-        for name in notebook_names():
-            print(name)
+        print("tasks:", ", ".join(task_modules()))
+        print("notebooks:", ", ".join(notebook_names()))
         return 0
+    if args.command == "run":
+        return run_task(args)
     return reproduce(args)
 
 

@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .goals import ATOM_LABELS, Goal
 from .layer import InfomorphicLayer, closed_form_gradient

@@ -1,0 +1,232 @@
+"""Supervised learning on MNIST (PNAS §3.1, Fig. 2).
+
+Ten infomorphic neurons; neuron k receives all 784 pixels (scaled to [0, 1]) as receptive input
+and element k of the one-hot label, as ±1, as context. A = r(0.5 + σ(2rc)),
+Γ = (0.1, 0.1, 1, 0.1, 0). At test time x_C = 0, so A = r, and the prediction is the neuron
+with the largest θ (winner-take-all).
+
+Settings the paper leaves to its SI (not available) are our choices, stated in ``Config``:
+plain SGD (the paper: "gradient descent with a fixed learning rate"), lr 1, minibatches of 128
+images, weights N(0, 0.01²), a receptive bias and no context bias (so x_C = 0 gives c = 0
+exactly), R in 20 adaptive bins and C in 2 bins spanning each minibatch's min to max (the
+adaptive symmetric range can put both label values in one bin; METHOD.md §9).
+
+Sign convention: the goal is invariant under flipping a neuron's output, the readout is not.
+A neuron whose mean θ on (the first 1,000) training images exceeds ½ fires for "not my digit"
+(its digit is present 10% of the time), so its θ is replaced by 1 − θ for the readout.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .. import rng
+from ..cache import cached
+from ..data import load_mnist
+from ..estimate import Binning
+from ..layer import InfomorphicLayer, LayerConfig
+from ..pid import sx_pid
+from ..train import TrainConfig, atom_dict, train
+
+PROFILES = {
+    "quick": {"n_runs": 10, "epochs": 30, "source": "subset"},
+    "paper": {"n_runs": 100, "epochs": 50, "source": "auto"},
+}
+PAPER = {"accuracy": 0.897, "logreg_accuracy": 0.919, "entropy_Y": 0.469}
+GAMMA = (0.1, 0.1, 1.0, 0.1, 0.0)
+N_CLASSES = 10
+
+
+@dataclass
+class Config:
+    """Settings of the supervised task; ``None`` takes the profile's value (``PROFILES``)."""
+
+    profile: str = "quick"
+    seed: int = 0
+    n_runs: int | None = None
+    epochs: int | None = None
+    source: str | None = None  # auto | full | subset
+    minibatch: int = 128
+    learning_rate: float = 1.0
+    optimizer: str = "sgd"
+    init_std: float = 0.01
+    n_bins_receptive: int = 20
+    n_bins_context: int = 2
+    gamma: tuple = GAMMA
+    failure_fraction: float = 0.9  # a run fails below this fraction of the logistic regression
+
+    def __post_init__(self):
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {self.profile!r}")
+        for key, value in PROFILES[self.profile].items():
+            if getattr(self, key) is None:
+                setattr(self, key, value)
+        for name in ("n_runs", "epochs", "minibatch"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not (0 < self.failure_fraction <= 1):
+            raise ValueError(f"failure_fraction must be in (0, 1], got {self.failure_fraction!r}")
+        self.gamma = tuple(float(g) for g in self.gamma)
+        # the remaining fields are validated by the configs they feed
+        self.layer_config()
+        TrainConfig(n_updates=1, learning_rate=self.learning_rate, optimizer=self.optimizer)
+
+    def layer_config(self) -> LayerConfig:
+        return LayerConfig(
+            n_neurons=N_CLASSES, n_receptive=784, n_context=N_CLASSES, n_runs=self.n_runs,
+            activation="sigmoid_gain", bias_receptive=True, bias_context=False,
+            init_std_receptive=self.init_std, init_std_context=self.init_std,
+            binning_receptive=Binning(self.n_bins_receptive, "adaptive"),
+            binning_context=Binning(self.n_bins_context, "minmax"),
+            context_mask=torch.eye(N_CLASSES).tolist(), seed=self.seed,
+        )
+
+
+@dataclass
+class Result:
+    config: Config
+    metrics: dict
+    history: pd.DataFrame
+    receptive_fields: np.ndarray  # [runs, 10, 784]
+    confusion: np.ndarray  # [10 true, 10 predicted], summed over runs
+    inverted: np.ndarray  # [runs, 10]: neurons read out as 1 − θ
+    final_atoms: pd.DataFrame = field(repr=False)  # run, neuron, atom columns (test set, true labels)
+
+
+def label_context(labels: torch.Tensor) -> torch.Tensor:
+    """Element k of the one-hot label as ±1, for every neuron k: [..., 10]."""
+    return torch.nn.functional.one_hot(labels, N_CLASSES).float() * 2 - 1
+
+
+class Stream:
+    """Minibatches of ``minibatch`` training images; each run shuffles every epoch with its own
+    generator (seed + run), so batched and separate runs see the same order."""
+
+    def __init__(self, x, y, config: Config):
+        self.x, self.y, self.config = x, y, config
+        self.per_epoch = len(x) // config.minibatch
+        self._epoch, self._order = None, None
+
+    def batch(self, layer, step):
+        epoch, index = divmod(step - 1, self.per_epoch)
+        if epoch != self._epoch:
+            n = len(self.x)
+            self._order = rng.per_run(lambda g: torch.randperm(n, generator=g), self.config.seed,
+                                      self.config.n_runs, "order", epoch)
+            self._epoch = epoch
+        size = self.config.minibatch
+        idx = self._order[:, index * size:(index + 1) * size]
+        return self.x[idx], label_context(self.y[idx])
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+
+def readout_theta(layer, x, flip):
+    """θ at test time (x_C = 0, hence c = 0 and A = r), oriented by ``flip`` [runs, neurons]."""
+    theta = layer.theta(x, torch.zeros(x.shape[0], N_CLASSES))
+    return torch.where(flip[:, None, :], 1 - theta, theta)
+
+
+def orientation(layer, x_train):
+    """Neurons whose mean θ on training images exceeds ½ are read out flipped."""
+    theta = layer.theta(x_train, torch.zeros(x_train.shape[0], N_CLASSES))
+    return theta.mean(1) > 0.5
+
+
+def marginal_theta(layer, x, flip, p_label):
+    """SI readout: θ averaged over the training contexts c = ±1 weighted by p(c)."""
+    ones = torch.ones(x.shape[0], N_CLASSES)
+    theta = p_label * layer.theta(x, ones) + (1 - p_label) * layer.theta(x, -ones)
+    return torch.where(flip[:, None, :], 1 - theta, theta)
+
+
+def logistic_regression_accuracy(data) -> float:
+    """Multinomial logistic regression (scikit-learn, default L2) on the identical split."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(max_iter=1000)
+    model.fit(data.x_train, data.y_train)
+    return float(model.score(data.x_test, data.y_test))
+
+
+def _run(config: Config) -> Result:
+    torch.manual_seed(config.seed)  # sklearn and torch defaults; every stream is seeded explicitly
+    data = load_mnist(config.source)
+    x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
+    x_test, y_test = torch.from_numpy(data.x_test), torch.from_numpy(data.y_test)
+    c_test = label_context(y_test)
+    x_orient = x_train[:1000]
+    layer = InfomorphicLayer(config.layer_config())
+    stream = Stream(x_train, y_train, config)
+    n_updates = config.epochs * stream.per_epoch
+
+    def evaluate(layer, step):
+        flip = orientation(layer, x_orient)
+        prediction = readout_theta(layer, x_test, flip).argmax(-1)
+        atoms = layer.atoms(x_test, c_test)
+        values = atom_dict(atoms)
+        values["H(Y)"] = atoms.stack().sum(-1)
+        values["accuracy"] = (prediction == y_test).float().mean(-1)
+        return values
+
+    history = train(layer, stream, config.gamma,
+                    TrainConfig(n_updates=n_updates, learning_rate=config.learning_rate,
+                                optimizer=config.optimizer, eval_every=stream.per_epoch),
+                    evaluate=evaluate)
+    history["epoch"] = history["step"] / stream.per_epoch
+
+    with torch.no_grad():
+        flip = orientation(layer, x_orient)
+        prediction = readout_theta(layer, x_test, flip).argmax(-1)
+        accuracy = (prediction == y_test).double().mean(-1).numpy()
+        p_label = 1.0 / N_CLASSES  # each digit is 10% of the training labels
+        marginal = (marginal_theta(layer, x_test, flip, p_label).argmax(-1) == y_test).double().mean(-1).numpy()
+        atoms = layer.atoms(x_test, c_test).stack().double().numpy()  # [runs, neurons, 5]
+        confusion = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
+        np.add.at(confusion, (np.tile(y_test.numpy(), config.n_runs), prediction.reshape(-1).numpy()), 1)
+    logreg = logistic_regression_accuracy(data)
+    failed = accuracy < config.failure_fraction * logreg
+    entropy_y = atoms.sum(-1)
+    final_atoms = pd.DataFrame(
+        [(run, k, *atoms[run, k]) for run in range(config.n_runs) for k in range(N_CLASSES)],
+        columns=["run", "neuron", "I_unq,R", "I_unq,C", "I_red", "I_syn", "H_res"],
+    )
+    metrics = {
+        "accuracy_mean": float(accuracy.mean()),
+        "accuracy_std": float(accuracy.std(ddof=1)) if config.n_runs > 1 else 0.0,
+        "accuracy_median": float(np.median(accuracy)),
+        "n_failed_runs": int(failed.sum()),
+        "accuracy_mean_without_failed": float(accuracy[~failed].mean()) if (~failed).any() else math.nan,
+        "accuracy_marginal_context_mean": float(marginal.mean()),
+        "logreg_accuracy": logreg,
+        "accuracy_ratio": float(accuracy.mean() / logreg),
+        "entropy_Y_mean": float(entropy_y.mean()),
+        "atoms_mean": dict(zip(["I_unq,R", "I_unq,C", "I_red", "I_syn", "H_res"],
+                               atoms.mean((0, 1)).tolist())),
+        "n_inverted_neurons": int(flip.sum()),
+        "n_runs": config.n_runs,
+        "epochs": config.epochs,
+        "n_updates": n_updates,
+        "dataset": data.dataset,
+        "dataset_description": data.description,
+    }
+    return Result(config=config, metrics=metrics, history=history,
+                  receptive_fields=layer.w_receptive.detach().numpy().copy(),
+                  confusion=confusion, inverted=flip.numpy().copy(), final_atoms=final_atoms)
+
+
+def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
+    """Train and evaluate (PNAS §3.1); results are cached on disk by config and core source."""
+    config = config or Config()
+    key = {"task": "supervised"} | asdict(config)
+    return cached(key, lambda: _run(config), cache_dir=cache_dir, use_cache=use_cache)

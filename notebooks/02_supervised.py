@@ -1,0 +1,261 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Supervised learning: MNIST with ten infomorphic neurons
+#
+# Paper §3.1 and Fig. 2 {cite}`makkeh2025`. Ten neurons learn to classify handwritten digits.
+# Neuron $k$ sees the whole image as its receptive input and, during training only, whether
+# the label is $k$ as its context. Its goal rewards mostly **redundancy** between the two:
+# the neuron comes to encode, from the pixels, exactly what the label tells it.
+
+# %% tags=["parameters"]
+profile = "quick"  # quick (subset, 10 runs, 30 epochs) or paper (full MNIST when reachable, 100 runs, 50 epochs)
+n_runs = None  # independent runs; None takes the profile's value (paper 100)
+epochs = None  # passes over the training images; None takes the profile's value
+learning_rate = 1.0  # plain SGD step on the goal in bits (our choice, see the search below)
+minibatch = 128  # images per update (our choice)
+source = None  # MNIST source, auto, full or subset; None takes the profile's value
+seed = 0  # run i uses seed + i for its initial weights and data order
+run_search = True  # rerun the small settings search below (cached after the first run)
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from infomorphic_core.goals import ATOM_LABELS
+from infomorphic_core.sweep import sweep
+from infomorphic_core.tasks import supervised
+
+sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
+pd.set_option("display.precision", 4)
+COLORS = dict(zip(ATOM_LABELS, sns.color_palette("colorblind", 5)))
+
+# %% [markdown]
+# ## Set-up
+#
+# - Receptive input: the 784 pixels scaled to $[0, 1]$; $r = w_R \cdot x_R + b_R$.
+# - Context: element $k$ of the one-hot label as $\pm 1$; $c = w_C\, x_C$ (no context bias).
+# - Activation $A = r\,(0.5 + \sigma(2rc))$, goal $\Gamma = (0.1, 0.1, 1, 0.1, 0)$, i.e.
+#   $G = 0.9\, I_\mathrm{red} + 0.1\, I(Y:\tilde R, \tilde C)$.
+# - Test: unseen images with $x_C = 0$, so $A = r$ and each neuron is a logistic unit of the
+#   pixels; the prediction is the neuron with the largest firing probability.
+
+# %%
+fig, ax = plt.subplots(figsize=(8, 2.8))
+ax.set_xlim(0, 10)
+ax.set_ylim(0, 3.4)
+ax.axis("off")
+boxes = {
+    "image x_R\n(784 pixels)": (0.2, 1.9), "label one-hot\nelement k, ±1": (0.2, 0.3),
+    "r = w_R·x_R + b_R": (3.2, 1.9), "c = w_C·x_C": (3.2, 0.3),
+    "θ = σ(r(0.5 + σ(2rc)))\nY = ±1": (6.2, 1.1),
+}
+for text, (x, y) in boxes.items():
+    ax.add_patch(FancyBboxPatch((x, y), 2.4, 1.0, boxstyle="round,pad=0.05", fc="#eef3fb", ec="#3b6ea5"))
+    ax.text(x + 1.2, y + 0.5, text, ha="center", va="center", fontsize=10)
+for (x0, y0), (x1, y1) in [((2.65, 2.4), (3.15, 2.4)), ((2.65, 0.8), (3.15, 0.8)),
+                           ((5.65, 2.4), (6.15, 1.8)), ((5.65, 0.8), (6.15, 1.4))]:
+    ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=14, color="#3b6ea5"))
+ax.text(8.75, 1.6, "×10 neurons\nlocal goal\n0.9 I_red + 0.1 I(Y:R,C)", ha="center", va="center", fontsize=9)
+ax.set_title("one infomorphic neuron of the MNIST layer (context only during training)", fontsize=11)
+plt.show()
+
+# %% [markdown]
+# ## Training
+#
+# The paper's SI, which holds its training settings, is not available; the settings below are
+# ours (see the search at the end of the chapter): plain gradient ascent on the goal (the paper
+# says "gradient descent with a fixed learning rate") with step 1 on minibatches of 128 images,
+# weights initialised $\mathcal N(0, 0.01^2)$, $\tilde R$ in 20 bins after dividing $r$ by its
+# largest magnitude in the minibatch, $\tilde C$ in 2 bins spanning the minibatch's range.
+# Because the goal cannot tell a neuron from its flipped twin, a neuron whose mean firing
+# probability on training images is above ½ (it fires for "not my digit") is read out as
+# $1 - \theta$.
+
+# %%
+config = supervised.Config(profile=profile, n_runs=n_runs, epochs=epochs, learning_rate=learning_rate,
+                           minibatch=minibatch, source=source, seed=seed)
+result = supervised.run(config)
+metrics = result.metrics
+history = result.history
+print(f"data: {metrics['dataset_description']}")
+print(f"profile {config.profile}: {config.n_runs} runs, {config.epochs} epochs "
+      f"({metrics['n_updates']} updates of {config.minibatch} images)")
+
+# %% [markdown]
+# ## The atoms over training (Fig. 2B)
+#
+# Atoms of each neuron on the test images with their true labels as context, averaged over
+# the ten neurons; the line is the mean over runs and the band spans the 2.5th to 97.5th
+# percentile over runs.
+
+# %%
+atoms = history[history.quantity.isin(ATOM_LABELS)]
+per_run = atoms.groupby(["quantity", "epoch", "run"]).value.mean().reset_index()
+fig, ax = plt.subplots(figsize=(8, 4))
+for label in ATOM_LABELS:
+    d = per_run[per_run.quantity == label].groupby("epoch").value
+    ax.plot(d.mean().index, d.mean(), label=label, color=COLORS[label])
+    ax.fill_between(d.mean().index, d.quantile(0.025), d.quantile(0.975), alpha=0.25, color=COLORS[label])
+h_y = history[history.quantity == "H(Y)"].groupby("epoch").value.mean()
+ax.plot(h_y.index, h_y, "k--", lw=1, label="H(Y)")
+ax.axhline(supervised.PAPER["entropy_Y"], color="grey", lw=0.8, ls=":", label="H_b(0.1) = 0.469")
+ax.set_xlabel("training epoch")
+ax.set_ylabel("information (bits)")
+ax.legend(ncols=2, fontsize=9)
+ax.set_title(f"atoms during training ({config.n_runs} runs, mean and 95% band)")
+plt.show()
+
+# %% [markdown]
+# The residual entropy falls first, then redundancy grows until it is the largest atom: the
+# neuron's output comes to carry what pixels and label share. The output entropy approaches
+# the entropy of a one-vs-all label, $H_b(0.1) = 0.469$ bits.
+#
+# ## The atoms of each neuron at the end (Fig. 2C)
+
+# %%
+final = result.final_atoms.melt(id_vars=["run", "neuron"], var_name="atom", value_name="bits")
+fig, ax = plt.subplots(figsize=(9, 3.8))
+sns.barplot(data=final, x="neuron", y="bits", hue="atom", palette=COLORS, errorbar=("pi", 95), ax=ax)
+ax.axhline(0, color="black", lw=0.8)
+ax.set_xlabel("neuron (its digit)")
+ax.set_ylabel("atom (bits)")
+ax.set_title("atoms on the test set, end of training (bars: mean, whiskers: 95% of runs)")
+ax.set_ylim(top=0.6)
+ax.legend(ncols=5, fontsize=9, loc="upper center")
+plt.show()
+
+# %% [markdown]
+# ## Test accuracy over training (Fig. 2D)
+
+# %%
+accuracy = history[history.quantity == "accuracy"]
+fig, ax = plt.subplots(figsize=(8, 3.6))
+d = accuracy.groupby("epoch").value
+ax.plot(d.mean().index, 100 * d.mean(), label=f"infomorphic, mean of {config.n_runs} runs")
+ax.fill_between(d.mean().index, 100 * d.quantile(0.025), 100 * d.quantile(0.975), alpha=0.25)
+ax.axhline(100 * metrics["logreg_accuracy"], color="black", ls="--", lw=1,
+           label="logistic regression, same split")
+ax.set_ylim(80, 95)
+ax.set_xlabel("training epoch")
+ax.set_ylabel("test accuracy (%)")
+ax.legend(loc="lower right")
+plt.show()
+
+# %% [markdown]
+# ## What the neurons learned
+#
+# The receptive weights $w_R$ of each neuron of the first run, as images (red: pixels that
+# push the neuron to fire, blue: against; read-out orientation applied).
+
+# %%
+fields = np.where(result.inverted[0][:, None], -1, 1) * result.receptive_fields[0]
+fig, axes = plt.subplots(1, 10, figsize=(12, 1.8))
+for k, ax in enumerate(axes):
+    limit = np.abs(fields[k]).max()
+    ax.imshow(fields[k].reshape(28, 28), cmap="RdBu_r", vmin=-limit, vmax=limit)
+    ax.set_title(f"neuron {k}", fontsize=9)
+    ax.axis("off")
+plt.show()
+
+# %% [markdown]
+# ## Unique receptive information and confusable digits (the point of Fig. S1)
+#
+# The paper notes that neurons of digits that are often confused keep more unique receptive
+# information $I_{\mathrm{unq},R}$ and less redundancy: their pixels say something the label
+# does not. Below, each neuron's $I_{\mathrm{unq},R}$ at the end of training against how often
+# its digit is misclassified on the test set (all runs).
+
+# %%
+errors = 1 - np.diag(result.confusion) / result.confusion.sum(1)
+per_digit = result.final_atoms.groupby("neuron")[["I_unq,R", "I_red"]].mean()
+per_digit["test error of the digit (%)"] = 100 * errors
+fig, ax = plt.subplots(figsize=(5.5, 4))
+ax.scatter(per_digit["test error of the digit (%)"], per_digit["I_unq,R"], color=COLORS["I_unq,R"])
+for digit, row in per_digit.iterrows():
+    ax.annotate(str(digit), (row["test error of the digit (%)"], row["I_unq,R"]),
+                textcoords="offset points", xytext=(5, 3))
+ax.set_xlabel("test error of the digit (%)")
+ax.set_ylabel("I_unq,R of its neuron (bits)")
+correlation = np.corrcoef(per_digit["test error of the digit (%)"], per_digit["I_unq,R"])[0, 1]
+ax.set_title(f"Pearson r = {correlation:.2f}")
+plt.show()
+per_digit.round(3)
+
+# %% [markdown]
+# In the run shown on this page, the neurons of 8 and 9 keep the most unique receptive
+# information, as the paper reports for confusable digits; the relation to the error rate is
+# loose (the title gives the correlation over the ten digits).
+#
+# ## Ours beside the paper
+
+# %%
+comparison = pd.DataFrame(
+    {
+        "paper": [100 * supervised.PAPER["accuracy"], 100 * supervised.PAPER["logreg_accuracy"],
+                  supervised.PAPER["accuracy"] / supervised.PAPER["logreg_accuracy"],
+                  supervised.PAPER["entropy_Y"], np.nan, np.nan],
+        "ours": [100 * metrics["accuracy_mean"], 100 * metrics["logreg_accuracy"], metrics["accuracy_ratio"],
+                 metrics["entropy_Y_mean"], 100 * metrics["accuracy_median"], metrics["n_failed_runs"]],
+    },
+    index=["test accuracy, mean (%)", "logistic regression (%)", "ratio", "H(Y) at the end (bits)",
+           "test accuracy, median (%)", "failed runs"],
+).round(3)
+print(f"ours: {metrics['dataset']}, profile {config.profile}, {metrics['n_runs']} runs; "
+      f"paper: full MNIST, 100 runs")
+print(f"accuracy std over runs {100 * metrics['accuracy_std']:.2f} points; "
+      f"SI readout (θ averaged over c = ±1 by p(c)): {100 * metrics['accuracy_marginal_context_mean']:.2f}%; "
+      f"a run counts as failed below {config.failure_fraction:.0%} of the logistic regression")
+comparison
+
+# %% [markdown]
+# The ratio to logistic regression is the comparable number: on the offline subset (4,000
+# training images) both classifiers are a little below their full-MNIST values. Logistic
+# regression here is scikit-learn's multinomial model with its default L2 penalty, fitted on
+# the same training images. Averaging θ over the two training contexts instead of setting
+# $x_C = 0$ gives the same accuracy, as the paper's SI reports.
+#
+# ## The settings search
+#
+# The paper's learning rate, minibatch size, epochs, bins and initialisation are in its SI,
+# which is not available. We searched around the proposals of our method notes: plain SGD
+# with steps 0.3, 1, 3 and minibatches of 64, 128, 256 images, Adam with steps 0.003 and
+# 0.01, and 10 or 40 receptive bins (10 runs, 30 epochs, offline subset, seed 0). Measured:
+#
+# | optimizer | step | minibatch | accuracy (%) | ratio to LR | failed runs |
+# |---|---|---|---|---|---|
+# | SGD | 0.3 | 64 / 128 / 256 | 90.03 / 89.44 / 83.94 | 0.987 / 0.981 / 0.920 | 0 / 0 / 1 |
+# | SGD | 1 | 64 / 128 / 256 | 89.97 / 90.00 / 89.82 | 0.987 / 0.987 / 0.985 | 0 |
+# | SGD | 3 | 64 / 128 / 256 | 89.96 / 90.05 / 89.98 | 0.986 / 0.987 / 0.987 | 0 |
+# | Adam | 0.003 | 128 / 256 | 89.69 / 87.46 | 0.983 / 0.959 | 0 / 1 |
+# | Adam | 0.01 | 128 / 256 | 90.03 / 89.68 | 0.987 / 0.983 | 0 |
+# | SGD, 10 / 40 R bins | 1 | 128 | 89.93 / 89.97 | 0.986 / 0.987 | 0 |
+#
+# Every setting that had converged reached the same plateau, about 98.7% of logistic
+# regression; slow settings (small steps on large minibatches) were still climbing and had a
+# run with a neuron stuck on a label-free split of the images. We kept SGD, step 1,
+# minibatch 128. The cell below reruns a smaller version of the search (5 runs, 15 epochs)
+# when `run_search` is true.
+
+# %%
+if run_search:
+    search = sweep(supervised.run, supervised.Config(profile="quick", n_runs=5, epochs=15, seed=seed),
+                   {"learning_rate": [0.3, 1.0, 3.0], "minibatch": [128, 256]},
+                   metrics=["accuracy_mean", "accuracy_ratio", "n_failed_runs"])
+    search["accuracy_mean"] *= 100
+    display(search.rename(columns={"accuracy_mean": "accuracy (%)", "accuracy_ratio": "ratio to LR",
+                                   "n_failed_runs": "failed runs"}).round(3))

@@ -1,0 +1,67 @@
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from infomorphic_core.tasks import supervised
+
+KEYS = {"accuracy_mean", "accuracy_std", "logreg_accuracy", "accuracy_ratio", "entropy_Y_mean",
+        "n_runs", "dataset"}
+
+
+def test_profiles_and_validation():
+    assert supervised.Config(profile="quick").n_runs == 10
+    assert supervised.Config(profile="paper").n_runs == 100
+    assert supervised.Config(profile="paper").source == "auto"
+    with pytest.raises(ValueError, match="profile"):
+        supervised.Config(profile="huge")
+    with pytest.raises(ValueError, match="minibatch"):
+        supervised.Config(minibatch=0)
+    with pytest.raises(ValueError, match="learning_rate"):
+        supervised.Config(learning_rate=-1.0)
+    with pytest.raises(ValueError, match="n_bins"):
+        supervised.Config(n_bins_context=1)
+
+
+def test_test_time_readout_ignores_context():
+    layer = supervised.InfomorphicLayer(supervised.Config(n_runs=2).layer_config())
+    with torch.no_grad():
+        layer.w_context.fill_(3.0)
+        layer.apply_mask()
+    x = torch.rand(5, 784)
+    flip = torch.zeros(2, 10, dtype=torch.bool)
+    r, _ = layer.aggregates(x, torch.zeros(5, 10))
+    torch.testing.assert_close(supervised.readout_theta(layer, x, flip), torch.sigmoid(r))
+    flip[1, 3] = True
+    theta = supervised.readout_theta(layer, x, flip)
+    torch.testing.assert_close(theta[1, :, 3], 1 - torch.sigmoid(r[1, :, 3]))
+
+
+def test_short_run_learns_and_reports(tmp_path):
+    result = supervised.run(supervised.Config(n_runs=2, epochs=2), cache_dir=tmp_path)
+    m = result.metrics
+    assert KEYS <= set(m)
+    assert m["dataset"] == "mnist-subset-5k" and m["n_runs"] == 2
+    assert 0.75 < m["accuracy_mean"] <= 1 and 0.85 < m["logreg_accuracy"] < 0.95
+    assert m["accuracy_ratio"] == pytest.approx(m["accuracy_mean"] / m["logreg_accuracy"])
+    atoms = m["atoms_mean"]
+    assert atoms["I_red"] == max(atoms.values())  # redundancy dominates already
+    assert set(result.history.columns) >= {"run", "step", "neuron", "quantity", "value"}
+    assert result.confusion.sum() == 2 * 1000
+
+
+def test_cli_run_writes_metrics_and_history(tmp_path):
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "infomorphic_core.cli", "run", "supervised",
+                           "--set", "n_runs=2", "--set", "epochs=1", "--out", str(out),
+                           "--cache-dir", str(tmp_path / "cache")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert KEYS <= set(metrics) and metrics["n_runs"] == 2
+    assert (out / "history.csv").read_text().startswith("run,step,neuron,quantity,value")
+    bad = subprocess.run([sys.executable, "-m", "infomorphic_core.cli", "run", "supervised",
+                          "--set", "epoch=1", "--out", str(out)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "epochs" in bad.stderr
