@@ -49,11 +49,19 @@ def linear(r: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
     return r
 
 
+def product(r: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    """A = r·(1 + c): the context multiplies the receptive drive by a gain that can change sign,
+    so, unlike A_σ, the context can flip the neuron's decision (our choice for error neurons,
+    which must fire on a mismatch between r and c; not an activation of the paper)."""
+    return r * (1.0 + c)
+
+
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid_gain": sigmoid_gain,
     "kay_phillips": kay_phillips,
     "norm8": norm8,
     "linear": linear,
+    "product": product,
 }
 
 

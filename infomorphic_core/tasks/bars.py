@@ -60,7 +60,7 @@ class Config:
     init_std: float = 0.01
     n_bins_receptive: int = 20
     n_bins_context: int = 20
-    eval_every: int = 25
+    eval_every: int = 10
     eval_steps: int = 8192  # time steps of each evaluation run (1,024 images × 8)
 
     def __post_init__(self):

@@ -1,0 +1,166 @@
+"""Error neurons (PNAS SI 4.B, Fig. S10; §2.3) and a goal-function explorer.
+
+A binary toy world: an observation o ∈ {±1} (P(o = +1) = ``p_observation``) is the receptive
+input; a prediction p, equal to o except with probability ``epsilon``, is the context. An error
+neuron should fire on a mismatch o ≠ p. The SI's settings are not available; ours:
+Γ = (I_unq,R, I_unq,C, I_red, I_syn, H_res) weights (1, 1, −1, 1, 0), i.e. G = I(Y:R̃,C̃) − 2 I_red,
+and the activation A = r(1 + c), because with the paper's A = r(0.5 + σ(2rc)) the sign of A is
+the sign of r: whether the neuron fires more often than not is decided by the observation alone,
+so no setting of its weights reports a mismatch (measured by ``run`` with that activation).
+R̃ and C̃ each take two values, one bin each. Plain SGD with step 3 from weights N(0, 1):
+from small weights θ ≈ ½ everywhere, where the gradient of every goal vanishes, and training
+stalls (measured in the chapter's search).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .. import rng
+from ..cache import cached
+from ..estimate import Binning
+from ..goals import Goal
+from ..layer import InfomorphicLayer, LayerConfig
+from ..train import TrainConfig, atom_dict, train
+
+PROFILES = {"quick": {"n_runs": 10, "n_updates": 400}, "paper": {"n_runs": 100, "n_updates": 600}}
+PAIRS = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])  # (o, p)
+
+
+@dataclass
+class Config:
+    profile: str = "quick"
+    seed: int = 0
+    n_runs: int | None = None
+    n_updates: int | None = None
+    epsilon: float = 0.1  # probability that the prediction is wrong
+    p_observation: float = 0.5  # P(o = +1)
+    activation: str = "product"
+    gamma: tuple = (1.0, 1.0, -1.0, 1.0, 0.0)
+    learning_rate: float = 3.0
+    optimizer: str = "sgd"
+    samples_per_minibatch: int = 512
+    init_std: float = 1.0  # large enough to leave θ = ½, where every gradient vanishes
+    eval_samples: int = 20000
+
+    def __post_init__(self):
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {self.profile!r}")
+        for key, value in PROFILES[self.profile].items():
+            if getattr(self, key) is None:
+                setattr(self, key, value)
+        for name in ("n_runs", "n_updates", "samples_per_minibatch", "eval_samples"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name in ("epsilon", "p_observation"):
+            if not 0 < getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in (0, 1), got {getattr(self, name)!r}")
+        self.gamma = Goal.from_any(self.gamma).as_tuple()
+        self.layer_config()
+        TrainConfig(n_updates=self.n_updates, learning_rate=self.learning_rate, optimizer=self.optimizer)
+
+    def layer_config(self) -> LayerConfig:
+        return LayerConfig(n_neurons=1, n_receptive=1, n_context=1, n_runs=self.n_runs,
+                           activation=self.activation, init_std_receptive=self.init_std,
+                           init_std_context=self.init_std,
+                           binning_receptive=Binning(2, "minmax"), binning_context=Binning(2, "minmax"),
+                           seed=self.seed)
+
+
+def samples(config: Config, n: int, *key):
+    """(x_R = o, x_C = p, mismatch) for every run: [runs, n, 1] each."""
+    def one(g):
+        o = torch.where(torch.rand(n, generator=g) < config.p_observation, 1.0, -1.0)
+        wrong = (torch.rand(n, generator=g) < config.epsilon).float()
+        return torch.stack([o, o * (1 - 2 * wrong), wrong], -1)
+    data = rng.per_run(one, config.seed, config.n_runs, *key)
+    return data[..., :1], data[..., 1:2], data[..., 2:]
+
+
+class Stream:
+    def __init__(self, config):
+        self.config = config
+
+    def batch(self, layer, step):
+        x_r, x_c, _ = samples(self.config, self.config.samples_per_minibatch, "train", step)
+        return x_r, x_c
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+
+def theta_table(layer) -> torch.Tensor:
+    """θ for (o, p) = (+,+), (+,−), (−,+), (−,−): [runs, 4]."""
+    return layer.theta(PAIRS[:, :1], PAIRS[:, 1:])[..., 0]
+
+
+def mismatch_scores(layer, x_r, x_c, wrong):
+    """Accuracy and balanced accuracy of sign(θ − ½) as a report of o ≠ p, each neuron oriented
+    so that its θ correlates positively with the mismatch."""
+    theta = layer.theta(x_r, x_c)[..., 0]
+    wrong = wrong[..., 0]
+    centred = wrong - wrong.mean(-1, keepdim=True)
+    sign = torch.where((centred * (theta - theta.mean(-1, keepdim=True))).sum(-1) >= 0, 1.0, -1.0)
+    says = (sign[:, None] * (theta - 0.5)) > 0
+    accuracy = (says == (wrong > 0)).double().mean(-1)
+    hit = (says & (wrong > 0)).double().sum(-1) / (wrong > 0).double().sum(-1)
+    correct_rejection = (~says & (wrong == 0)).double().sum(-1) / (wrong == 0).double().sum(-1)
+    return accuracy, (hit + correct_rejection) / 2
+
+
+@dataclass
+class Result:
+    config: Config
+    metrics: dict
+    history: pd.DataFrame
+    theta: np.ndarray  # [runs, 4] learned θ(o, p), order of PAIRS
+    start_atoms: np.ndarray = field(repr=False)  # [runs, 5]
+    final_atoms: np.ndarray = field(repr=False)  # [runs, 5]
+
+
+def _run(config: Config) -> Result:
+    layer = InfomorphicLayer(config.layer_config())
+    x_r, x_c, wrong = samples(config, config.eval_samples, "eval")
+
+    def evaluate(layer, step):
+        atoms = layer.atoms(x_r, x_c)
+        accuracy, balanced = mismatch_scores(layer, x_r, x_c, wrong)
+        return atom_dict(atoms) | {"mismatch accuracy": accuracy, "balanced accuracy": balanced}
+
+    with torch.no_grad():
+        start = layer.atoms(x_r, x_c).stack()[:, 0].double().numpy()
+    history = train(layer, Stream(config), config.gamma,
+                    TrainConfig(n_updates=config.n_updates, learning_rate=config.learning_rate,
+                                optimizer=config.optimizer, eval_every=max(1, config.n_updates // 30)),
+                    evaluate=evaluate)
+    with torch.no_grad():
+        final = layer.atoms(x_r, x_c).stack()[:, 0].double().numpy()
+        accuracy, balanced = mismatch_scores(layer, x_r, x_c, wrong)
+        theta = theta_table(layer).double().numpy()
+    names = ["unq_R", "unq_C", "red", "syn", "res"]
+    metrics = {f"{n}_mean": float(final[:, i].mean()) for i, n in enumerate(names)}
+    metrics |= {f"{n}_start_mean": float(start[:, i].mean()) for i, n in enumerate(names)}
+    metrics |= {
+        "mismatch_accuracy": float(accuracy.mean()),
+        "mismatch_balanced_accuracy": float(balanced.mean()),
+        "mismatch_base_rate": float(wrong.mean()),
+        "activation": config.activation,
+        "n_runs": config.n_runs,
+    }
+    return Result(config=config, metrics=metrics, history=history, theta=theta,
+                  start_atoms=start, final_atoms=final)
+
+
+def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
+    """Train error neurons on the toy world; results cached by config and core source."""
+    config = config or Config()
+    key = {"task": "error_neuron"} | asdict(config)
+    return cached(key, lambda: _run(config), cache_dir=cache_dir, use_cache=use_cache)
