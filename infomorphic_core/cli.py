@@ -180,9 +180,9 @@ def reproduce(args) -> int:
 
 
 def task_modules() -> dict:
-    from .tasks import bars, error_neuron, supervised
+    from .tasks import bars, error_neuron, memory, supervised
 
-    return {"supervised": supervised, "bars": bars, "error_neuron": error_neuron}
+    return {"supervised": supervised, "bars": bars, "memory": memory, "error_neuron": error_neuron}
 
 
 def run_task(args) -> int:

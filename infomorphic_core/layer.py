@@ -32,7 +32,9 @@ class LayerConfig:
 
     ``recurrent_context``: the context input is the layer's own output at the previous step,
     so ``n_context`` must equal ``n_neurons`` and self-connections are masked out.
-    ``context_mask``: optional 0/1 nested list or tensor ``[n_neurons, n_context]``.
+    ``context_mask`` / ``receptive_mask``: optional 0/1 nested lists or tensors
+    ``[n_neurons, n_context]`` / ``[n_neurons, n_receptive]`` (e.g. the identity when neuron i
+    receives only element i of the input).
     """
 
     n_neurons: int
@@ -48,6 +50,7 @@ class LayerConfig:
     binning_context: Binning = field(default_factory=lambda: Binning(20, "adaptive"))
     recurrent_context: bool = False
     context_mask: object = None
+    receptive_mask: object = None
     dtype: str = "float32"
     seed: int = 0
 
@@ -69,21 +72,28 @@ class LayerConfig:
                 f"n_context must equal n_neurons ({self.n_neurons}) for a recurrent context, "
                 f"got {self.n_context}"
             )
-        if self.context_mask is not None:
-            shape = tuple(torch.as_tensor(self.context_mask).shape)
-            if shape != (self.n_neurons, self.n_context):
-                raise ValueError(
-                    f"context_mask must have shape (n_neurons, n_context) = "
-                    f"{(self.n_neurons, self.n_context)}, got {shape}"
-                )
+        for name, n_inputs in (("context_mask", self.n_context), ("receptive_mask", self.n_receptive)):
+            value = getattr(self, name)
+            if value is not None:
+                shape = tuple(torch.as_tensor(value).shape)
+                if shape != (self.n_neurons, n_inputs):
+                    raise ValueError(f"{name} must have shape {(self.n_neurons, n_inputs)} "
+                                     f"(n_neurons, inputs), got {shape}")
 
     def mask(self) -> torch.Tensor:
+        """0/1 mask of the context weights [n_neurons, n_context]."""
         mask = torch.ones(self.n_neurons, self.n_context)
         if self.context_mask is not None:
             mask = mask * torch.as_tensor(self.context_mask, dtype=torch.float32)
         if self.recurrent_context:
             mask.fill_diagonal_(0.0)
         return mask
+
+    def mask_receptive(self) -> torch.Tensor:
+        """0/1 mask of the receptive weights [n_neurons, n_receptive]."""
+        if self.receptive_mask is None:
+            return torch.ones(self.n_neurons, self.n_receptive)
+        return torch.as_tensor(self.receptive_mask, dtype=torch.float32).clone()
 
 
 class InfomorphicLayer(torch.nn.Module):
@@ -112,6 +122,7 @@ class InfomorphicLayer(torch.nn.Module):
         self.b_receptive = torch.nn.Parameter(zeros.clone()) if cfg.bias_receptive else None
         self.b_context = torch.nn.Parameter(zeros.clone()) if cfg.bias_context else None
         self.register_buffer("mask", cfg.mask().to(dtype=dtype, device=device))
+        self.register_buffer("mask_receptive", cfg.mask_receptive().to(dtype=dtype, device=device))
         self.apply_mask()
 
     @property
@@ -123,9 +134,10 @@ class InfomorphicLayer(torch.nn.Module):
         return self.w_receptive.device
 
     def apply_mask(self):
-        """Zero the masked context weights (call after every update)."""
+        """Zero the masked weights (call after every update)."""
         with torch.no_grad():
             self.w_context.mul_(self.mask)
+            self.w_receptive.mul_(self.mask_receptive)
 
     def aggregates(self, x_receptive, x_context):
         """r, c: [runs, samples, neurons]."""
@@ -271,7 +283,7 @@ def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma)
         f = f * theta * (1 - theta) * inside / theta.shape[-2]
         f_r, f_c = f * da_dr, f * da_dc
         grads = {
-            "w_receptive": _outer(f_r, x_receptive),
+            "w_receptive": _outer(f_r, x_receptive) * layer.mask_receptive,
             "w_context": _outer(f_c, x_context) * layer.mask,
         }
         if layer.b_receptive is not None:

@@ -66,7 +66,8 @@ class TrainConfig:
 
 
 def make_optimizer(layer: InfomorphicLayer, config: TrainConfig) -> torch.optim.Optimizer:
-    params = list(layer.parameters())
+    """SGD or Adam on the parameters that require gradients (a task may freeze some)."""
+    params = [p for p in layer.parameters() if p.requires_grad]
     if config.optimizer == "adam":
         return torch.optim.Adam(params, lr=config.learning_rate)
     return torch.optim.SGD(params, lr=config.learning_rate)
@@ -107,13 +108,16 @@ def update(layer, optimizer, x_receptive, x_context, gamma, gradient="closed_for
     if gradient == "closed_form":
         grads, joint = closed_form_gradient(layer, x_receptive, x_context, gamma)
         for name, grad in grads.items():
-            getattr(layer, name).grad = -grad
+            if getattr(layer, name).requires_grad:
+                getattr(layer, name).grad = -grad
     else:
         joint = layer.joint(x_receptive, x_context)
         (-layer.goal_of_joint(joint, gamma).sum()).backward()
         joint = joint.detach()
     if layer.w_context.grad is not None:
         layer.w_context.grad.mul_(layer.mask)
+    if layer.w_receptive.grad is not None:
+        layer.w_receptive.grad.mul_(layer.mask_receptive)
     optimizer.step()
     layer.apply_mask()
     return joint

@@ -1,0 +1,294 @@
+"""Associative memory with infomorphic neurons, against Hopfield baselines (PNAS §3.3, Fig. 4).
+
+100 neurons; neuron i receives element i of a random ±1 pattern as receptive input and the other
+99 neurons' outputs as context (no self-connections); the symmetric 8-norm activation; goal
+Γ = (0.1, 0.1, 1, 0.1, 0). Test (§3.3.4): corrupt a stored pattern by setting a fraction α of its
+elements to random ±1, present it for one step, then set x_R = 0 and run 20 steps of the
+stochastic dynamics; accuracy is the cosine similarity with the clean pattern, averaged over
+patterns; capacity(α) is the largest number of stored patterns with mean accuracy above 95%.
+
+Two training protocols (the SI, which holds the paper's, is not available):
+
+- ``teacher_forced`` (our default): the context during training is the clean current pattern,
+  w_R is fixed at 0.25 on the diagonal, W_C starts N(0, 0.025²) and learns; a minibatch is one
+  pass over the patterns (each shown 8 times in the paper; 8 identical repeats give the same
+  histogram as one, so each pattern enters once).
+- ``sampled`` (the literal reading): patterns in random order, each held 8 steps, the context
+  being the other neurons' sampled outputs at t − 1, w_R learned. In our measurements it raises
+  I_red without learning to retrieve (see the chapter).
+
+Context at the test's presentation step: ``cue`` (the corrupted pattern itself, our default:
+recurrent dynamics started at the cue) or ``previous`` (the state left by the previous test).
+No biases; R̃ in 2 bins (x_R takes two values), C̃ in 40 adaptive symmetric bins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .. import hopfield, rng
+from ..cache import cached
+from ..estimate import Binning
+from ..layer import InfomorphicLayer, LayerConfig
+from ..train import TrainConfig, atom_dict, train
+
+QUICK_COUNTS = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 60)
+PROFILES = {
+    "quick": {"n_runs": 4, "pattern_counts": QUICK_COUNTS, "alphas": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)},
+    "paper": {"n_runs": 25, "pattern_counts": QUICK_COUNTS + (70, 80),
+              "alphas": tuple(round(0.1 * i, 1) for i in range(11))},
+}
+PAPER = {"capacity_alpha0": 35, "hopfield_capacity_alpha0": 14, "better_up_to_alpha": 0.4}
+GAMMA = (0.1, 0.1, 1.0, 0.1, 0.0)
+PROTOCOLS = ("teacher_forced", "sampled")
+TEST_CONTEXTS = ("cue", "previous")
+
+
+@dataclass
+class Config:
+    profile: str = "quick"
+    seed: int = 0
+    n_runs: int | None = None
+    pattern_counts: tuple | None = None
+    alphas: tuple | None = None
+    n_neurons: int = 100
+    protocol: str = "teacher_forced"
+    n_updates: int = 200
+    learning_rate: float = 3.0
+    w_receptive: float = 0.25  # initial (teacher_forced: fixed) receptive weight
+    learn_receptive: bool | None = None  # None: False for teacher_forced, True for sampled
+    init_std_context: float = 0.025
+    hold: int = 8
+    n_bins_receptive: int = 2
+    n_bins_context: int = 40
+    test_steps: int = 20
+    test_context: str = "cue"
+    threshold: float = 0.95
+    history_patterns: tuple = (35, 80)  # pattern counts whose training is logged in detail
+    eval_every: int = 10
+
+    def __post_init__(self):
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {self.profile!r}")
+        for key, value in PROFILES[self.profile].items():
+            if getattr(self, key) is None:
+                setattr(self, key, value)
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"protocol must be one of {PROTOCOLS}, got {self.protocol!r}")
+        if self.test_context not in TEST_CONTEXTS:
+            raise ValueError(f"test_context must be one of {TEST_CONTEXTS}, got {self.test_context!r}")
+        if self.learn_receptive is None:
+            self.learn_receptive = self.protocol == "sampled"
+        for name in ("n_runs", "n_neurons", "n_updates", "hold", "test_steps", "eval_every"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self.pattern_counts = tuple(int(m) for m in self.pattern_counts)
+        self.history_patterns = tuple(int(m) for m in self.history_patterns)
+        if not self.pattern_counts or min(self.pattern_counts) < 1:
+            raise ValueError(f"pattern_counts must be positive integers, got {self.pattern_counts!r}")
+        self.alphas = tuple(float(a) for a in self.alphas)
+        if not self.alphas or not all(0 <= a <= 1 for a in self.alphas):
+            raise ValueError(f"alphas must be fractions in [0, 1], got {self.alphas!r}")
+        if not 0 < self.threshold < 1:
+            raise ValueError(f"threshold must be in (0, 1), got {self.threshold!r}")
+        self.layer_config()
+        TrainConfig(n_updates=self.n_updates, learning_rate=self.learning_rate)
+
+    def layer_config(self) -> LayerConfig:
+        eye = torch.eye(self.n_neurons).tolist()
+        return LayerConfig(
+            n_neurons=self.n_neurons, n_receptive=self.n_neurons, n_context=self.n_neurons,
+            n_runs=self.n_runs, activation="norm8", bias_receptive=False, bias_context=False,
+            init_std_receptive=0.0, init_std_context=self.init_std_context,
+            binning_receptive=Binning(self.n_bins_receptive, "minmax"),
+            binning_context=Binning(self.n_bins_context, "adaptive"),
+            recurrent_context=True, receptive_mask=eye, seed=self.seed,
+        )
+
+
+def random_patterns(config: Config, m: int) -> torch.Tensor:
+    """[runs, m, N] random ±1 patterns (P = 0.5), run i from seed + i."""
+    return rng.per_run(lambda g: torch.where(torch.rand(m, config.n_neurons, generator=g) < 0.5, 1.0, -1.0),
+                       config.seed, config.n_runs, "patterns", m)
+
+
+def corrupt(patterns, alpha, config: Config, *key):
+    """Set a fraction α of the elements (each with probability α) to random ±1 (§3.3.4)."""
+    def one(g):
+        chosen = torch.rand(patterns.shape[1:], generator=g) < alpha
+        values = torch.where(torch.rand(patterns.shape[1:], generator=g) < 0.5, 1.0, -1.0)
+        return chosen.float(), values
+    draws = [one(rng.generator(config.seed + run, "corrupt", alpha, *key)) for run in range(config.n_runs)]
+    chosen = torch.stack([d[0] for d in draws])
+    values = torch.stack([d[1] for d in draws])
+    return torch.where(chosen > 0, values, patterns)
+
+
+class TeacherForced:
+    """Every minibatch: each stored pattern once, as receptive input and as context."""
+
+    def __init__(self, patterns):
+        self.patterns = patterns
+
+    def batch(self, layer, step):
+        return self.patterns, self.patterns
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+
+class Sampled:
+    """The literal protocol: patterns in random order, each held ``hold`` steps; the context is
+    the network's own sampled output of the previous step; no reset between minibatches."""
+
+    def __init__(self, patterns, config: Config, layer):
+        self.patterns, self.config = patterns, config
+        self.state = torch.ones(config.n_runs, config.n_neurons, dtype=layer.dtype)
+
+    def batch(self, layer, step):
+        m = self.patterns.shape[1]
+        order = rng.per_run(lambda g: torch.randperm(m, generator=g), self.config.seed, self.config.n_runs,
+                            "order", step)
+        x = torch.gather(self.patterns, 1, order[..., None].expand(-1, -1, self.patterns.shape[-1]))
+        x = x.repeat_interleave(self.config.hold, dim=1)
+        x_c, y = layer.simulate(x, self.state, layer.draw_uniforms(x.shape[1], "train", step))
+        self.state = y[:, -1]
+        return x, x_c
+
+    def state_dict(self):
+        return {"state": self.state}
+
+    def load_state_dict(self, state):
+        self.state = state["state"]
+
+
+def make_layer(config: Config) -> InfomorphicLayer:
+    layer = InfomorphicLayer(config.layer_config())
+    with torch.no_grad():
+        layer.w_receptive.copy_(config.w_receptive * layer.mask_receptive.expand_as(layer.w_receptive))
+    layer.w_receptive.requires_grad_(config.learn_receptive)
+    return layer
+
+
+@torch.no_grad()
+def infomorphic_recall(layer, patterns, cues, config: Config, *key):
+    """Accuracy [runs, patterns] of the test of §3.3.4 for an infomorphic network."""
+    w_r = torch.diagonal(layer.w_receptive, dim1=-2, dim2=-1)[:, None, :]
+    w_c = layer.w_context.transpose(-1, -2)
+
+    def run(cue, context, sub_key):
+        m = cue.shape[1]
+        u = rng.per_run(lambda g: torch.rand(config.test_steps + 1, m, config.n_neurons, generator=g),
+                        config.seed, config.n_runs, "test", *key, *sub_key)
+        y = layer.sample(torch.sigmoid(layer.activation(w_r * cue, context @ w_c)), u[:, 0])
+        zero = torch.zeros_like(cue)
+        for t in range(1, config.test_steps + 1):
+            y = layer.sample(torch.sigmoid(layer.activation(zero, y @ w_c)), u[:, t])
+        return y
+
+    if config.test_context == "cue":
+        final = run(cues, cues, ())
+    else:  # the state left by the previous test, patterns tested one after another
+        state = torch.ones_like(cues[:, :1])
+        finals = []
+        for mu in range(cues.shape[1]):
+            state = run(cues[:, mu:mu + 1], state, (mu,))
+            finals.append(state)
+        final = torch.cat(finals, 1)
+    return (final * patterns).mean(-1)
+
+
+def hopfield_recall(weights, patterns, cues, config: Config):
+    return (hopfield.recall(weights, cues, config.test_steps) * patterns).mean(-1)
+
+
+def capacity(accuracy: dict, threshold: float) -> int:
+    """Largest pattern count whose mean accuracy exceeds ``threshold`` (0 if none)."""
+    passing = [m for m, a in accuracy.items() if a > threshold]
+    return max(passing) if passing else 0
+
+
+@dataclass
+class Result:
+    config: Config
+    metrics: dict
+    accuracy: pd.DataFrame  # network, patterns, alpha, run, accuracy (mean over patterns)
+    history: pd.DataFrame  # training of config.history_patterns
+    constant_inputs: pd.DataFrame = field(repr=False)  # patterns, run, neurons with constant ξ_i
+
+
+def _train(config: Config, patterns, log: bool):
+    layer = make_layer(config)
+    stream = TeacherForced(patterns) if config.protocol == "teacher_forced" else Sampled(patterns, config, layer)
+
+    def evaluate(layer, step):
+        atoms = layer.atoms(patterns, patterns)
+        cues = corrupt(patterns, 0.0, config, "eval")
+        return atom_dict(atoms) | {"accuracy": infomorphic_recall(layer, patterns, cues, config,
+                                                                  "eval", step).mean(-1)}
+
+    history = train(layer, stream, GAMMA,
+                    TrainConfig(n_updates=config.n_updates, learning_rate=config.learning_rate,
+                                eval_every=config.eval_every if log else 0),
+                    evaluate=evaluate if log else None)
+    return layer, history
+
+
+def _run(config: Config) -> Result:
+    rows, histories, constant = [], [], []
+    counts = sorted(set(config.pattern_counts) | set(config.history_patterns))
+    for m in counts:
+        patterns = random_patterns(config, m)
+        layer, history = _train(config, patterns, log=m in config.history_patterns)
+        if m in config.history_patterns:
+            histories.append(history.assign(patterns=m))
+        constant.append(pd.DataFrame({"patterns": m, "run": range(config.n_runs),
+                                      "constant inputs": (patterns.abs().sum(1) == patterns.sum(1).abs()).sum(-1).numpy()}))
+        nets = {"infomorphic": None, "Hopfield (Hebbian)": hopfield.hebbian(patterns),
+                "Hopfield (Storkey)": hopfield.storkey(patterns)}
+        for alpha in config.alphas:
+            cues = corrupt(patterns, alpha, config, m)
+            for name, weights in nets.items():
+                if weights is None:
+                    acc = infomorphic_recall(layer, patterns, cues, config, m, alpha)
+                else:
+                    acc = hopfield_recall(weights, patterns, cues, config)
+                for run in range(config.n_runs):
+                    rows.append({"network": name, "patterns": m, "alpha": alpha, "run": run,
+                                 "accuracy": float(acc[run].mean()), "in grid": m in config.pattern_counts})
+    accuracy = pd.DataFrame(rows)
+    grid = accuracy[accuracy["in grid"]]
+    mean = grid.groupby(["network", "alpha", "patterns"]).accuracy.mean()
+    caps = {net: {f"{a:.1f}": capacity(mean[net][a].to_dict(), config.threshold) for a in config.alphas}
+            for net in mean.index.get_level_values(0).unique()}
+    metrics = {
+        "capacity_alpha0": caps["infomorphic"]["0.0"] if "0.0" in caps["infomorphic"] else None,
+        "hopfield_capacity_alpha0": caps["Hopfield (Hebbian)"].get("0.0"),
+        "storkey_capacity_alpha0": caps["Hopfield (Storkey)"].get("0.0"),
+        "capacity_by_alpha": caps["infomorphic"],
+        "hopfield_capacity_by_alpha": caps["Hopfield (Hebbian)"],
+        "storkey_capacity_by_alpha": caps["Hopfield (Storkey)"],
+        "capacity_definition": (f"largest number of stored patterns on the grid {list(config.pattern_counts)} "
+                                f"whose accuracy, averaged over patterns and runs, exceeds {config.threshold}"),
+        "protocol": config.protocol,
+        "test_context": config.test_context,
+        "n_runs": config.n_runs,
+    }
+    return Result(config=config, metrics=metrics, accuracy=accuracy,
+                  history=pd.concat(histories, ignore_index=True) if histories else pd.DataFrame(),
+                  constant_inputs=pd.concat(constant, ignore_index=True))
+
+
+def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
+    """Train for every pattern count, test every network (PNAS §3.3); cached by config and core."""
+    config = config or Config()
+    key = {"task": "memory"} | asdict(config)
+    return cached(key, lambda: _run(config), cache_dir=cache_dir, use_cache=use_cache)
