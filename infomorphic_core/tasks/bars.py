@@ -19,19 +19,19 @@ p(y⃗ | x) = Π_i θ_i(x)^[y_i=+1] (1 − θ_i(x))^[y_i=−1].
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import torch
 
 from .. import rng
-from ..cache import cached
 from ..data import all_bar_images, bar_masks
 from ..estimate import Binning
 from ..layer import InfomorphicLayer, LayerConfig
 from ..pid import PIDAtoms
 from ..train import TrainConfig, atom_dict, train
+from .common import apply_profile, cached_run, require_positive_ints
 
 PROFILES = {
     "quick": {"n_runs": 8, "n_updates": 150},
@@ -64,15 +64,8 @@ class Config:
     eval_steps: int = 8192  # time steps of each evaluation run (1,024 images × 8)
 
     def __post_init__(self):
-        if self.profile not in PROFILES:
-            raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {self.profile!r}")
-        for key, value in PROFILES[self.profile].items():
-            if getattr(self, key) is None:
-                setattr(self, key, value)
-        for name in ("n_runs", "n_updates", "steps_per_minibatch", "hold", "eval_every", "eval_steps"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        apply_profile(self, PROFILES)
+        require_positive_ints(self, "n_runs", "n_updates", "steps_per_minibatch", "hold", "eval_every", "eval_steps")
         if self.steps_per_minibatch % self.hold or self.eval_steps % self.hold:
             raise ValueError(f"steps_per_minibatch and eval_steps must be multiples of hold ({self.hold})")
         if not 0 < self.p_bar < 1:
@@ -253,6 +246,4 @@ def _run(config: Config) -> Result:
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
     """Train and evaluate (PNAS §3.2); results are cached on disk by config and core source."""
-    config = config or Config()
-    key = {"task": "bars"} | asdict(config)
-    return cached(key, lambda: _run(config), cache_dir=cache_dir, use_cache=use_cache)
+    return cached_run("bars", config or Config(), _run, use_cache, cache_dir)

@@ -14,18 +14,18 @@ stalls (measured in the chapter's search).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import torch
 
 from .. import rng
-from ..cache import cached
 from ..estimate import Binning
 from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
+from .common import Stateless, apply_profile, cached_run, require_positive_ints
 
 PROFILES = {"quick": {"n_runs": 10, "n_updates": 400}, "paper": {"n_runs": 100, "n_updates": 600}}
 PAIRS = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])  # (o, p)
@@ -48,15 +48,8 @@ class Config:
     eval_samples: int = 20000
 
     def __post_init__(self):
-        if self.profile not in PROFILES:
-            raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {self.profile!r}")
-        for key, value in PROFILES[self.profile].items():
-            if getattr(self, key) is None:
-                setattr(self, key, value)
-        for name in ("n_runs", "n_updates", "samples_per_minibatch", "eval_samples"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        apply_profile(self, PROFILES)
+        require_positive_ints(self, "n_runs", "n_updates", "samples_per_minibatch", "eval_samples")
         for name in ("epsilon", "p_observation"):
             if not 0 < getattr(self, name) < 1:
                 raise ValueError(f"{name} must be in (0, 1), got {getattr(self, name)!r}")
@@ -82,19 +75,13 @@ def samples(config: Config, n: int, *key):
     return data[..., :1], data[..., 1:2], data[..., 2:]
 
 
-class Stream:
+class Stream(Stateless):
     def __init__(self, config):
         self.config = config
 
     def batch(self, layer, step):
         x_r, x_c, _ = samples(self.config, self.config.samples_per_minibatch, "train", step)
         return x_r, x_c
-
-    def state_dict(self):
-        return {}
-
-    def load_state_dict(self, state):
-        pass
 
 
 def theta_table(layer) -> torch.Tensor:
@@ -161,6 +148,4 @@ def _run(config: Config) -> Result:
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
     """Train error neurons on the toy world; results cached by config and core source."""
-    config = config or Config()
-    key = {"task": "error_neuron"} | asdict(config)
-    return cached(key, lambda: _run(config), cache_dir=cache_dir, use_cache=use_cache)
+    return cached_run("error_neuron", config or Config(), _run, use_cache, cache_dir)

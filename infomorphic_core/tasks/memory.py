@@ -24,17 +24,16 @@ No biases; R̃ in 2 bins (x_R takes two values), C̃ in 40 adaptive symmetric bi
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 import torch
 
 from .. import hopfield, rng
-from ..cache import cached
 from ..estimate import Binning
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
+from .common import Stateless, apply_profile, cached_run, require_positive_ints
 
 QUICK_COUNTS = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 60)
 PROFILES = {
@@ -72,21 +71,14 @@ class Config:
     eval_every: int = 10
 
     def __post_init__(self):
-        if self.profile not in PROFILES:
-            raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {self.profile!r}")
-        for key, value in PROFILES[self.profile].items():
-            if getattr(self, key) is None:
-                setattr(self, key, value)
+        apply_profile(self, PROFILES)
         if self.protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {PROTOCOLS}, got {self.protocol!r}")
         if self.test_context not in TEST_CONTEXTS:
             raise ValueError(f"test_context must be one of {TEST_CONTEXTS}, got {self.test_context!r}")
         if self.learn_receptive is None:
             self.learn_receptive = self.protocol == "sampled"
-        for name in ("n_runs", "n_neurons", "n_updates", "hold", "test_steps", "eval_every"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        require_positive_ints(self, "n_runs", "n_neurons", "n_updates", "hold", "test_steps", "eval_every")
         self.pattern_counts = tuple(int(m) for m in self.pattern_counts)
         self.history_patterns = tuple(int(m) for m in self.history_patterns)
         if not self.pattern_counts or min(self.pattern_counts) < 1:
@@ -129,7 +121,7 @@ def corrupt(patterns, alpha, config: Config, *key):
     return torch.where(chosen > 0, values, patterns)
 
 
-class TeacherForced:
+class TeacherForced(Stateless):
     """Every minibatch: each stored pattern once, as receptive input and as context."""
 
     def __init__(self, patterns):
@@ -137,12 +129,6 @@ class TeacherForced:
 
     def batch(self, layer, step):
         return self.patterns, self.patterns
-
-    def state_dict(self):
-        return {}
-
-    def load_state_dict(self, state):
-        pass
 
 
 class Sampled:
@@ -289,6 +275,4 @@ def _run(config: Config) -> Result:
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
     """Train for every pattern count, test every network (PNAS §3.3); cached by config and core."""
-    config = config or Config()
-    key = {"task": "memory"} | asdict(config)
-    return cached(key, lambda: _run(config), cache_dir=cache_dir, use_cache=use_cache)
+    return cached_run("memory", config or Config(), _run, use_cache, cache_dir)

@@ -19,19 +19,18 @@ A neuron whose mean θ on (the first 1,000) training images exceeds ½ fires for
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import torch
 
 from .. import rng
-from ..cache import cached
 from ..data import load_mnist
 from ..estimate import Binning
 from ..layer import InfomorphicLayer, LayerConfig
-from ..pid import sx_pid
 from ..train import TrainConfig, atom_dict, train
+from .common import Stateless, apply_profile, cached_run, require_positive_ints
 
 PROFILES = {
     "quick": {"n_runs": 10, "epochs": 30, "source": "subset"},
@@ -61,15 +60,8 @@ class Config:
     failure_fraction: float = 0.9  # a run fails below this fraction of the logistic regression
 
     def __post_init__(self):
-        if self.profile not in PROFILES:
-            raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {self.profile!r}")
-        for key, value in PROFILES[self.profile].items():
-            if getattr(self, key) is None:
-                setattr(self, key, value)
-        for name in ("n_runs", "epochs", "minibatch"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        apply_profile(self, PROFILES)
+        require_positive_ints(self, "n_runs", "epochs", "minibatch")
         if not (0 < self.failure_fraction <= 1):
             raise ValueError(f"failure_fraction must be in (0, 1], got {self.failure_fraction!r}")
         self.gamma = tuple(float(g) for g in self.gamma)
@@ -104,7 +96,7 @@ def label_context(labels: torch.Tensor) -> torch.Tensor:
     return torch.nn.functional.one_hot(labels, N_CLASSES).float() * 2 - 1
 
 
-class Stream:
+class Stream(Stateless):
     """Minibatches of ``minibatch`` training images; each run shuffles every epoch with its own
     generator (seed + run), so batched and separate runs see the same order."""
 
@@ -123,12 +115,6 @@ class Stream:
         size = self.config.minibatch
         idx = self._order[:, index * size:(index + 1) * size]
         return self.x[idx], label_context(self.y[idx])
-
-    def state_dict(self):
-        return {}
-
-    def load_state_dict(self, state):
-        pass
 
 
 def readout_theta(layer, x, flip):
@@ -227,6 +213,4 @@ def _run(config: Config) -> Result:
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
     """Train and evaluate (PNAS §3.1); results are cached on disk by config and core source."""
-    config = config or Config()
-    key = {"task": "supervised"} | asdict(config)
-    return cached(key, lambda: _run(config), cache_dir=cache_dir, use_cache=use_cache)
+    return cached_run("supervised", config or Config(), _run, use_cache, cache_dir)
