@@ -192,8 +192,11 @@ def infomorphic_recall(layer, patterns, cues, config: Config, *key):
     return (final * patterns).mean(-1)
 
 
-def hopfield_recall(weights, patterns, cues, config: Config):
-    return (hopfield.recall(weights, cues, config.test_steps) * patterns).mean(-1)
+def hopfield_recall(weights, patterns, cues, config: Config, mode="synchronous", *key):
+    """Accuracy [runs, patterns] of a Hopfield network started at the cues, ``test_steps``
+    synchronous steps or asynchronous sweeps (unit order drawn from the seed and ``key``)."""
+    generator = rng.generator(config.seed, "async", *key)
+    return (hopfield.recall(weights, cues, config.test_steps, mode, generator) * patterns).mean(-1)
 
 
 def capacity(accuracy: dict, threshold: float) -> int:
@@ -238,15 +241,17 @@ def _run(config: Config) -> Result:
             histories.append(history.assign(patterns=m))
         constant.append(pd.DataFrame({"patterns": m, "run": range(config.n_runs),
                                       "constant inputs": (patterns.abs().sum(1) == patterns.sum(1).abs()).sum(-1).numpy()}))
-        nets = {"infomorphic": None, "Hopfield (Hebbian)": hopfield.hebbian(patterns),
-                "Hopfield (Storkey)": hopfield.storkey(patterns)}
+        hebbian = hopfield.hebbian(patterns)
+        nets = {"infomorphic": None, "Hopfield (Hebbian)": (hebbian, "synchronous"),
+                "Hopfield (Hebbian, asynchronous)": (hebbian, "asynchronous"),
+                "Hopfield (Storkey)": (hopfield.storkey(patterns), "synchronous")}
         for alpha in config.alphas:
             cues = corrupt(patterns, alpha, config, m)
-            for name, weights in nets.items():
-                if weights is None:
+            for name, net in nets.items():
+                if net is None:
                     acc = infomorphic_recall(layer, patterns, cues, config, m, alpha)
                 else:
-                    acc = hopfield_recall(weights, patterns, cues, config)
+                    acc = hopfield_recall(net[0], patterns, cues, config, net[1], m, alpha)
                 for run in range(config.n_runs):
                     rows.append({"network": name, "patterns": m, "alpha": alpha, "run": run,
                                  "accuracy": float(acc[run].mean()), "in grid": m in config.pattern_counts})
@@ -259,9 +264,11 @@ def _run(config: Config) -> Result:
         "capacity_alpha0": caps["infomorphic"]["0.0"] if "0.0" in caps["infomorphic"] else None,
         "hopfield_capacity_alpha0": caps["Hopfield (Hebbian)"].get("0.0"),
         "storkey_capacity_alpha0": caps["Hopfield (Storkey)"].get("0.0"),
+        "hopfield_async_capacity_alpha0": caps["Hopfield (Hebbian, asynchronous)"].get("0.0"),
         "capacity_by_alpha": caps["infomorphic"],
         "hopfield_capacity_by_alpha": caps["Hopfield (Hebbian)"],
         "storkey_capacity_by_alpha": caps["Hopfield (Storkey)"],
+        "hopfield_async_capacity_by_alpha": caps["Hopfield (Hebbian, asynchronous)"],
         "capacity_definition": (f"largest number of stored patterns on the grid {list(config.pattern_counts)} "
                                 f"whose accuracy, averaged over patterns and runs, exceeds {config.threshold}"),
         "protocol": config.protocol,
