@@ -86,13 +86,11 @@ def execute(name: str, parameters: dict, out_dir: Path, notebooks: Path = NOTEBO
                                    cwd=str(notebooks))
         wall = time.perf_counter() - start
         os.replace(executed, out_dir / f"{name}.ipynb")
-    effective = {k: repr(parse_value(v)) if isinstance(v, str) else v for k, v in declared.items()}
-    effective.update({k: repr(v) for k, v in parameters.items()})
     return {
         "notebook": name,
         "profile": parameters.get("profile", "quick"),
         "wall_time_s": round(wall, 1),
-        "seed": effective.get("seed", "n/a"),
+        "seed": parameters.get("seed", declared.get("seed", "n/a")),
         "parameters": {k: str(v) for k, v in parameters.items()},
         "versions": versions(),
         "executed_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

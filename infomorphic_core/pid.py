@@ -66,7 +66,7 @@ class PIDAtoms:
         return f"PIDAtoms({parts})"
 
 
-def as_pmf(p, check_sum: bool = True) -> torch.Tensor:
+def as_pmf(p) -> torch.Tensor:
     """Convert ``p`` to a floating torch tensor and check that it is a batch of joint pmfs.
 
     Raises ``ValueError`` naming the problem: rank below 3, an empty axis, negative or
@@ -90,13 +90,12 @@ def as_pmf(p, check_sum: bool = True) -> torch.Tensor:
         raise ValueError(f"pmf has {kind} entries")
     if bool((p.amin() < 0)):
         raise ValueError(f"pmf has negative entries (minimum {p.amin().item():.3g})")
-    if check_sum:
-        off = (total - 1).abs().max().item()
-        if off > SUM_TOLERANCE[p.dtype]:
-            raise ValueError(
-                f"pmf tables must sum to 1 (within {SUM_TOLERANCE[p.dtype]:g} for {p.dtype}); "
-                f"the worst table is off by {off:.3g}"
-            )
+    off = (total - 1).abs().max().item()
+    if off > SUM_TOLERANCE[p.dtype]:
+        raise ValueError(
+            f"pmf tables must sum to 1 (within {SUM_TOLERANCE[p.dtype]:g} for {p.dtype}); "
+            f"the worst table is off by {off:.3g}"
+        )
     return p
 
 

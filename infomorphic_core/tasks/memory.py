@@ -114,11 +114,9 @@ def corrupt(patterns, alpha, config: Config, *key):
     def one(g):
         chosen = torch.rand(patterns.shape[1:], generator=g) < alpha
         values = torch.where(torch.rand(patterns.shape[1:], generator=g) < 0.5, 1.0, -1.0)
-        return chosen.float(), values
-    draws = [one(rng.generator(config.seed + run, "corrupt", alpha, *key)) for run in range(config.n_runs)]
-    chosen = torch.stack([d[0] for d in draws])
-    values = torch.stack([d[1] for d in draws])
-    return torch.where(chosen > 0, values, patterns)
+        return torch.where(chosen, values, torch.nan)
+    replaced = rng.per_run(one, config.seed, config.n_runs, "corrupt", alpha, *key)
+    return torch.where(replaced.isnan(), patterns, replaced)
 
 
 class TeacherForced(Stateless):
