@@ -40,7 +40,7 @@ from infomorphic_core.tasks import memory
 sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
 pd.set_option("display.precision", 3)
 COLORS = dict(zip(ATOM_LABELS, sns.color_palette("colorblind", 5)))
-NETWORKS = {"infomorphic": "C0", "Hopfield (Hebbian)": "C1", "Hopfield (Hebbian, asynchronous)": "C3",
+NETWORKS = {"infomorphic": "C0", "Hopfield (Hebbian)": "C1", "Hopfield (Hebbian, asynchronous)": "C4",
             "Hopfield (Storkey)": "C2"}
 
 # %% [markdown]
@@ -130,7 +130,7 @@ ax.axhline(config.threshold, color="grey", ls=":", lw=1, label="95% threshold")
 ax.set_xlabel("stored patterns M (N = 100 neurons)")
 ax.set_ylabel("retrieval accuracy (cosine)")
 ax.set_title(f"α = 0; line: mean, band: range over {config.n_runs} runs")
-ax.legend(fontsize=9)
+ax.legend(fontsize=9, loc="lower left")
 plt.show()
 
 # %% [markdown]
@@ -142,12 +142,14 @@ caps = pd.DataFrame({"infomorphic": metrics["capacity_by_alpha"],
                      "Hopfield (Hebbian, asynchronous)": metrics["hopfield_async_capacity_by_alpha"],
                      "Hopfield (Storkey)": metrics["storkey_capacity_by_alpha"]})
 caps.index = caps.index.astype(float)
-fig, ax = plt.subplots(figsize=(7, 4))
+fig, ax = plt.subplots(figsize=(9, 4))
 for name, color in NETWORKS.items():
-    ax.plot(caps.index, caps[name], "o-", color=color, label=name)
+    dashed = "asynchronous" in name  # drawn dashed: it coincides with the synchronous curve
+    ax.plot(caps.index, caps[name], "s--" if dashed else "o-", color=color, label=name, ms=4 if dashed else 6)
 ax.set_xlabel("corrupted fraction α (elements set to random ±1)")
 ax.set_ylabel("capacity (patterns above 95% accuracy)")
-ax.legend()
+ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=9)
+fig.tight_layout()
 plt.show()
 caps.T
 
