@@ -139,15 +139,16 @@ class InfomorphicLayer(torch.nn.Module):
             self.w_context.mul_(self.mask)
             self.w_receptive.mul_(self.mask_receptive)
 
+    @staticmethod
+    def _drive(x, weights, bias):
+        """w·x + b for inputs [runs, samples, inputs] (or [samples, inputs]): [runs, samples, neurons]."""
+        out = torch.matmul(x, weights.transpose(-1, -2))
+        return out if bias is None else out + bias[:, None, :]
+
     def aggregates(self, x_receptive, x_context):
         """r, c: [runs, samples, neurons]."""
-        r = torch.matmul(x_receptive, self.w_receptive.transpose(-1, -2))
-        c = torch.matmul(x_context, self.w_context.transpose(-1, -2))
-        if self.b_receptive is not None:
-            r = r + self.b_receptive[:, None, :]
-        if self.b_context is not None:
-            c = c + self.b_context[:, None, :]
-        return r, c
+        return (self._drive(x_receptive, self.w_receptive, self.b_receptive),
+                self._drive(x_context, self.w_context, self.b_context))
 
     def theta(self, x_receptive, x_context):
         """Firing probability θ = P(Y = +1 | r, c) = σ(A(r, c)), [runs, samples, neurons]."""
@@ -176,16 +177,11 @@ class InfomorphicLayer(torch.nn.Module):
         outputs, both [runs, T, neurons].
         """
         steps = x_receptive.shape[-2]
-        r_all = torch.matmul(x_receptive, self.w_receptive.transpose(-1, -2))
-        if self.b_receptive is not None:
-            r_all = r_all + self.b_receptive[:, None, :]
-        w_context = self.w_context.transpose(-1, -2)
+        r_all = self._drive(x_receptive, self.w_receptive, self.b_receptive)
         contexts, outputs = [], []
         y = y_previous.to(self.dtype)
         for t in range(steps):
-            c = torch.matmul(y[:, None, :], w_context)[:, 0]
-            if self.b_context is not None:
-                c = c + self.b_context
+            c = self._drive(y[:, None, :], self.w_context, self.b_context)[:, 0]
             theta = torch.sigmoid(self.activation(r_all[:, t], c))
             contexts.append(y)
             y = self.sample(theta, uniforms[:, t])
