@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROFILE ?= quick
 SANITIZE := notebooks/nbval_sanitize.cfg
 
-.PHONY: setup test book references bench browser clean
+.PHONY: setup test regression book references bench browser clean
 
 setup: $(STAMP)
 
@@ -16,10 +16,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,book]'
 	@touch $(STAMP)
 
-# Unit tests, then the notebooks' reference outputs (nbval), then the browser check of the
-# built book (book/_build/html; skipped outside CI when the book has not been built).
+# Unit tests, then the notebooks' reference outputs (nbval; trained numbers within the
+# tolerances of notebooks/regression.toml), then the browser check of the built book
+# (book/_build/html; skipped outside CI when the book has not been built). Every session
+# computes against an empty results cache (conftest.py).
 test: setup browser
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE)
+
+# The notebooks' regression alone, e.g. under another CPU math path:
+#   ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE make regression
+regression: setup
+	$(BIN)/python -m pytest notebooks --nbval --nbval-sanitize-with $(SANITIZE)
 
 book: setup
 	$(BIN)/infomorphic reproduce --profile $(PROFILE)

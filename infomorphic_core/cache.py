@@ -32,12 +32,24 @@ def core_hash() -> str:
     return digest.hexdigest()
 
 
+def environment() -> dict[str, str]:
+    """What besides the source moves a trained number: library versions and the CPU math path
+    (ATen's vectorised kernels and MKL's code path, which change the last bits of sums)."""
+    import numpy
+    import torch
+
+    return {"torch": torch.__version__, "numpy": numpy.__version__,
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "MKL_CBWR": os.environ.get("MKL_CBWR", "")}
+
+
 def default_dir() -> Path:
     return Path(os.environ.get(ENV_DIR) or Path.home() / ".cache" / "infomorphic-companion")
 
 
 def cache_key(config: dict) -> str:
-    text = json.dumps(config, sort_keys=True, default=repr)
+    """Key of a result: the config, the core's source and the computing :func:`environment`."""
+    text = json.dumps({"config": config, "environment": environment()}, sort_keys=True, default=repr)
     return hashlib.sha256((text + core_hash()).encode()).hexdigest()[:32]
 
 

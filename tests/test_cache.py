@@ -1,4 +1,5 @@
 import pytest
+import torch
 
 from infomorphic_core import cache
 
@@ -37,6 +38,16 @@ def test_corrupt_entry_is_recomputed(tmp_path, damage):
 def test_key_depends_on_core_source(monkeypatch):
     key = cache.cache_key({"a": 1})
     monkeypatch.setattr(cache, "core_hash", lambda: "other")
+    assert cache.cache_key({"a": 1}) != key
+
+
+def test_key_depends_on_torch_version_and_math_path(monkeypatch):
+    key = cache.cache_key({"a": 1})
+    monkeypatch.setattr(torch, "__version__", "0.0.0")
+    assert cache.cache_key({"a": 1}) != key
+    monkeypatch.undo()
+    assert cache.cache_key({"a": 1}) == key
+    monkeypatch.setenv("MKL_CBWR", "COMPATIBLE")
     assert cache.cache_key({"a": 1}) != key
 
 

@@ -31,7 +31,7 @@ from ..estimate import Binning
 from ..layer import InfomorphicLayer, LayerConfig
 from ..pid import PIDAtoms
 from ..train import TrainConfig, atom_dict, train
-from .common import apply_profile, cached_run, require_positive_ints
+from .common import cached_run, require_positive_ints, validate
 
 PROFILES = {
     "quick": {"n_runs": 8, "n_updates": 150},
@@ -64,7 +64,7 @@ class Config:
     eval_steps: int = 8192  # time steps of each evaluation run (1,024 images × 8)
 
     def __post_init__(self):
-        apply_profile(self, PROFILES)
+        validate(self, PROFILES)
         require_positive_ints(self, "n_runs", "n_updates", "steps_per_minibatch", "hold", "eval_every", "eval_steps")
         if self.steps_per_minibatch % self.hold or self.eval_steps % self.hold:
             raise ValueError(f"steps_per_minibatch and eval_steps must be multiples of hold ({self.hold})")

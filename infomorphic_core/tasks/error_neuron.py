@@ -25,7 +25,7 @@ from ..estimate import Binning
 from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
-from .common import Stateless, apply_profile, cached_run, require_positive_ints
+from .common import Stateless, cached_run, require_positive_ints, validate
 
 PROFILES = {"quick": {"n_runs": 10, "n_updates": 400}, "paper": {"n_runs": 100, "n_updates": 600}}
 PAIRS = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])  # (o, p)
@@ -40,7 +40,7 @@ class Config:
     epsilon: float = 0.1  # probability that the prediction is wrong
     p_observation: float = 0.5  # P(o = +1)
     activation: str = "product"
-    gamma: tuple = (1.0, 1.0, -1.0, 1.0, 0.0)
+    gamma: tuple | str = (1.0, 1.0, -1.0, 1.0, 0.0)
     learning_rate: float = 3.0
     optimizer: str = "sgd"
     samples_per_minibatch: int = 512
@@ -48,7 +48,7 @@ class Config:
     eval_samples: int = 20000
 
     def __post_init__(self):
-        apply_profile(self, PROFILES)
+        validate(self, PROFILES)
         require_positive_ints(self, "n_runs", "n_updates", "samples_per_minibatch", "eval_samples")
         for name in ("epsilon", "p_observation"):
             if not 0 < getattr(self, name) < 1:

@@ -33,7 +33,7 @@ from .. import hopfield, rng
 from ..estimate import Binning
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
-from .common import Stateless, apply_profile, cached_run, require_positive_ints
+from .common import Stateless, cached_run, require_positive_ints, validate
 
 QUICK_COUNTS = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 60)
 PROFILES = {
@@ -71,7 +71,7 @@ class Config:
     eval_every: int = 10
 
     def __post_init__(self):
-        apply_profile(self, PROFILES)
+        validate(self, PROFILES)
         if self.protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {PROTOCOLS}, got {self.protocol!r}")
         if self.test_context not in TEST_CONTEXTS:

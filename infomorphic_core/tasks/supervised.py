@@ -28,9 +28,10 @@ import torch
 from .. import rng
 from ..data import load_mnist
 from ..estimate import Binning
+from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
-from .common import Stateless, apply_profile, cached_run, require_positive_ints
+from .common import Stateless, cached_run, require_positive_ints, validate
 
 PROFILES = {
     "quick": {"n_runs": 10, "epochs": 30, "source": "subset"},
@@ -56,15 +57,15 @@ class Config:
     init_std: float = 0.01
     n_bins_receptive: int = 20
     n_bins_context: int = 2
-    gamma: tuple = GAMMA
+    gamma: tuple | str = GAMMA
     failure_fraction: float = 0.9  # a run fails below this fraction of the logistic regression
 
     def __post_init__(self):
-        apply_profile(self, PROFILES)
+        validate(self, PROFILES)
         require_positive_ints(self, "n_runs", "epochs", "minibatch")
         if not (0 < self.failure_fraction <= 1):
             raise ValueError(f"failure_fraction must be in (0, 1], got {self.failure_fraction!r}")
-        self.gamma = tuple(float(g) for g in self.gamma)
+        self.gamma = Goal.from_any(self.gamma).as_tuple()
         # the remaining fields are validated by the configs they feed
         self.layer_config()
         TrainConfig(n_updates=1, learning_rate=self.learning_rate, optimizer=self.optimizer)
