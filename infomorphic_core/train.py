@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Protocol
@@ -153,6 +154,7 @@ def train(
             stream.load_state_dict(state["stream"])
             history = [state["history"]]
             start = state["step"]
+            print(f"resuming from update {start} of {config.n_updates} ({checkpoint})", file=sys.stderr)
 
     def record(step, train_atoms=None):
         values = {}
@@ -176,26 +178,31 @@ def train(
         if step == config.n_updates or (config.eval_every and step % config.eval_every == 0):
             record(step, sx_pid(joint))
         if checkpoint is not None and config.checkpoint_every and step % config.checkpoint_every == 0:
-            save_atomic(checkpoint, {
-                "fingerprint": fingerprint,
-                "step": step,
-                "layer": layer.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "stream": stream.state_dict(),
-                "history": pd.concat(history, ignore_index=True) if history else None,
-            })
-    if checkpoint is not None and checkpoint.exists():
-        checkpoint.unlink()
+            try:
+                save_atomic(checkpoint, {
+                    "fingerprint": fingerprint,
+                    "step": step,
+                    "layer": layer.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "stream": stream.state_dict(),
+                    "history": pd.concat(history, ignore_index=True) if history else None,
+                })
+            except OSError as error:  # a checkpoint is a convenience: never lose the run to it
+                warnings.warn(f"could not write the checkpoint {checkpoint} ({error}); "
+                              f"continuing without checkpoints", stacklevel=2)
+                checkpoint = None
+    if checkpoint is not None:
+        checkpoint.unlink(missing_ok=True)
     history = [h for h in history if h is not None and len(h)]
     return pd.concat(history, ignore_index=True) if history else pd.DataFrame(columns=HISTORY_COLUMNS)
 
 
 def save_atomic(path: Path, obj) -> None:
     """torch.save to a temporary file in the same folder, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    import io
+
+    from .cache import write_atomic
+
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    write_atomic(path, buffer.getvalue())

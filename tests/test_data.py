@@ -108,7 +108,7 @@ def test_checksum_mismatch_names_the_file_and_caches_nothing(served, tmp_path):
     tampered = dict(files)
     tampered["train-labels-idx1-ubyte.gz"] = gzip.compress(idx_labels(30, 99), mtime=0)
     server = start(tampered)
-    with pytest.raises(ValueError, match="train-labels-idx1-ubyte.gz.*SHA-256"):
+    with pytest.raises(data.DownloadError, match="train-labels-idx1-ubyte.gz.*SHA-256"):
         data.load_mnist("full", cache_dir=tmp_path, base_url=server.url)
     assert "train-labels-idx1-ubyte.gz" not in [p.name for p in tmp_path.iterdir()]
     assert not [p for p in tmp_path.iterdir() if p.name not in files]  # no partial files
@@ -149,6 +149,28 @@ def test_404_fails_full_and_falls_back_in_auto(served, tmp_path, capsys):
     result = data.load_mnist("auto", cache_dir=tmp_path, base_url=server.url)
     assert result.dataset == "mnist-subset-5k"
     assert "offline 5,000-image subset" in capsys.readouterr().err
+
+
+def test_every_mirror_is_tried_before_falling_back(served, tmp_path, capsys):
+    start, files, _ = served
+    portal = start({name: b"<html>captive portal</html>" for name in files})  # 200, wrong bytes
+    good = start()
+    result = data.load_mnist("full", cache_dir=tmp_path, base_url=[portal.url, good.url])
+    assert result.dataset == "mnist" and portal.hits and good.hits
+    other = tmp_path / "other"
+    result = data.load_mnist("auto", cache_dir=other, base_url=[portal.url, "http://127.0.0.1:9/"])
+    assert result.dataset == "mnist-subset-5k"
+    err = capsys.readouterr().err
+    assert "SHA-256 does not match" in err and "offline 5,000-image subset" in err
+    assert data.resolve_source("auto", cache_dir=other, base_url=portal.url) == "subset"
+    assert data.resolve_source("auto", cache_dir=tmp_path, base_url=good.url) == "full"
+
+
+def test_mirror_list_from_environment(served, tmp_path, monkeypatch):
+    start, _, _ = served
+    good = start()
+    monkeypatch.setenv(data.ENV_MNIST_URL, f"http://127.0.0.1:9/mnist/ {good.url}")
+    assert data.load_mnist("full", cache_dir=tmp_path).dataset == "mnist"
 
 
 def test_unreachable_host_falls_back_in_auto(tmp_path, capsys):

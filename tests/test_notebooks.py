@@ -64,7 +64,9 @@ def test_override_changes_the_output(tmp_path):
     assert "0.2622" in a and "0.2622" not in b  # the noisy copy-R redundancy of METHOD.md §1.3
     record = json.loads((tmp_path / "b" / "notebooks" / "reproducibility.json").read_text())
     assert record["01_theory"]["parameters"]["noise"] == "0.25"
-    assert "01_theory" in (tmp_path / "b" / "reproducibility.md").read_text()
+    page = (tmp_path / "b" / "notebooks" / "reproducibility.md").read_text()  # inside --out
+    assert "01_theory" in page
+    assert not (tmp_path / "b" / "reproducibility.md").exists()
 
 
 def test_failing_notebook_is_named_and_others_kept(tmp_path):
@@ -81,9 +83,7 @@ def test_failing_notebook_is_named_and_others_kept(tmp_path):
     assert "02_bad" in result.stderr and "FAILED" in result.stdout
     assert (out / "01_good.ipynb").exists()
     assert (out / "02_bad.ipynb").read_text() == "previous output"
-
-
-def test_unknown_parameter_is_an_error(tmp_path):
-    result = reproduce("--only", "01_theory", "-p", "nosie=0.2", "--out", str(tmp_path / "notebooks"))
-    assert result.returncode == 1
-    assert "nosie" in result.stdout
+    kept = nbformat.read(out / "02_bad.failed.ipynb", as_version=4)  # its traceback is kept
+    assert "boom" in json.dumps([c.get("outputs", []) for c in kept.cells])
+    assert "02_bad.failed.ipynb" in result.stdout
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary folder left

@@ -10,6 +10,11 @@ from dataclasses import asdict, fields
 CUSTOM = "custom"
 
 
+class ConfigError(ValueError):
+    """A setting that cannot work, found before (or at the very start of) a computation; the
+    command line reports it in one line with exit code 2."""
+
+
 def _same(a, b) -> bool:
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return tuple(a) == tuple(b)
@@ -56,7 +61,7 @@ def _check_type(name: str, value, kinds: tuple):
             return value
         if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
             if not math.isfinite(value):
-                raise ValueError(f"{name} must be a finite number, got {value!r}")
+                raise ConfigError(f"{name} must be a finite number, got {value!r}")
             return float(value)
         if kind is str and isinstance(value, str):
             return value
@@ -65,7 +70,7 @@ def _check_type(name: str, value, kinds: tuple):
     names = {bool: "true or false", int: "an integer", float: "a number", str: "a string",
              tuple: "a list"}
     allowed = " or ".join(names.get(kind, kind.__name__) for kind in kinds)
-    raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    raise ConfigError(f"{name} must be {allowed}, got {value!r}")
 
 
 def validate(config, profiles: dict) -> None:
@@ -108,9 +113,43 @@ class Stateless:
         pass
 
 
-def cached_run(task: str, config, compute, use_cache: bool, cache_dir):
-    """``compute(config)``, cached on disk under the task name, the config and the core source."""
-    from ..cache import cached
+def available_memory() -> int | None:
+    """Bytes of memory available to a new computation (Linux), else ``None``."""
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
 
-    return cached({"task": task} | asdict(config), lambda: compute(config), cache_dir=cache_dir,
-                  use_cache=use_cache)
+
+def check_memory(config) -> None:
+    """Refuse, before allocating, a config whose :meth:`estimated_bytes` exceeds the memory
+    available (a billion runs would otherwise grow until the machine swaps or kills it)."""
+    need, have = config.estimated_bytes(), available_memory()
+    if have is not None and need > have:
+        raise ConfigError(f"n_runs={config.n_runs} would need about {need / 2**30:.1f} GiB of memory, "
+                          f"{have / 2**30:.1f} GiB are available; use fewer runs or smaller sizes")
+
+
+def cached_run(task: str, config, compute, use_cache: bool, cache_dir, **key):
+    """``compute(config, checkpoint)``, cached on disk under the task name, the config, ``key``
+    (e.g. the data set actually used) and the core source; the result gets a ``provenance``
+    attribute (see :func:`infomorphic_core.cache.cached_with_provenance`).
+
+    ``checkpoint`` is a path keyed like the result: a computation killed part-way resumes from
+    it when the same config is run again (``None`` when the cache is off)."""
+    from ..cache import cached_with_provenance, checkpoint_path
+
+    spec = {"task": task} | asdict(config) | key
+    checkpoint = checkpoint_path(spec, cache_dir) if use_cache else None
+
+    def checked_compute():
+        check_memory(config)
+        return compute(config, checkpoint)
+
+    result, provenance = cached_with_provenance(spec, checked_compute, cache_dir=cache_dir,
+                                                use_cache=use_cache)
+    result.provenance = provenance
+    return result

@@ -1,0 +1,153 @@
+"""The command line: one-line errors before any computation, outputs that appear whole,
+provenance, and runs that resume after a kill."""
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from infomorphic_core import cache, cli
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ["--set", "n_runs=2", "--set", "n_updates=20"]
+
+
+def infomorphic(*args, cwd=ROOT, env=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "infomorphic_core.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout,
+                          env=None if env is None else os.environ | env)
+
+
+@pytest.mark.parametrize("task, setting, needle", [
+    ("error_neuron", "epsilon=abc", "epsilon must be a number"),
+    ("bars", "p_bar=abc", "p_bar must be a number"),
+    ("bars", "weight_decay=abc", "weight_decay must be a number"),
+    ("supervised", "failure_fraction=abc", "failure_fraction must be a number"),
+    ("memory", "threshold=nan", "threshold must be a number"),
+    ("memory", "seed=abc", "seed must be an integer"),
+    ("memory", "seed=1.5", "seed must be an integer"),
+    ("supervised", "profile=paper", "--profile"),
+    ("supervised", "source=nosuch", "source must be one of"),
+    ("supervised", "gamma=[1,2]", "gamma must have 5 weights"),
+    ("supervised", "n_runs=1000000000", "GiB of memory"),
+    ("bars", "n_runs=200000", "GiB of memory"),
+    ("supervised", "nosuch=1", "unknown setting"),
+])
+def test_bad_setting_is_one_line_and_exit_2(tmp_path, task, setting, needle):
+    result = infomorphic("run", task, "--set", setting, "--out", str(tmp_path / "out"),
+                         "--cache-dir", str(tmp_path / "cache"))
+    assert result.returncode == 2, result.stderr
+    assert needle in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_minibatch_larger_than_the_data_is_refused(tmp_path):
+    result = infomorphic("run", "supervised", "--set", "minibatch=5000", "--out", str(tmp_path / "o"),
+                         "--no-cache")
+    assert result.returncode == 2 and "at most the 4000 training images" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_preset_name_is_a_valid_gamma():
+    from infomorphic_core.tasks import supervised
+
+    assert supervised.Config(gamma="supervised").gamma == (0.1, 0.1, 1.0, 0.1, 0.0)
+
+
+@pytest.mark.parametrize("where", ["file", "file/sub", "foreign"])
+def test_bad_out_is_refused_before_computing(tmp_path, where):
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "notes.txt").write_text("mine")
+    result = infomorphic("run", "error_neuron", *SMALL, "--out", str(tmp_path / where), "--no-cache")
+    assert result.returncode == 2 and "--out" in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "foreign" / "notes.txt").read_text() == "mine"
+
+
+def test_cache_dir_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "cache").write_text("x")
+    result = infomorphic("run", "error_neuron", *SMALL, "--out", str(tmp_path / "o"),
+                         "--cache-dir", str(tmp_path / "cache"))
+    assert result.returncode == 2 and "is a file" in result.stderr
+
+
+def test_failed_cache_write_keeps_the_result(tmp_path, monkeypatch):
+    def refuse(path, data):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cache, "write_atomic", refuse)
+    with pytest.warns(UserWarning, match="could not write the cache entry"):
+        value, provenance = cache.cached_with_provenance({"k": 1}, lambda: 42, tmp_path)
+    assert value == 42 and provenance["source"] == "computed" and provenance["cache_entry"] is None
+
+
+def test_outputs_are_whole_json_is_valid_and_provenance_is_told(tmp_path):
+    out, store = tmp_path / "out", tmp_path / "cache"
+    first = infomorphic("run", "error_neuron", *SMALL, "--out", str(out), "--cache-dir", str(store))
+    assert first.returncode == 0, first.stderr
+    assert "computed in" in first.stdout
+    again = infomorphic("run", "error_neuron", *SMALL, "--out", str(out), "--cache-dir", str(store))
+    assert "read from the cache" in again.stdout and "computed" in again.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "out"]  # no temporary left
+    assert sorted(p.name for p in out.iterdir()) == ["history.csv", "metrics.json"]
+    metrics = json.loads((out / "metrics.json").read_text(), parse_constant=pytest.fail)
+    assert metrics["provenance"]["source"] == "cache"
+    assert metrics["provenance"]["wall_time_s"] > 0 and metrics["provenance"]["machine"]["cpu"]
+    assert len(pd.read_csv(out / "history.csv")) > 0
+
+
+def test_json_has_no_bare_nan():
+    assert cli.json_safe({"a": math.nan, "b": [1.0, math.inf], "c": "x"}) == {"a": None, "b": [1.0, None], "c": "x"}
+
+
+def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
+    settings = ["--set", "n_runs=2", "--set", "n_updates=60", "--set", "eval_every=5",
+                "--set", "steps_per_minibatch=256", "--set", "eval_steps=512"]
+    store = tmp_path / "cache"
+    command = [sys.executable, "-m", "infomorphic_core.cli", "run", "bars", *settings,
+               "--out", str(tmp_path / "killed"), "--cache-dir", str(store)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((store / "checkpoints").glob("*.pt")):
+        time.sleep(0.05)
+    time.sleep(1.0)  # a few more updates past the first checkpoint
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert list((store / "checkpoints").glob("*.pt")), "the run ended before a checkpoint was written"
+    assert not (tmp_path / "killed").exists()
+    resumed = infomorphic("run", "bars", *settings, "--out", str(tmp_path / "killed"),
+                          "--cache-dir", str(store))
+    assert resumed.returncode == 0 and "resuming from update" in resumed.stderr
+    assert not list((store / "checkpoints").glob("*.pt"))
+    whole = infomorphic("run", "bars", *settings, "--out", str(tmp_path / "whole"), "--no-cache")
+    assert whole.returncode == 0
+    a = json.loads((tmp_path / "killed" / "metrics.json").read_text())
+    b = json.loads((tmp_path / "whole" / "metrics.json").read_text())
+    for key in ("unq_R_mean", "cond_mi_mean", "layer_mi_mean", "all_bars_fraction"):
+        assert a[key] == b[key], key
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "killed" / "history.csv"),
+                                  pd.read_csv(tmp_path / "whole" / "history.csv"))
+
+
+def test_reproduce_outside_a_checkout_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "NOTEBOOKS", tmp_path / "missing")
+    monkeypatch.setattr(cli, "BOOK_INPUT", tmp_path / "missing-book" / "notebooks")
+    assert cli.main(["reproduce"]) == 2
+    assert cli.main(["list"]) == 0
+
+
+@pytest.mark.parametrize("parameter, needle", [("profile=slow", "profile must be one of"),
+                                               ("noise=abc", "parameter noise"),
+                                               ("nosie=0.2", "nosie")])
+def test_bad_notebook_parameter_fails_before_running(tmp_path, parameter, needle):
+    result = infomorphic("reproduce", "--only", "01_theory", "-p", parameter, "--out", str(tmp_path / "nb"))
+    assert result.returncode == 2 and needle in result.stderr
+    assert "running" not in result.stdout
