@@ -160,8 +160,9 @@ def cached_with_provenance(config: dict, compute: Callable[[], T], cache_dir=Non
         try:
             _write(path, {"result": result, "provenance": provenance})
             provenance["cache_entry"] = str(path)
-        except OSError as error:
-            warnings.warn(f"could not write the cache entry {path} ({error.strerror or error}); "
+        except Exception as error:  # full disk, read-only folder, unpicklable result: keep it
+            reason = getattr(error, "strerror", None) or error
+            warnings.warn(f"could not write the cache entry {path} ({reason}); "
                           f"the result is kept but not cached", stacklevel=2)
     _log(dict(provenance, task=config.get("task")))
     return result, provenance

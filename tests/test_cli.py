@@ -151,3 +151,27 @@ def test_bad_notebook_parameter_fails_before_running(tmp_path, parameter, needle
     result = infomorphic("reproduce", "--only", "01_theory", "-p", parameter, "--out", str(tmp_path / "nb"))
     assert result.returncode == 2 and needle in result.stderr
     assert "running" not in result.stdout
+
+
+class Stub:
+    metrics = {}
+
+
+def test_auto_source_is_cached_under_the_data_set_used(tmp_path, monkeypatch):
+    from infomorphic_core.tasks import supervised
+
+    calls = []
+
+    def fake_run(config, checkpoint, source):
+        calls.append(source)
+        return Stub()
+
+    monkeypatch.setattr(supervised, "_run", fake_run)
+    config = supervised.Config(profile="paper", n_runs=1)
+    assert config.source == "auto"
+    monkeypatch.setattr(supervised, "resolve_source", lambda source: "subset")  # offline
+    supervised.run(config, cache_dir=tmp_path)
+    supervised.run(config, cache_dir=tmp_path)
+    monkeypatch.setattr(supervised, "resolve_source", lambda source: "full")  # network back
+    result = supervised.run(config, cache_dir=tmp_path)
+    assert calls == ["subset", "full"] and result.provenance["source"] == "computed"
