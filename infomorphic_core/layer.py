@@ -75,10 +75,14 @@ class LayerConfig:
         for name, n_inputs in (("context_mask", self.n_context), ("receptive_mask", self.n_receptive)):
             value = getattr(self, name)
             if value is not None:
-                shape = tuple(torch.as_tensor(value).shape)
+                tensor = torch.as_tensor(value, dtype=torch.float64)
+                shape = tuple(tensor.shape)
                 if shape != (self.n_neurons, n_inputs):
                     raise ValueError(f"{name} must have shape {(self.n_neurons, n_inputs)} "
                                      f"(n_neurons, inputs), got {shape}")
+                if not bool(((tensor == 0) | (tensor == 1)).all()):
+                    raise ValueError(f"{name} must hold only 0 and 1 (NaN and other values "
+                                     f"are not a mask)")
 
     def mask(self) -> torch.Tensor:
         """0/1 mask of the context weights [n_neurons, n_context]."""
@@ -201,8 +205,13 @@ class InfomorphicLayer(torch.nn.Module):
         return theta_joint(theta, bin_r, bin_c, cfg.binning_receptive.n_bins, cfg.binning_context.n_bins)
 
     def atoms(self, x_receptive, x_context) -> PIDAtoms:
-        """The five sx-PID atoms (bits) of every neuron of every run, each [runs, neurons]."""
-        # the joint sums to 1 by construction: skip sx_pid's input checks in the training loop
+        """The five sx-PID atoms (bits) of every neuron of every run, each [runs, neurons].
+
+        Inputs with NaN or infinite entries raise ``ValueError`` (they would give NaN atoms)."""
+        for name, x in (("x_receptive", x_receptive), ("x_context", x_context)):
+            if not bool(torch.isfinite(x).all()):
+                raise ValueError(f"{name} holds NaN or infinite values")
+        # the joint sums to 1 by construction: skip sx_pid's input checks here
         return sx_pid(self.joint(x_receptive, x_context), validate=False)
 
     def goal(self, x_receptive, x_context, gamma) -> tuple[torch.Tensor, PIDAtoms]:

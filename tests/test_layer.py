@@ -109,12 +109,25 @@ def test_sampling_is_seeded_per_run():
     [({"n_neurons": 0}, "n_neurons"), ({"n_runs": -1}, "n_runs"), ({"activation": "tanh"}, "activation"),
      ({"init_std_receptive": -1.0}, "init_std_receptive"), ({"dtype": "float16"}, "dtype"),
      ({"context_mask": [[1, 0]]}, "context_mask"), ({"recurrent_context": True}, "n_context"),
-     ({"binning_context": 20}, "binning_context")],
+     ({"binning_context": 20}, "binning_context"),
+     ({"context_mask": [[float("nan")] * 4] * 3}, "context_mask"),
+     ({"receptive_mask": [[0.5] * 5] * 3}, "receptive_mask")],
 )
 def test_layer_config_validation_names_field(kwargs, field):
     args = {"n_neurons": 3, "n_receptive": 5, "n_context": 4} | kwargs
     with pytest.raises(ValueError, match=field):
         LayerConfig(**args)
+
+
+def test_atoms_of_non_finite_inputs_raise():
+    layer = InfomorphicLayer(LayerConfig(3, 5, 4, n_runs=2))
+    x_r, x_c = torch.zeros(2, 10, 5), torch.zeros(2, 10, 4)
+    x_r[0, 3, 1] = float("nan")
+    with pytest.raises(ValueError, match="x_receptive holds NaN"):
+        layer.atoms(x_r, x_c)
+    x_c[1, 0, 0] = float("inf")
+    with pytest.raises(ValueError, match="x_context"):
+        layer.atoms(torch.zeros(2, 10, 5), x_c)
 
 
 def test_cuda_layer_matches_cpu():

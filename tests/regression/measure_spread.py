@@ -111,7 +111,8 @@ def table(out: Path) -> None:
         for index, (first, text) in enumerate(native):
             if not split(text)[1]:
                 continue
-            row = {"notebook": path.stem, "cell": index, "source": first[:60]}
+            row = {"notebook": path.stem, "cell": index, "source": first[:60],
+                   "n_numbers": len(split(text)[1])}
             for group, names in groups.items():
                 others = [variants[n][index][1] for n in names if n in variants]
                 row[group] = spread(text, others) if others else None
@@ -130,7 +131,7 @@ def table(out: Path) -> None:
 
     for r in rows:
         print(f"| {r['notebook']} | {r['cell']} | `{r['source'].replace('|', '/')}` | "
-              f"{r['math paths']['n_numbers']} | {show(r['math paths'])} | {show(r['seeds'])} |")
+              f"{r['n_numbers']} | {show(r['math paths'])} | {show(r['seeds'])} |")
 
 
 def main(argv=None) -> int:
