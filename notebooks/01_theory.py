@@ -183,7 +183,9 @@ plt.show()
 #   the neuron.
 
 # %%
-grid = torch.linspace(-4, 4, 161, dtype=torch.float64)
+# k/20 for integer k: correctly rounded on every CPU, and exactly 0 in the middle
+# (torch.linspace's vectorised kernels can put -2e-16 there)
+grid = torch.arange(-80, 81, dtype=torch.float64) / 20
 r, c = torch.meshgrid(grid, grid, indexing="ij")
 maps = {
     f"A = r({k1:g} + {1 - k1:g}·2σ({k2:g}rc))": torch.sigmoid(sigmoid_gain(r, c, k1, k2)),
@@ -202,8 +204,10 @@ fig.colorbar(image, ax=axes, label="firing probability θ(r, c)", shrink=0.85)
 plt.show()
 
 # %%
-flips = (torch.sign(sigmoid_gain(r, c, k1, k2)) != torch.sign(r)).sum().item()
-norm8_flips = (torch.sign(get_activation("norm8")(r, c)) != torch.sign(r)).float().mean().item()
+# A flips the sign of r where A·sign(r) < 0; ties (A = 0 exactly in exact arithmetic, e.g. the
+# 8-norm at c = −r) are left out by the margin, so that rounding cannot decide the count
+flips = (sigmoid_gain(r, c, k1, k2) * torch.sign(r) < -1e-9).sum().item()
+norm8_flips = (get_activation("norm8")(r, c) * torch.sign(r) < -1e-9).double().mean().item()
 print(f"grid points where the context flips the sign of A: first activation {flips}, "
       f"8-norm {100 * norm8_flips:.1f}% of the grid")
 
