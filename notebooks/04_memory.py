@@ -168,9 +168,9 @@ per_run_caps = (per_run.groupby(["network", "alpha", "run"]).apply(run_capacity,
 per_run_caps
 
 # %% [markdown]
-# The per-run median moves some capacities by one grid step, but not the comparison: the
-# infomorphic network stays at or above every Hopfield network for each α ≤ 0.4 and falls below
-# them at α = 0.5, as with the mean.
+# The per-run median moves some capacities by one grid step, but not the comparison with the
+# Hebbian rule: the infomorphic network stays well above it for each α ≤ 0.4. Against Storkey's
+# rule the two stay within about a grid step of each other either way.
 
 # %% [markdown]
 # ## Why very few patterns fail
@@ -243,24 +243,32 @@ lit.pivot_table(index="step", columns="quantity", values="value").round(3)
 
 # %%
 alphas_le_04 = [a for a in caps.index if a <= 0.4 + 1e-9]
+margin = {rule: int(min(caps.loc[a, "infomorphic"] - caps.loc[a, rule] for a in alphas_le_04))
+          for rule in ("Hopfield (Hebbian)", "Hopfield (Storkey)")}
+step = min(np.diff(sorted(config.pattern_counts)))
 comparison = pd.DataFrame({
-    "paper": [memory.PAPER["capacity_alpha0"], memory.PAPER["hopfield_capacity_alpha0"], np.nan, "yes", np.nan],
+    "paper": [memory.PAPER["capacity_alpha0"], memory.PAPER["hopfield_capacity_alpha0"], np.nan,
+              "> 0 (yes)", np.nan],
     "ours": [metrics["capacity_alpha0"], metrics["hopfield_capacity_alpha0"], metrics["storkey_capacity_alpha0"],
-             "yes" if all(caps.loc[a, "infomorphic"] >= caps.loc[a, "Hopfield (Hebbian)"] for a in alphas_le_04) else "no",
-             "yes" if all(caps.loc[a, "infomorphic"] >= caps.loc[a, "Hopfield (Storkey)"] for a in alphas_le_04) else "no"],
+             margin["Hopfield (Hebbian)"], margin["Hopfield (Storkey)"]],
 }, index=["capacity at α = 0, infomorphic", "capacity at α = 0, Hopfield (Hebbian)",
-          "capacity at α = 0, Hopfield (Storkey)", "infomorphic ≥ Hebbian for every α ≤ 0.4",
-          "infomorphic ≥ Storkey for every α ≤ 0.4"])
+          "capacity at α = 0, Hopfield (Storkey)",
+          "smallest margin over Hebbian, α ≤ 0.4 (patterns)",
+          "smallest margin over Storkey, α ≤ 0.4 (patterns)"])
 print(f"ours: profile {config.profile}, {metrics['n_runs']} runs per condition, teacher-forced training, "
       f"cue as context at presentation; paper: 25 runs")
+print(f"capacities are read on a grid of step {step} patterns: a margin of one step or less is within "
+      f"the spread we measured across CPU math paths and seeds")
 comparison
 
 # %% [markdown]
-# The paper compares with the Hebbian rule only. Against it our measurements support the
-# paper's claims: the infomorphic network stores about three times as many patterns and keeps
-# the lead for every corruption up to α = 0.4; beyond that it falls behind (capacity figure).
-# Storkey's rule, also a local classical rule, changes the picture: it stores nearly as many
-# patterns at α = 0 and degrades similarly under corruption. With the paper profile (25 runs,
+# The paper compares with the Hebbian rule only. Against it the claim holds by a wide margin
+# in our teacher-forced networks: the infomorphic network stores about three times as many
+# patterns and leads at every corruption up to α = 0.4 by several grid steps (table); beyond
+# that it falls behind (capacity figure). Storkey's rule, also a local classical rule, changes
+# the picture: it stores nearly as many patterns at α = 0 and degrades similarly under
+# corruption. Which of the two is ahead is decided by a margin of about one grid step, within
+# the spread we measured across CPU math paths and seeds, so this page does not call it. With the paper profile (25 runs,
 # patterns up to 80, α up to 1; `infomorphic run memory --profile paper`) we measured capacities
 # of 45 / 45 / 40 / 35 / 25 for the infomorphic network at α = 0 / 0.1 / 0.2 / 0.3 / 0.4, against
 # 15 / 10 / 10 / 10 / 10 for Hebbian and 45 / 40 / 35 / 30 / 25 for Storkey, and 0 / 5 / 15 at

@@ -175,3 +175,26 @@ def test_auto_source_is_cached_under_the_data_set_used(tmp_path, monkeypatch):
     monkeypatch.setattr(supervised, "resolve_source", lambda source: "full")  # network back
     result = supervised.run(config, cache_dir=tmp_path)
     assert calls == ["subset", "full"] and result.provenance["source"] == "computed"
+
+
+def test_failed_download_is_one_line(tmp_path):
+    result = infomorphic("run", "supervised", "--set", "source=full", "--out", str(tmp_path / "o"),
+                         "--cache-dir", str(tmp_path / "cache"),
+                         env={"INFOMORPHIC_MNIST_URL": "http://127.0.0.1:9/mnist/"})
+    assert result.returncode == 1 and "could not download" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "o").exists()
+
+
+def test_interrupted_write_keeps_the_previous_outputs(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    history = pd.DataFrame({"run": [0], "step": [1], "neuron": [0], "quantity": ["x"], "value": [1.0]})
+    cli.write_outputs(out, {"a": 1}, history)
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    with pytest.raises(OSError):
+        cli.write_outputs(out, {"a": 2}, history)
+    assert json.loads((out / "metrics.json").read_text()) == {"a": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -64,6 +64,8 @@ def test_override_changes_the_output(tmp_path):
     assert "0.2622" in a and "0.2622" not in b  # the noisy copy-R redundancy of METHOD.md §1.3
     record = json.loads((tmp_path / "b" / "notebooks" / "reproducibility.json").read_text())
     assert record["01_theory"]["parameters"]["noise"] == "0.25"
+    assert record["01_theory"]["results_computed"] == 0  # pure maths: no task results
+    assert {"compute_time_s", "results_from_cache", "machines"} <= set(record["01_theory"])
     page = (tmp_path / "b" / "notebooks" / "reproducibility.md").read_text()  # inside --out
     assert "01_theory" in page
     assert not (tmp_path / "b" / "reproducibility.md").exists()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import subprocess
@@ -90,7 +91,7 @@ def spread(reference: str, others: list[str]) -> dict:
             words_differ = True
             continue
         for a, b in zip(ref_numbers, numbers):
-            if a != b:
+            if a != b and not (math.isnan(a) and math.isnan(b)):
                 worst_abs = max(worst_abs, abs(a - b))
                 worst_rel = max(worst_rel, abs(a - b) / max(abs(a), 1e-12))
     return {"abs": worst_abs, "rel": worst_rel, "words_differ": words_differ,
@@ -118,9 +119,8 @@ def table(out: Path) -> None:
                 row[group] = spread(text, others) if others else None
             rows.append(row)
     (out / "spread.json").write_text(json.dumps(rows, indent=1))
-    print("| notebook | cell | first line | numbers | math paths: max abs / rel change | "
-          "seeds 1, 2: max abs / rel change |")
-    print("|---|---|---|---|---|---|")
+    lines = ["| notebook | cell | first line | numbers | math paths: max abs / rel change | "
+             "seeds 1, 2: max abs / rel change |", "|---|---|---|---|---|---|"]
 
     def show(s):
         if s is None:
@@ -130,8 +130,10 @@ def table(out: Path) -> None:
         return "exact" if s["abs"] == 0 else f"{s['abs']:.2g} / {s['rel']:.2g}"
 
     for r in rows:
-        print(f"| {r['notebook']} | {r['cell']} | `{r['source'].replace('|', '/')}` | "
-              f"{r['n_numbers']} | {show(r['math paths'])} | {show(r['seeds'])} |")
+        lines.append(f"| {r['notebook']} | {r['cell']} | `{r['source'].replace('|', '/')}` | "
+                     f"{r['n_numbers']} | {show(r['math paths'])} | {show(r['seeds'])} |")
+    (out / "spread_table.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
 
 
 def main(argv=None) -> int:
