@@ -1,4 +1,4 @@
-"""Activation functions A(r, c) of infomorphic neurons (PNAS §2.1, §3.3.2; METHOD.md §2.2).
+"""Activation functions A(r, c) of infomorphic neurons (PNAS §2.1, §3.3.2).
 
 θ(r, c) = σ(A(r, c)) is the probability that the neuron fires (Y = +1). Every activation here
 reduces to A(r, 0) = r, so a neuron without context is a logistic unit of its receptive input.

@@ -1,4 +1,4 @@
-"""Binning of the aggregates and the θ-weighted joint p(r̃, c̃, y) (PNAS M&M; METHOD.md §2.3-2.4).
+"""Binning of the aggregates and the θ-weighted joint p(r̃, c̃, y) (PNAS Materials and Methods; the book's Methods page).
 
 Layout: aggregates and firing probabilities are shaped ``[runs, samples, neurons]`` (any number
 of leading axes before ``samples``); a joint is ``[runs, neurons, n_r, n_c, 2]`` with the target
@@ -77,7 +77,7 @@ class Binning:
 def theta_joint(
     theta: torch.Tensor, bin_r: torch.Tensor, bin_c: torch.Tensor, n_r: int, n_c: int
 ) -> torch.Tensor:
-    """θ-weighted joint p(r̃, c̃, y) of every neuron (METHOD.md §2.3, step 3).
+    """θ-weighted joint p(r̃, c̃, y) of every neuron (PNAS Materials and Methods).
 
     ``theta``, ``bin_r``, ``bin_c``: [..., samples, neurons]. Returns [..., neurons, n_r, n_c, 2]:
     p(r̃, c̃, y) = (1/N) Σ_n 1[bins_n = (r̃, c̃)] · P(Y = y | r_n, c_n), differentiable in θ.

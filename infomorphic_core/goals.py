@@ -1,4 +1,4 @@
-"""Goal functions G = Γ · (I_unq,R, I_unq,C, I_red, I_syn, H_res) (PNAS Eq. 7; METHOD.md §2.5)."""
+"""Goal functions G = Γ · (I_unq,R, I_unq,C, I_red, I_syn, H_res) (PNAS Eq. 7)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ class Goal:
 
     def classical(self) -> dict[str, float]:
         """Coefficients of G = a_R I(Y:R̃) + a_C I(Y:C̃) + a_RC I(Y:R̃,C̃) + a_red I_red + a_H H(Y)
-        (Möbius relations substituted; METHOD.md §2.5)."""
+        (Möbius relations, PNAS Eqs. 3-5, substituted)."""
         return {
             "a_R": self.unq_r - self.syn,
             "a_C": self.unq_c - self.syn,

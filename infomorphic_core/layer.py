@@ -229,7 +229,7 @@ class InfomorphicLayer(torch.nn.Module):
 
 
 def pid_score(p: torch.Tensor, gamma) -> torch.Tensor:
-    """F(r̃, c̃) = ∂G/∂p(r̃, c̃, +1) − ∂G/∂p(r̃, c̃, −1) for joints p [..., n_r, n_c, 2] (METHOD.md §2.6).
+    """F(r̃, c̃) = ∂G/∂p(r̃, c̃, +1) − ∂G/∂p(r̃, c̃, −1) for joints p [..., n_r, n_c, 2] (the book's Methods page).
 
     With G = a_R I(Y:R̃) + a_C I(Y:C̃) + a_RC I(Y:R̃,C̃) + a_red I_red + a_H H(Y), every term's
     derivative is a log-odds difference; the redundancy adds the S-term of the union events.
@@ -262,7 +262,7 @@ def pid_score(p: torch.Tensor, gamma) -> torch.Tensor:
 
 
 def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma):
-    """∂(Σ_neurons G)/∂parameters by PNAS Eqs. 8/9 (METHOD.md §2.6), without autograd through
+    """∂(Σ_neurons G)/∂parameters by PNAS Eqs. 8/9, without autograd through
     the PID: ∂G/∂w_R = (1/N) Σ_n F(r̃_n, c̃_n) θ_n(1 − θ_n) ∂A/∂r|_n x_R,n, and likewise for w_C.
 
     ∂A/∂r and ∂A/∂c are taken elementwise from the activation. Returns a dict keyed by the

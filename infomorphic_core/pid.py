@@ -1,7 +1,7 @@
 """Shared-exclusion partial information decomposition (sx-PID) of bivariate joint pmfs.
 
 Implements the bivariate sx-PID of Makkeh, Gutknecht & Wibral (PRE 103, 032149, 2021), as used
-by the infomorphic neurons of Makkeh et al. (PNAS 2025, Eqs. 3-6); formulas in METHOD.md §1.
+by the infomorphic neurons of Makkeh et al. (PNAS 2025, Eqs. 3-6).
 
 A joint pmf is a tensor shaped ``[..., n_s1, n_s2, n_t]``: any leading (batch) axes, then the
 two sources and the target. All quantities are in bits.
@@ -134,7 +134,7 @@ def _sum_slices(x: torch.Tensor, dim: int) -> torch.Tensor:
 
 
 def sx_pid(p, pointwise: bool = False, validate: bool = True) -> PIDAtoms:
-    """Bivariate sx-PID of joint pmfs ``p[..., s1, s2, t]`` (PNAS Eqs. 3-5; METHOD.md §1.1-1.2).
+    """Bivariate sx-PID of joint pmfs ``p[..., s1, s2, t]`` (PNAS Eqs. 3-5).
 
     Red = Σ p log2 [P(t ∧ (s1 ∨ s2)) / (P(t) P(s1 ∨ s2))], with the union probabilities from
     inclusion-exclusion; the other atoms follow by Möbius inversion:
@@ -209,7 +209,7 @@ def sx_pid(p, pointwise: bool = False, validate: bool = True) -> PIDAtoms:
 
 
 def _pointwise(p, p_s1s2, p_s1t, p_s2t, p_s1, p_s2, p_t, log_union, log_joint, log_union_t):
-    """Local atoms on the grid (METHOD.md §1.1); zero where p = 0."""
+    """Local atoms on the grid (Makkeh et al. 2021, the union formula); zero where p = 0."""
     log_t = _log2(p_t)[..., None, None, :]
     i_1 = _log2(p_s1t)[..., :, None, :] - _log2(p_s1)[..., :, None, None] - log_t
     i_2 = _log2(p_s2t)[..., None, :, :] - _log2(p_s2)[..., None, :, None] - log_t

@@ -1,5 +1,5 @@
 """The minibatch loop every task uses (PNAS M&M: one update per minibatch, interleaved
-evaluation with updates suppressed; METHOD.md §2.7).
+evaluation with updates suppressed).
 
 A task supplies a *stream*: ``stream.batch(layer, step) -> (x_receptive, x_context)`` records
 one minibatch (for recurrent tasks by running the network), and ``state_dict()`` /

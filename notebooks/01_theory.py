@@ -83,8 +83,9 @@ ATOMS = ["unq1", "unq2", "red", "syn", "res"]
 # ## The atoms of the classic logic gates
 #
 # Sources uniform and independent; the target a function of them. The table puts our values
-# beside the reference values listed in METHOD.md §1.3 (from an independent implementation
-# whose pointwise values match the SxPID package's gate tests).
+# beside reference values from outside this code: the gate values of the sx-PID's reference
+# implementation {cite}`makkeh2021sxpid`, which the test suite also checks against the
+# independent implementation in the `dit` package.
 
 # %%
 def gate(fn):
@@ -103,7 +104,7 @@ gates = {
     "COPY (T = S1 S2)": gate(lambda a, b: 2 * a + b),
     "SUM (T = S1 + S2)": gate(lambda a, b: a + b),
 }
-reference = {  # METHOD.md §1.3: (unq1, unq2, red, syn)
+reference = {  # (unq1, unq2, red, syn), as in tests/test_pid.py (checked there against dit)
     "XOR": (0.584963, 0.584963, -0.584963, 0.415037),
     "AND": (0.188722, 0.188722, 0.122556, 0.311278),
     "UNQ (T = S1)": (0.584963, -0.415037, 0.415037, 0.415037),
@@ -283,8 +284,8 @@ ends = sweep.iloc[[0, -1]].set_index("λ").round(4)
 ends
 
 # %% [markdown]
-# With `noise = 0.1` the two ends reproduce the stochastic-neuron rows of METHOD.md §1.3
-# (noisy copy-R: red 0.2622, unq,R 0.2688, unq,C −0.2622; noisy XNOR: red −0.3686,
+# With `noise = 0.1` the two ends reproduce the stochastic-neuron reference values the test
+# suite checks against `dit` (noisy copy-R: red 0.2622, unq,R 0.2688, unq,C −0.2622; noisy XNOR: red −0.3686,
 # uniques 0.3686, syn 0.1624). The mutual information $I(Y:\tilde R,\tilde C)$ is the same at both
 # ends, yet the atoms differ completely: this is the distinction the goal function acts on.
 # Along the way redundancy falls from positive to negative while the context's unique

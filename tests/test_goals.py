@@ -42,7 +42,7 @@ def test_classical_rewriting_equals_goal_on_random_pmfs():
 
 
 def test_paper_examples_of_the_rewriting():
-    # METHOD.md §2.5: supervised -> 0.9 I_red + 0.1 I(Y:R,C); bars -> I(Y:R) - I_red
+    # PNAS Eq. 7 with the Möbius relations (Eqs. 3-5): supervised -> 0.9 I_red + 0.1 I(Y:R,C); bars -> I(Y:R) - I_red
     a = Goal.preset("supervised").classical()
     assert a == pytest.approx({"a_R": 0, "a_C": 0, "a_RC": 0.1, "a_red": 0.9, "a_H": 0})
     a = Goal.preset("bars").classical()

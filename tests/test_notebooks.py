@@ -61,7 +61,7 @@ def test_override_changes_the_output(tmp_path):
     assert changed.returncode == 0, changed.stderr
     a = output_text(tmp_path / "a" / "notebooks" / "01_theory.ipynb", "ends = sweep")
     b = output_text(tmp_path / "b" / "notebooks" / "01_theory.ipynb", "ends = sweep")
-    assert "0.2622" in a and "0.2622" not in b  # the noisy copy-R redundancy of METHOD.md §1.3
+    assert "0.2622" in a and "0.2622" not in b  # the noisy copy-R redundancy (tests/test_pid.py)
     record = json.loads((tmp_path / "b" / "notebooks" / "reproducibility.json").read_text())
     assert record["01_theory"]["parameters"]["noise"] == "0.25"
     assert record["01_theory"]["results_computed"] == 0  # pure maths: no task results

@@ -1,4 +1,5 @@
-"""sx-PID: test vectors of METHOD.md §1.3, the dit oracle, identities, gradients, bad input."""
+"""sx-PID: gate and stochastic-neuron test vectors (checked against dit below), the dit oracle,
+identities, gradients, bad input."""
 
 import itertools
 import math
@@ -50,7 +51,9 @@ GATES = {
     "WilliamsBeerA": pmf_from_realisations([(0, 0, 0), (0, 1, 1), (1, 0, 2)]),
 }
 
-# METHOD.md §1.3: (Red, Unq1, Unq2, Syn, I(T:S1,S2), H_res)
+# Averaged atoms of the classic gates, 6 decimals, as in the pointwise gate tests of the sx-PID
+# reference implementation (Makkeh et al. 2021); test_reference_values_agree_with_dit checks
+# them against dit: (Red, Unq1, Unq2, Syn, I(T:S1,S2), H_res)
 GATE_VALUES = {
     "XOR": (-0.584963, 0.584963, 0.584963, 0.415037, 1, 0),
     "AND": (0.122556, 0.188722, 0.188722, 0.311278, 0.811278, 0),
@@ -73,7 +76,8 @@ def neuron(theta):
     return 0.25 * torch.stack([1 - th, th], dim=-1)
 
 
-# METHOD.md §1.3: (Red, Unq_R, Unq_C, Syn, I(Y:R,C), H(Y), H_res)
+# Stochastic neurons, R̃ and C̃ iid uniform (also checked against dit below):
+# (Red, Unq_R, Unq_C, Syn, I(Y:R,C), H(Y), H_res)
 NEURON_VALUES = {
     "noisy XNOR": ([[0.9, 0.1], [0.1, 0.9]], (-0.368609, 0.368609, 0.368609, 0.162395, 0.531004, 1, 0.468996)),
     "noisy copy-R": ([[0.1, 0.1], [0.9, 0.9]], (0.262187, 0.268817, -0.262187, 0.262187, 0.531004, 1, 0.468996)),
@@ -111,7 +115,7 @@ def test_stochastic_neuron_atoms(name):
         assert float(value) == pytest.approx(want, abs=1e-6)
 
 
-# (gate, realisation (s1, s2, t)) -> (Unq1, Unq2, Syn, Red), METHOD.md §1.3 in log2 form
+# (gate, realisation (s1, s2, t)) -> (Unq1, Unq2, Syn, Red) in log2 form, from the union formula
 POINTWISE = [
     ("XOR", (0, 0, 0), (L2(3 / 2), L2(3 / 2), L2(4 / 3), L2(2 / 3))),
     ("XOR", (1, 0, 1), (L2(3 / 2), L2(3 / 2), L2(4 / 3), L2(2 / 3))),
@@ -188,6 +192,18 @@ def test_against_dit(shape):
         got = (ours.unq1, ours.unq2, ours.red, ours.syn)
         for value, w in zip(got, want):
             assert float(value) == pytest.approx(w, abs=1e-9)
+
+
+def test_reference_values_agree_with_dit():
+    """The hard-coded reference values above come from outside this code: dit agrees."""
+    pytest.importorskip("dit")
+    for name, (red, unq1, unq2, syn, _, _) in GATE_VALUES.items():
+        want = dit_atoms(GATES[name].numpy())
+        assert want == pytest.approx((unq1, unq2, red, syn), abs=1e-6), name
+    for name, (theta, values) in NEURON_VALUES.items():
+        red, unq_r, unq_c, syn = values[:4]
+        want = dit_atoms(neuron(theta).numpy())
+        assert want == pytest.approx((unq_r, unq_c, red, syn), abs=1e-6), name
 
 
 @pytest.fixture

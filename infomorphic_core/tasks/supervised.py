@@ -9,7 +9,7 @@ Settings the paper leaves to its SI (not available) are our choices, stated in `
 plain SGD (the paper: "gradient descent with a fixed learning rate"), lr 1, minibatches of 128
 images, weights N(0, 0.01²), a receptive bias and no context bias (so x_C = 0 gives c = 0
 exactly), R in 20 adaptive bins and C in 2 bins spanning each minibatch's min to max (the
-adaptive symmetric range can put both label values in one bin; METHOD.md §9).
+adaptive symmetric range can put both label values in one bin; see the book's Methods page).
 
 Sign convention: the goal is invariant under flipping a neuron's output, the readout is not.
 A neuron whose mean θ on (the first 1,000) training images exceeds ½ fires for "not my digit"
