@@ -15,6 +15,8 @@ from pathlib import Path
 
 import torch
 
+from infomorphic_core.cache import write_atomic
+
 RESULTS = Path(__file__).with_name("results.json")
 BENCHMARKS = {}
 
@@ -184,9 +186,7 @@ def main(argv):
         f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()} "
         f"torch {torch.__version__} threads {torch.get_num_threads()}".replace("  ", " ")
     )
-    tmp = RESULTS.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    tmp.replace(RESULTS)
+    write_atomic(RESULTS, (json.dumps(results, indent=2, sort_keys=True) + "\n").encode())
     width = max(len(k) for k in results)
     print(f"\n{'figure':<{width}}  value")
     for key in sorted(results):

@@ -21,11 +21,12 @@ from importlib import metadata
 from pathlib import Path
 
 from .cache import ENV_LOG, check_dir
+from .tasks.common import PROFILE_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 BOOK_INPUT = ROOT / "book" / "notebooks"
-PROFILES = ("quick", "paper")
+PROFILES = PROFILE_NAMES
 OUTPUTS = ("metrics.json", "history.csv")
 VERSIONED = ("infomorphic-companion", "torch", "numpy", "pandas", "matplotlib", "seaborn",
              "papermill", "jupyter-book")

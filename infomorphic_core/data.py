@@ -49,8 +49,9 @@ class MnistData:
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("INFOMORPHIC_CACHE_DIR") or Path.home() / ".cache" / "infomorphic-companion"
-    return Path(base) / "mnist"
+    from .cache import default_dir
+
+    return default_dir() / "mnist"
 
 
 def read_idx(path: Path, kind: str) -> np.ndarray:

@@ -30,6 +30,13 @@ def test_label_always_matches_sizes(module):
 
 
 @pytest.mark.parametrize("module", TASKS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_every_task_has_the_profiles_the_command_line_offers(module):
+    from infomorphic_core.tasks.common import PROFILE_NAMES
+
+    assert tuple(module.PROFILES) == PROFILE_NAMES
+
+
+@pytest.mark.parametrize("module", TASKS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_custom_needs_every_size_and_unknown_profile_fails(module):
     with pytest.raises(ValueError, match="custom"):
         module.Config(profile="custom", n_runs=2)

@@ -7,6 +7,7 @@ import typing
 from dataclasses import asdict, fields
 
 
+PROFILE_NAMES = ("quick", "paper")  # every task defines both; the command line offers these
 CUSTOM = "custom"
 
 
