@@ -258,7 +258,7 @@ comparison = pd.DataFrame({
 print(f"ours: profile {config.profile}, {metrics['n_runs']} runs per condition, teacher-forced training, "
       f"cue as context at presentation; paper: 25 runs")
 print(f"capacities are read on a grid of step {step} patterns: a margin of one step or less is within "
-      f"the spread we measured across CPU math paths and seeds")
+      f"the differences between seeds and between machines")
 comparison
 
 # %% [markdown]
@@ -267,11 +267,9 @@ comparison
 # patterns and leads at every corruption up to α = 0.4 by several grid steps (table); beyond
 # that it falls behind (capacity figure). Storkey's rule, also a local classical rule, changes
 # the picture: it stores nearly as many patterns at α = 0 and degrades similarly under
-# corruption. Which of the two is ahead is decided by a margin of about one grid step, within
-# the spread we measured across CPU math paths and seeds, so this page does not call it. With the paper profile (25 runs,
-# patterns up to 80, α up to 1; `infomorphic run memory --profile paper`) we measured capacities
-# of 45 / 45 / 40 / 35 / 25 for the infomorphic network at α = 0 / 0.1 / 0.2 / 0.3 / 0.4, against
-# 15 / 10 / 10 / 10 / 10 for Hebbian and 45 / 40 / 35 / 30 / 25 for Storkey, and 0 / 5 / 15 at
-# α = 0.5 for infomorphic / Hebbian / Storkey. Our infomorphic numbers also depend on choices the
-# paper does not state (teacher-forced training, the presentation context), as the last two
-# sections show.
+# corruption. Which of the two is ahead is decided by a margin of about one grid step, the size
+# of the differences between seeds and between machines, so this page does not call it. The
+# paper profile (25 runs, patterns up to 80, α up to 1) is run by
+# `infomorphic run memory --profile paper`; this page shows the quick profile only. Our
+# infomorphic numbers also depend on choices the paper does not state (teacher-forced training,
+# the presentation context), as the last two sections show.
