@@ -33,12 +33,12 @@ def apply_profile(config, profiles: dict) -> None:
     """
     requested = config.profile
     if requested not in profiles and requested != CUSTOM:
-        raise ValueError(f"profile must be one of {sorted(profiles) + [CUSTOM]}, got {requested!r}")
+        raise ConfigError(f"profile must be one of {sorted(profiles) + [CUSTOM]}, got {requested!r}")
     sizes = sorted({key for values in profiles.values() for key in values})
     if requested == CUSTOM:
         missing = [key for key in sizes if getattr(config, key) is None]
         if missing:
-            raise ValueError(f"profile 'custom' needs every size given; missing {missing}")
+            raise ConfigError(f"profile 'custom' needs every size given; missing {missing}")
     else:
         for key, value in profiles[requested].items():
             if getattr(config, key) is None:
@@ -54,7 +54,7 @@ def _kinds(annotation) -> tuple:
 
 
 def _check_type(name: str, value, kinds: tuple):
-    """``value`` as the first of ``kinds`` it fits (a list becomes a tuple), or ValueError."""
+    """``value`` as the first of ``kinds`` it fits (a list becomes a tuple), or ConfigError."""
     for kind in kinds:
         if kind is bool and isinstance(value, (bool,)):
             return value
@@ -78,7 +78,7 @@ def validate(config, profiles: dict) -> None:
     """The checks every task config shares, run first in ``__post_init__``: the profile fills
     the sizes left at ``None`` (:func:`apply_profile`), then every field must have the type its
     annotation names (numbers finite, lists become tuples) and the seed must be an integer
-    >= 0. Each failure is a ``ValueError`` naming the field and what it allows."""
+    >= 0. Each failure is a :class:`ConfigError` naming the field and what it allows."""
     apply_profile(config, profiles)
     hints = typing.get_type_hints(type(config))
     for f in fields(config):
@@ -94,7 +94,7 @@ def require_seed(config) -> None:
     """The seed must be a non-negative integer (run i draws from seed + i)."""
     seed = config.seed
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
 
 
 def require_positive_ints(config, *names) -> None:
@@ -117,9 +117,10 @@ class Stateless:
 def available_memory() -> int | None:
     """Bytes of memory available to a new computation (Linux), else ``None``."""
     try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
     except OSError:
         pass
     return None
