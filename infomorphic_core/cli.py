@@ -109,7 +109,8 @@ def declared_parameters(source: Path) -> dict:
         return papermill.inspect_notebook(str(path))
 
 
-def execute(name: str, parameters: dict, out_dir: Path, notebooks: Path = NOTEBOOKS) -> dict:
+def execute(name: str, parameters: dict, out_dir: Path, notebooks: Path = NOTEBOOKS,
+            declared: dict | None = None) -> dict:
     """Execute ``notebooks/NAME.py`` with papermill into ``out_dir/NAME.ipynb``.
 
     The output is written to a temporary folder inside ``out_dir`` and renamed, so a failing
@@ -125,8 +126,9 @@ def execute(name: str, parameters: dict, out_dir: Path, notebooks: Path = NOTEBO
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     out_dir.mkdir(parents=True, exist_ok=True)
-    declared = declared_parameters(source)
-    check_parameters(name, parameters, declared)
+    if declared is None:  # reproduce() has read and checked them already
+        declared = declared_parameters(source)
+        check_parameters(name, parameters, declared)
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=f".{name}.") as tmp:
         unexecuted = Path(tmp) / f"{name}.ipynb"
         jupytext.write(notebook, unexecuted, fmt="ipynb")
@@ -254,10 +256,11 @@ def reproduce(args) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    problems = []
+    problems, declared = [], {}
     for name in selected:
         try:
-            check_parameters(name, parameters, declared_parameters(notebooks / f"{name}.py"))
+            declared[name] = declared_parameters(notebooks / f"{name}.py")
+            check_parameters(name, parameters, declared[name])
         except ValueError as error:
             problems.append(str(error))
     if problems:
@@ -268,7 +271,7 @@ def reproduce(args) -> int:
         print(f"[{name}] running (profile {args.profile}) ...", flush=True)
         start = time.perf_counter()
         try:
-            records[name] = execute(name, parameters, out_dir, notebooks)
+            records[name] = execute(name, parameters, out_dir, notebooks, declared[name])
             if args.references:
                 strip_volatile_metadata(out_dir / f"{name}.ipynb")
         except Exception as error:  # report every failing notebook, keep going
