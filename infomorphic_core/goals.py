@@ -1,13 +1,97 @@
-"""Goal functions G = Γ · (I_unq,R, I_unq,C, I_red, I_syn, H_res) (PNAS Eq. 7)."""
+"""The atom vocabulary and the goal functions G = Γ · atoms (PNAS Eq. 7).
+
+One table, :data:`BIVARIATE`, names the five atoms of a two-input infomorphic neuron. Each
+:class:`Atom` has a *key*, the one stem used for attributes (``atoms.unq_R``), history
+quantities (``unq_R``, ``train_unq_R``), DataFrame columns and metric keys (``unq_R_mean``),
+and a *label*, shown in figures and printed tables. The order of the table is the order of
+``PIDAtoms.stack()`` and of the weights Γ. Renaming a label is a change of one line below.
+
+Each atom is also a node of the PID lattice (an antichain of source sets, Williams & Beer
+2010), so a vocabulary for neurons with more inputs is built the same way:
+:func:`antichains` lists the 4 nodes of two sources and the 18 of three.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass
+from itertools import combinations
 
 import torch
 
-ATOM_LABELS = ("I_unq,R", "I_unq,C", "I_red", "I_syn", "H_res")
+
+@dataclass(frozen=True)
+class Atom:
+    """One atom: ``key`` (code, data and metric stem), ``label`` (display) and its ``antichain``
+    (tuple of source-name tuples; empty for the residual entropy, which is outside the lattice)."""
+
+    key: str
+    label: str
+    antichain: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """An ordered table of atoms; every order, name and label in the package derives from one."""
+
+    atoms: tuple[Atom, ...]
+
+    def __post_init__(self):
+        keys = [a.key for a in self.atoms]
+        if len(set(keys)) != len(keys) or len({a.label for a in self.atoms}) != len(keys):
+            raise ValueError(f"atom keys and labels must be unique, got {keys}")
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(a.key for a in self.atoms)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(a.label for a in self.atoms)
+
+    def __len__(self) -> int:
+        return len(self.atoms)
+
+    def index(self, key: str) -> int:
+        try:
+            return self.keys.index(key)
+        except ValueError:
+            raise ValueError(f"unknown atom {key!r}; known: {', '.join(self.keys)}") from None
+
+    def label(self, key: str) -> str:
+        """The display label of ``key``; other names (non-atom quantities) pass unchanged."""
+        return dict(zip(self.keys, self.labels)).get(key, key)
+
+    def relabel(self, frame):
+        """A copy of a DataFrame (or Series) with atom keys in columns or index shown as labels."""
+        names = dict(zip(self.keys, self.labels))
+        return frame.rename(index=names, columns=names) if frame.ndim == 2 else frame.rename(names)
+
+
+BIVARIATE = Vocabulary((
+    Atom("unq_R", "I_unq,R", (("R",),)),
+    Atom("unq_C", "I_unq,C", (("C",),)),
+    Atom("red", "I_red", (("R",), ("C",))),
+    Atom("syn", "I_syn", (("R", "C"),)),
+    Atom("res", "H_res"),
+))
+ATOM_KEYS = BIVARIATE.keys
+ATOM_LABELS = BIVARIATE.labels
+
+
+def antichains(sources) -> list[tuple[tuple[str, ...], ...]]:
+    """The nodes of the PID lattice of ``sources``: every non-empty set of non-empty source sets
+    none of which contains another, each as a sorted tuple of tuples (4 for two sources, 18 for
+    three)."""
+    sources = tuple(sources)
+    subsets = [c for n in range(1, len(sources) + 1) for c in combinations(sources, n)]
+    nodes = []
+    for n in range(1, len(subsets) + 1):
+        for family in combinations(subsets, n):
+            if not any(set(a) < set(b) for a in family for b in family):
+                nodes.append(tuple(sorted(family)))
+    return nodes
+
 
 PRESETS = {
     # PNAS §3.1 and §3.3: mostly redundancy between receptive input and context
@@ -22,26 +106,59 @@ PRESETS = {
 
 @dataclass(frozen=True)
 class Goal:
-    """The five weights Γ of the local goal, in the order of the atoms (sx_pid's ``stack()``)."""
+    """The weights Γ of the local goal, one per atom of ``vocabulary``, in its order.
 
-    unq_r: float = 0.0
-    unq_c: float = 0.0
-    red: float = 0.0
-    syn: float = 0.0
-    res: float = 0.0
+    Build one from a preset (:meth:`preset`), weights by key (:meth:`of`), a single atom
+    (:meth:`single`) or anything of these (:meth:`from_any`); ``goal.red`` reads a weight.
+
+    >>> Goal.of(red=1.0, syn=0.5)
+    Goal(unq_R=0.0, unq_C=0.0, red=1.0, syn=0.5, res=0.0)
+    >>> Goal.single("unq_R") == Goal.preset("bars")
+    True
+    """
+
+    weights: tuple[float, ...]
+    vocabulary: Vocabulary = BIVARIATE
 
     def __post_init__(self):
-        for f in fields(self):
-            value = getattr(self, f.name)
+        weights = tuple(self.weights)
+        if len(weights) != len(self.vocabulary):
+            raise ValueError(f"gamma must have {len(self.vocabulary)} weights "
+                             f"({', '.join(self.vocabulary.keys)}), got {len(weights)}")
+        for key, value in zip(self.vocabulary.keys, weights):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ValueError(f"Goal.{f.name} must be a finite number, got {value!r}")
+                raise ValueError(f"the weight of {key} must be a finite number, got {value!r}")
+        object.__setattr__(self, "weights", tuple(float(w) for w in weights))
+
+    def __getattr__(self, key):
+        if key.startswith("_") or "vocabulary" not in self.__dict__:
+            raise AttributeError(key)
+        try:
+            return self.weights[self.vocabulary.index(key)]
+        except ValueError:
+            raise AttributeError(key) from None
+
+    def __repr__(self) -> str:
+        return "Goal(" + ", ".join(f"{k}={w!r}" for k, w in zip(self.vocabulary.keys, self.weights)) + ")"
+
+    @classmethod
+    def of(cls, vocabulary: Vocabulary = BIVARIATE, **weights) -> "Goal":
+        """Weights by atom key; atoms not named weigh 0."""
+        for key in weights:
+            vocabulary.index(key)
+        return cls(tuple(weights.get(key, 0.0) for key in vocabulary.keys), vocabulary)
+
+    @classmethod
+    def single(cls, key: str, vocabulary: Vocabulary = BIVARIATE) -> "Goal":
+        """The goal that maximises one atom alone."""
+        return cls.of(vocabulary, **{key: 1.0})
 
     @classmethod
     def preset(cls, name: str) -> "Goal":
         """A goal of the paper: ``supervised``, ``bars``, ``memory`` or ``error_neuron``."""
         if name not in PRESETS:
             raise ValueError(f"unknown goal preset {name!r}; known: {', '.join(PRESETS)}")
-        return cls(*PRESETS[name])
+        return cls(PRESETS[name])
 
     @classmethod
     def from_any(cls, value) -> "Goal":
@@ -51,28 +168,27 @@ class Goal:
         if isinstance(value, str):
             return cls.preset(value)
         try:
-            values = [float(v) for v in value]
+            values = tuple(float(v) for v in value)
         except (TypeError, ValueError):
-            raise ValueError(f"gamma must be a preset name or five numbers, got {value!r}") from None
-        if len(values) != 5:
-            raise ValueError(
-                f"gamma must have 5 weights (unq_r, unq_c, red, syn, res), got {len(values)}"
-            )
-        return cls(*values)
+            raise ValueError(f"gamma must be a preset name or {len(BIVARIATE)} numbers, "
+                             f"got {value!r}") from None
+        return cls(values)
 
     def as_tuple(self) -> tuple[float, ...]:
-        return astuple(self)
+        return self.weights
 
     def tensor(self, dtype=torch.float32, device=None) -> torch.Tensor:
-        return torch.tensor(self.as_tuple(), dtype=dtype, device=device)
+        return torch.tensor(self.weights, dtype=dtype, device=device)
 
     def classical(self) -> dict[str, float]:
         """Coefficients of G = a_R I(Y:R̃) + a_C I(Y:C̃) + a_RC I(Y:R̃,C̃) + a_red I_red + a_H H(Y)
-        (Möbius relations, PNAS Eqs. 3-5, substituted)."""
+        (Möbius relations, PNAS Eqs. 3-5, substituted); bivariate goals only."""
+        if self.vocabulary != BIVARIATE:
+            raise ValueError("classical coefficients are defined for the bivariate vocabulary")
         return {
-            "a_R": self.unq_r - self.syn,
-            "a_C": self.unq_c - self.syn,
+            "a_R": self.unq_R - self.syn,
+            "a_C": self.unq_C - self.syn,
             "a_RC": self.syn - self.res,
-            "a_red": self.red - self.unq_r - self.unq_c + self.syn,
+            "a_red": self.red - self.unq_R - self.unq_C + self.syn,
             "a_H": self.res,
         }

@@ -14,11 +14,13 @@ sx redundancy can be negative (XOR: log2 2/3).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
 import torch
+
+from .goals import BIVARIATE, Vocabulary
 
 __all__ = [
     "PIDAtoms",
@@ -29,8 +31,6 @@ __all__ = [
     "as_pmf",
 ]
 
-ATOM_NAMES = ("unq1", "unq2", "red", "syn", "res")
-
 # Allowed deviation of a table's total from 1. A float32 histogram scatter-added from thousands
 # of samples is legitimately off by more than 1e-6, so float32 gets a much looser bound.
 SUM_TOLERANCE = {torch.float64: 1e-9, torch.float32: 1e-4}
@@ -40,30 +40,41 @@ _AXES = {"s1": -3, "s2": -2, "t": -1}
 
 @dataclass
 class PIDAtoms:
-    """The five atoms of the bivariate sx-PID (bits), shaped like the pmf's leading axes.
-
-    ``unq1, unq2, red, syn, res`` = (I_unq,R, I_unq,C, I_red, I_syn, H_res) when S1 = R̃, S2 = C̃
-    and T = Y (PNAS Eq. 5). With ``pointwise=True`` the local atoms on the grid
+    """The atoms of an sx-PID (bits): ``values[..., i]`` is atom i of ``vocabulary`` (for the
+    bivariate one, S1 = R̃, S2 = C̃ and T = Y: I_unq,R, I_unq,C, I_red, I_syn, H_res, PNAS
+    Eq. 5), shaped like the pmf's leading axes. Atoms read by key: ``atoms.red``,
+    ``atoms["unq_R"]``. With ``pointwise=True`` the local atoms on the grid
     ``[..., n_s1, n_s2, n_t]`` are in ``pointwise`` (zero on cells of zero probability).
     """
 
-    unq1: torch.Tensor
-    unq2: torch.Tensor
-    red: torch.Tensor
-    syn: torch.Tensor
-    res: torch.Tensor
+    values: torch.Tensor
+    vocabulary: Vocabulary = BIVARIATE
     pointwise: "PIDAtoms | None" = None
 
+    @classmethod
+    def of(cls, pointwise=None, vocabulary: Vocabulary = BIVARIATE, **atoms) -> "PIDAtoms":
+        """From one tensor per atom key, in any order."""
+        if sorted(atoms) != sorted(vocabulary.keys):
+            raise ValueError(f"PIDAtoms needs the atoms {vocabulary.keys}, got {tuple(atoms)}")
+        return cls(torch.stack([atoms[key] for key in vocabulary.keys], dim=-1), vocabulary, pointwise)
+
+    def __getitem__(self, key: str) -> torch.Tensor:
+        return self.values[..., self.vocabulary.index(key)]
+
+    def __getattr__(self, key):
+        if key.startswith("_") or "vocabulary" not in self.__dict__ or key not in self.vocabulary.keys:
+            raise AttributeError(key)
+        return self[key]
+
     def stack(self) -> torch.Tensor:
-        """Atoms as ``[..., 5]`` in goal order (unq1, unq2, red, syn, res)."""
-        return torch.stack([getattr(self, name) for name in ATOM_NAMES], dim=-1)
+        """Atoms as ``[..., n_atoms]`` in the vocabulary's order, the order of Γ."""
+        return self.values
 
     def as_dict(self) -> dict[str, torch.Tensor]:
-        return {name: getattr(self, name) for name in ATOM_NAMES}
+        return {key: self[key] for key in self.vocabulary.keys}
 
     def __repr__(self) -> str:
-        parts = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)[:5])
-        return f"PIDAtoms({parts})"
+        return "PIDAtoms(" + ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items()) + ")"
 
 
 def as_pmf(p) -> torch.Tensor:
@@ -138,7 +149,7 @@ def sx_pid(p, pointwise: bool = False, validate: bool = True) -> PIDAtoms:
 
     Red = Σ p log2 [P(t ∧ (s1 ∨ s2)) / (P(t) P(s1 ∨ s2))], with the union probabilities from
     inclusion-exclusion; the other atoms follow by Möbius inversion:
-    Unq1 = I(T:S1) − Red, Unq2 = I(T:S2) − Red, Syn = I(T:S1,S2) − I(T:S1) − I(T:S2) + Red,
+    Unq_R = I(T:S1) − Red, Unq_C = I(T:S2) − Red, Syn = I(T:S1,S2) − I(T:S1) − I(T:S2) + Red,
     Res = H(T) − I(T:S1,S2).
 
     Accepts torch tensors or numpy arrays (float32 or float64; returned as torch), batched over
@@ -198,9 +209,9 @@ def sx_pid(p, pointwise: bool = False, validate: bool = True) -> PIDAtoms:
             log_joint.movedim(-3, -1),
             log_union_t.movedim(-3, -1),
         )
-    return PIDAtoms(
-        unq1=mi_1 - red,
-        unq2=mi_2 - red,
+    return PIDAtoms.of(
+        unq_R=mi_1 - red,
+        unq_C=mi_2 - red,
         red=red,
         syn=mi_12 - mi_1 - mi_2 + red,
         res=h_t - mi_12,
@@ -221,9 +232,9 @@ def _pointwise(p, p_s1s2, p_s1t, p_s2t, p_s1, p_s2, p_t, log_union, log_joint, l
     def on_support(x):
         return torch.where(support, x, zero)
 
-    return PIDAtoms(
-        unq1=on_support(i_1 - i_red),
-        unq2=on_support(i_2 - i_red),
+    return PIDAtoms.of(
+        unq_R=on_support(i_1 - i_red),
+        unq_C=on_support(i_2 - i_red),
         red=on_support(i_red),
         syn=on_support(i_12 - i_1 - i_2 + i_red),
         res=on_support(-log_t - i_12),

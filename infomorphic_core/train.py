@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from .goals import ATOM_LABELS, Goal
+from .goals import Goal
 from .layer import InfomorphicLayer, closed_form_gradient
 from .pid import sx_pid
 
@@ -98,8 +98,8 @@ def tidy(step: int, values: dict[str, torch.Tensor]) -> pd.DataFrame:
 
 
 def atom_dict(atoms, prefix="") -> dict[str, torch.Tensor]:
-    stacked = atoms.stack()
-    return {prefix + label: stacked[..., i] for i, label in enumerate(ATOM_LABELS)}
+    """History quantities of the atoms: ``prefix + key`` -> [runs, neurons]."""
+    return {prefix + key: value for key, value in atoms.as_dict().items()}
 
 
 def update(layer, optimizer, x_receptive, x_context, gamma, gradient="closed_form"):
@@ -136,7 +136,7 @@ def train(
     """Train ``layer`` on ``stream`` and return the tidy history (run, step, neuron, quantity, value).
 
     At every evaluation step the history gets ``evaluate(layer, step)`` (computed without
-    updates) and the atoms of the latest training minibatch (quantities ``train_I_...``).
+    updates) and the atoms of the latest training minibatch (quantities ``train_`` + atom key, e.g. ``train_red``).
     With ``checkpoint`` set, state is saved atomically every ``config.checkpoint_every``
     updates; a later call with the same path resumes from it, and it is removed at the end.
     """

@@ -51,7 +51,7 @@ def test_short_run_separates_bars_and_reports(tmp_path):
     m = result.metrics
     assert KEYS <= set(m) and m["n_runs"] == 4
     assert m["layer_mi_median"] > 7.0 and m["cond_mi_mean"] > 0.9
-    assert m["cond_mi_mean"] == pytest.approx(m["atoms_mean"]["I_unq,R"] + m["atoms_mean"]["I_syn"], abs=1e-6)
+    assert m["cond_mi_mean"] == pytest.approx(m["unq_R_mean"] + m["syn_mean"], abs=1e-6)
     assert np.all(result.layer().w_context.detach().diagonal(dim1=-2, dim2=-1).numpy() == 0)
 
 

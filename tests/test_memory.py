@@ -81,7 +81,7 @@ def test_short_run_stores_patterns(tmp_path):
     acc = result.accuracy.groupby(["network", "patterns", "alpha"]).accuracy.mean()
     assert acc["infomorphic", 20, 0.0] > 0.9
     final = result.history[result.history.step == 60].groupby("quantity").value.mean()
-    assert final["I_red"] > 0.8  # redundancy is the atom that carries the memory
+    assert final["red"] > 0.8  # redundancy is the atom that carries the memory
 
 
 def test_cli_run_memory(tmp_path):

@@ -91,7 +91,7 @@ def test_gate_atoms(name):
     p = GATES[name]
     atoms = sx_pid(p)
     red, u1, u2, syn, mi, res = GATE_VALUES[name]
-    got = (atoms.red, atoms.unq1, atoms.unq2, atoms.syn, mutual_information(p), atoms.res)
+    got = (atoms.red, atoms.unq_R, atoms.unq_C, atoms.syn, mutual_information(p), atoms.res)
     for value, want in zip(got, (red, u1, u2, syn, mi, res)):
         assert float(value) == pytest.approx(want, abs=1e-6)
 
@@ -99,7 +99,7 @@ def test_gate_atoms(name):
 def test_xor_closed_form_exact():
     atoms = sx_pid(GATES["XOR"])
     assert float(atoms.red) == pytest.approx(L2(2 / 3), abs=1e-14)
-    assert float(atoms.unq1) == pytest.approx(L2(3 / 2), abs=1e-14)
+    assert float(atoms.unq_R) == pytest.approx(L2(3 / 2), abs=1e-14)
     assert float(atoms.syn) == pytest.approx(L2(4 / 3), abs=1e-14)
 
 
@@ -109,7 +109,7 @@ def test_stochastic_neuron_atoms(name):
     p = neuron(theta)
     atoms = sx_pid(p)
     for value, want in zip(
-        (atoms.red, atoms.unq1, atoms.unq2, atoms.syn, mutual_information(p), entropy(p), atoms.res),
+        (atoms.red, atoms.unq_R, atoms.unq_C, atoms.syn, mutual_information(p), entropy(p), atoms.res),
         (red, ur, uc, syn, mi, h, res),
     ):
         assert float(value) == pytest.approx(want, abs=1e-6)
@@ -134,7 +134,7 @@ POINTWISE = [
 @pytest.mark.parametrize("name,cell,want", POINTWISE)
 def test_pointwise_atoms(name, cell, want):
     local = sx_pid(GATES[name], pointwise=True).pointwise
-    got = (local.unq1[cell], local.unq2[cell], local.syn[cell], local.red[cell])
+    got = (local.unq_R[cell], local.unq_C[cell], local.syn[cell], local.red[cell])
     for value, w in zip(got, want):
         assert float(value) == pytest.approx(w, abs=1e-12)
 
@@ -189,7 +189,7 @@ def test_against_dit(shape):
         p = random_pmfs(rng, shape, zero_fraction)
         ours = sx_pid(p)
         want = dit_atoms(p.numpy())
-        got = (ours.unq1, ours.unq2, ours.red, ours.syn)
+        got = (ours.unq_R, ours.unq_C, ours.red, ours.syn)
         for value, w in zip(got, want):
             assert float(value) == pytest.approx(w, abs=1e-9)
 
@@ -220,18 +220,18 @@ def test_identities(batch):
     )
     torch.testing.assert_close(co_information, atoms.red - atoms.syn, atol=1e-12, rtol=0)
     torch.testing.assert_close(
-        conditional_mutual_information(batch, "s1", "s2"), atoms.unq1 + atoms.syn, atol=1e-12, rtol=0
+        conditional_mutual_information(batch, "s1", "s2"), atoms.unq_R + atoms.syn, atol=1e-12, rtol=0
     )
     torch.testing.assert_close(
-        conditional_mutual_information(batch, "s2", "s1"), atoms.unq2 + atoms.syn, atol=1e-12, rtol=0
+        conditional_mutual_information(batch, "s2", "s1"), atoms.unq_C + atoms.syn, atol=1e-12, rtol=0
     )
 
 
 def test_swapping_sources_swaps_uniques(batch):
     atoms = sx_pid(batch)
     swapped = sx_pid(batch.transpose(-3, -2))
-    torch.testing.assert_close(swapped.unq1, atoms.unq2, atol=1e-12, rtol=0)
-    torch.testing.assert_close(swapped.unq2, atoms.unq1, atol=1e-12, rtol=0)
+    torch.testing.assert_close(swapped.unq_R, atoms.unq_C, atol=1e-12, rtol=0)
+    torch.testing.assert_close(swapped.unq_C, atoms.unq_R, atol=1e-12, rtol=0)
     for name in ("red", "syn", "res"):
         torch.testing.assert_close(getattr(swapped, name), getattr(atoms, name), atol=1e-12, rtol=0)
 

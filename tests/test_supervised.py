@@ -5,6 +5,7 @@ import sys
 import pytest
 import torch
 
+from infomorphic_core.goals import ATOM_KEYS
 from infomorphic_core.tasks import supervised
 
 KEYS = {"accuracy_mean", "accuracy_std", "logreg_accuracy", "accuracy_ratio", "entropy_Y_mean",
@@ -46,8 +47,8 @@ def test_short_run_learns_and_reports(tmp_path):
     assert m["dataset"] == "mnist-subset-5k" and m["n_runs"] == 2
     assert 0.75 < m["accuracy_mean"] <= 1 and 0.85 < m["logreg_accuracy"] < 0.95
     assert m["accuracy_ratio"] == pytest.approx(m["accuracy_mean"] / m["logreg_accuracy"])
-    atoms = m["atoms_mean"]
-    assert atoms["I_red"] == max(atoms.values())  # redundancy dominates already
+    atoms = {key: m[f"{key}_mean"] for key in ATOM_KEYS}
+    assert atoms["red"] == max(atoms.values())  # redundancy dominates already
     assert set(result.history.columns) >= {"run", "step", "neuron", "quantity", "value"}
     assert result.confusion.sum() == 2 * 1000
 

@@ -47,7 +47,7 @@ def evaluate_on(stream):
     def evaluate(layer, step):
         x_r, x_c = stream.batch(layer, 10_000)  # a fixed held-out minibatch
         atoms = layer.atoms(x_r, x_c)
-        return {"I_red": atoms.red}
+        return {"red": atoms.red}
     return evaluate
 
 
@@ -58,7 +58,7 @@ def test_single_neuron_learns_redundancy():
     layer = layer_for(seed=0, n_runs=4)
     history = train(layer, stream, (0, 0, 1, 0, 0), TrainConfig(n_updates=150, learning_rate=3.0, eval_every=50),
                     evaluate=evaluate_on(NoisyLabelStream(seed=99, n_runs=4)))
-    red = history[history.quantity == "I_red"].pivot(index="step", columns="run", values="value")
+    red = history[history.quantity == "red"].pivot(index="step", columns="run", values="value")
     start, end = red.loc[0], red.loc[150]
     assert (start.abs() < 0.05).all()
     # the label carries H_b(0.1) ≈ 0.53 bits about the context; expect most of it
@@ -71,8 +71,8 @@ def test_history_is_tidy():
                     evaluate=evaluate_on(NoisyLabelStream(seed=5, n_runs=2)))
     assert list(history.columns) == ["run", "step", "neuron", "quantity", "value"]
     assert sorted(history.step.unique()) == [0, 2, 4]
-    assert set(history.quantity) == {"I_red", "train_I_unq,R", "train_I_unq,C", "train_I_red",
-                                     "train_I_syn", "train_H_res"}
+    assert set(history.quantity) == {"red", "train_unq_R", "train_unq_C", "train_red",
+                                     "train_syn", "train_res"}
     assert set(history.run) == {0, 1}
 
 

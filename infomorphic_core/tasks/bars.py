@@ -28,17 +28,17 @@ import torch
 from .. import rng
 from ..data import all_bar_images, bar_masks
 from ..estimate import Binning
+from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..pid import PIDAtoms
 from ..train import TrainConfig, atom_dict, train
-from .common import cached_run, require_positive_ints, validate
+from .common import atom_frame, atom_means, cached_run, require_positive_ints, validate
 
 PROFILES = {
     "quick": {"n_runs": 8, "n_updates": 150},
     "paper": {"n_runs": 300, "n_updates": 400},
 }
 PAPER = {"unq_R": 0.77, "cond_mi": 1.0, "layer_mi": 8.0}
-GAMMA = (1.0, 0.0, 0.0, 0.0, 0.0)
 N_NEURONS = 8
 
 
@@ -53,6 +53,7 @@ class Config:
     steps_per_minibatch: int = 1024
     hold: int = 8  # time steps each image is shown (paper: 8)
     p_bar: float = 0.5  # probability that a bar is on (paper: 0.5)
+    gamma: tuple | str = "bars"
     learning_rate: float = 1.0
     optimizer: str = "sgd"
     weight_decay: float = 1e-4  # λ per time step on the receptive weights
@@ -65,6 +66,7 @@ class Config:
 
     def __post_init__(self):
         validate(self, PROFILES)
+        self.gamma = Goal.from_any(self.gamma).as_tuple()
         require_positive_ints(self, "n_runs", "n_updates", "steps_per_minibatch", "hold", "eval_every", "eval_steps")
         if self.steps_per_minibatch % self.hold or self.eval_steps % self.hold:
             raise ValueError(f"steps_per_minibatch and eval_steps must be multiples of hold ({self.hold})")
@@ -179,7 +181,7 @@ class Result:
     metrics: dict
     history: pd.DataFrame
     state: dict = field(repr=False)  # trained layer (state_dict) and the stream's last outputs
-    final_atoms: pd.DataFrame = field(repr=False)  # run, neuron, bar, atoms (long evaluation)
+    final_atoms: pd.DataFrame = field(repr=False)  # atom_frame with the bar; long evaluation
 
     def layer(self) -> InfomorphicLayer:
         layer = InfomorphicLayer(self.config.layer_config())
@@ -208,12 +210,12 @@ def _run(config: Config, checkpoint=None) -> Result:
         theta = theta_without_context(layer)
         _, distinct = bar_assignment(theta)
         values = atom_dict(atoms)
-        values["I(Y:R|C)"] = atoms.unq1 + atoms.syn
-        values["layer MI"] = layer_mutual_information(theta)
-        values["bars encoded"] = distinct.to(theta.dtype)
+        values["cond_mi"] = atoms.unq_R + atoms.syn  # I(Y:R|C)
+        values["layer_mi"] = layer_mutual_information(theta)
+        values["bars_encoded"] = distinct.to(theta.dtype)
         return values
 
-    history = train(layer, stream, GAMMA,
+    history = train(layer, stream, config.gamma,
                     TrainConfig(n_updates=config.n_updates, learning_rate=config.learning_rate,
                                 optimizer=config.optimizer, eval_every=config.eval_every,
                                 checkpoint_every=config.eval_every),
@@ -223,20 +225,15 @@ def _run(config: Config, checkpoint=None) -> Result:
         bar, distinct = bar_assignment(theta)
         mi = layer_mutual_information(theta).numpy()
         atoms = evaluation_atoms(layer, stream, 2 * config.eval_steps, "final").stack().double().numpy()
-    final_atoms = pd.DataFrame(
-        [(r, k, int(bar[r, k]), *atoms[r, k]) for r in range(config.n_runs) for k in range(N_NEURONS)],
-        columns=["run", "neuron", "bar", "I_unq,R", "I_unq,C", "I_red", "I_syn", "H_res"],
-    )
-    cond_mi = atoms[..., 0] + atoms[..., 3]
+    final_atoms = atom_frame(atoms, bar=bar.numpy())
+    cond_mi = final_atoms.unq_R.to_numpy() + final_atoms.syn.to_numpy()
     metrics = {
-        "unq_R_mean": float(atoms[..., 0].mean()),
+        **atom_means(atoms),
         "cond_mi_mean": float(cond_mi.mean()),
         "layer_mi_mean": float(mi.mean()),
         "layer_mi_median": float(np.median(mi)),
         "all_bars_fraction": float((distinct == N_NEURONS).double().mean()),
         "bars_encoded_mean": float(distinct.double().mean()),
-        "atoms_mean": dict(zip(["I_unq,R", "I_unq,C", "I_red", "I_syn", "H_res"],
-                               atoms.mean((0, 1)).tolist())),
         "estimator": (f"plug-in sx-PID of a {2 * config.eval_steps}-step evaluation run, updates off; "
                       f"R in {config.n_bins_receptive} and C in {config.n_bins_context} adaptive "
                       f"symmetric bins"),

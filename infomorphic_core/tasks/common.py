@@ -6,6 +6,10 @@ import math
 import typing
 from dataclasses import asdict, fields
 
+import numpy as np
+import pandas as pd
+
+from ..goals import ATOM_KEYS
 
 PROFILE_NAMES = ("quick", "paper")  # every task defines both; the command line offers these
 CUSTOM = "custom"
@@ -102,6 +106,27 @@ def require_positive_ints(config, *names) -> None:
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def atom_frame(atoms, **columns) -> pd.DataFrame:
+    """The tidy form of atoms [runs, neurons, n_atoms] every task returns as ``final_atoms``:
+    one row per run and neuron, columns ``run``, ``neuron``, then ``columns`` (arrays
+    [runs, neurons]), then one column per atom key in the vocabulary's order."""
+    atoms = np.asarray(atoms, dtype=np.float64)
+    runs, neurons = atoms.shape[:2]
+    frame = pd.DataFrame({"run": np.repeat(np.arange(runs), neurons),
+                          "neuron": np.tile(np.arange(neurons), runs)})
+    for name, values in columns.items():
+        frame[name] = np.asarray(values).reshape(-1)
+    for i, key in enumerate(ATOM_KEYS):
+        frame[key] = atoms[..., i].reshape(-1)
+    return frame
+
+
+def atom_means(atoms, suffix: str = "_mean") -> dict[str, float]:
+    """Metrics ``<key><suffix>``: each atom's mean over runs and neurons of atoms [..., n_atoms]."""
+    atoms = np.asarray(atoms, dtype=np.float64)
+    return {key + suffix: float(atoms[..., i].mean()) for i, key in enumerate(ATOM_KEYS)}
 
 
 class Stateless:

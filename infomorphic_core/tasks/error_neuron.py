@@ -3,7 +3,8 @@
 A binary toy world: an observation o ∈ {±1} (P(o = +1) = ``p_observation``) is the receptive
 input; a prediction p, equal to o except with probability ``epsilon``, is the context. An error
 neuron should fire on a mismatch o ≠ p. The SI's settings are not available; ours:
-Γ = (I_unq,R, I_unq,C, I_red, I_syn, H_res) weights (1, 1, −1, 1, 0), i.e. G = I(Y:R̃,C̃) − 2 I_red,
+Γ = (I_unq,R, I_unq,C, I_red, I_syn, H_res) weights (1, 1, −1, 1, 0) (the preset
+``error_neuron``), i.e. G = I(Y:R̃,C̃) − 2 I_red,
 and the activation A = r(1 + c), because with the paper's A = r(0.5 + σ(2rc)) the sign of A is
 the sign of r: whether the neuron fires more often than not is decided by the observation alone,
 so no setting of its weights reports a mismatch (measured by ``run`` with that activation).
@@ -25,7 +26,7 @@ from ..estimate import Binning
 from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
-from .common import Stateless, cached_run, require_positive_ints, validate
+from .common import Stateless, atom_frame, atom_means, cached_run, require_positive_ints, validate
 
 PROFILES = {"quick": {"n_runs": 10, "n_updates": 400}, "paper": {"n_runs": 100, "n_updates": 600}}
 PAIRS = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])  # (o, p)
@@ -40,7 +41,7 @@ class Config:
     epsilon: float = 0.1  # probability that the prediction is wrong
     p_observation: float = 0.5  # P(o = +1)
     activation: str = "product"
-    gamma: tuple | str = (1.0, 1.0, -1.0, 1.0, 0.0)
+    gamma: tuple | str = "error_neuron"
     learning_rate: float = 3.0
     optimizer: str = "sgd"
     samples_per_minibatch: int = 512
@@ -114,8 +115,8 @@ class Result:
     metrics: dict
     history: pd.DataFrame
     theta: np.ndarray  # [runs, 4] learned θ(o, p), order of PAIRS
-    start_atoms: np.ndarray = field(repr=False)  # [runs, 5]
-    final_atoms: np.ndarray = field(repr=False)  # [runs, 5]
+    start_atoms: pd.DataFrame = field(repr=False)  # atom_frame before training (one neuron)
+    final_atoms: pd.DataFrame = field(repr=False)  # atom_frame after training
 
 
 def _run(config: Config, checkpoint=None) -> Result:
@@ -126,7 +127,7 @@ def _run(config: Config, checkpoint=None) -> Result:
     def evaluate(layer, step):
         atoms = layer.atoms(x_r, x_c)
         accuracy, balanced = mismatch_scores(layer, x_r, x_c, wrong)
-        return atom_dict(atoms) | {"mismatch accuracy": accuracy, "balanced accuracy": balanced}
+        return atom_dict(atoms) | {"mismatch_accuracy": accuracy, "mismatch_balanced_accuracy": balanced}
 
     with torch.no_grad():
         start = layer.atoms(x_r, x_c).stack()[:, 0].double().numpy()
@@ -138,10 +139,7 @@ def _run(config: Config, checkpoint=None) -> Result:
         final = layer.atoms(x_r, x_c).stack()[:, 0].double().numpy()
         accuracy, balanced = mismatch_scores(layer, x_r, x_c, wrong)
         theta = theta_table(layer).double().numpy()
-    names = ["unq_R", "unq_C", "red", "syn", "res"]
-    metrics = {f"{n}_mean": float(final[:, i].mean()) for i, n in enumerate(names)}
-    metrics |= {f"{n}_start_mean": float(start[:, i].mean()) for i, n in enumerate(names)}
-    metrics |= {
+    metrics = atom_means(final) | atom_means(start, "_start_mean") | {
         "mismatch_accuracy": float(accuracy.mean()),
         "mismatch_balanced_accuracy": float(balanced.mean()),
         "mismatch_base_rate": float(wrong.mean()),
@@ -149,7 +147,7 @@ def _run(config: Config, checkpoint=None) -> Result:
         "n_runs": config.n_runs,
     }
     return Result(config=config, metrics=metrics, history=history, theta=theta,
-                  start_atoms=start, final_atoms=final)
+                  start_atoms=atom_frame(start[:, None]), final_atoms=atom_frame(final[:, None]))
 
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:

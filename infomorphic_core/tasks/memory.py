@@ -31,6 +31,7 @@ import torch
 
 from .. import hopfield, rng
 from ..estimate import Binning
+from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
 from .common import Stateless, cached_run, require_positive_ints, validate
@@ -42,7 +43,6 @@ PROFILES = {
               "alphas": tuple(round(0.1 * i, 1) for i in range(11))},
 }
 PAPER = {"capacity_alpha0": 35, "hopfield_capacity_alpha0": 14, "better_up_to_alpha": 0.4}
-GAMMA = (0.1, 0.1, 1.0, 0.1, 0.0)
 PROTOCOLS = ("teacher_forced", "sampled")
 TEST_CONTEXTS = ("cue", "previous")
 
@@ -57,6 +57,7 @@ class Config:
     n_neurons: int = 100
     protocol: str = "teacher_forced"
     n_updates: int = 200
+    gamma: tuple | str = "memory"
     learning_rate: float = 3.0
     w_receptive: float = 0.25  # initial (teacher_forced: fixed) receptive weight
     learn_receptive: bool | None = None  # None: False for teacher_forced, True for sampled
@@ -72,6 +73,7 @@ class Config:
 
     def __post_init__(self):
         validate(self, PROFILES)
+        self.gamma = Goal.from_any(self.gamma).as_tuple()
         if self.protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {PROTOCOLS}, got {self.protocol!r}")
         if self.test_context not in TEST_CONTEXTS:
@@ -229,7 +231,7 @@ def _train(config: Config, patterns, log: bool):
         return atom_dict(atoms) | {"accuracy": infomorphic_recall(layer, patterns, cues, config,
                                                                   "eval", step).mean(-1)}
 
-    history = train(layer, stream, GAMMA,
+    history = train(layer, stream, config.gamma,
                     TrainConfig(n_updates=config.n_updates, learning_rate=config.learning_rate,
                                 eval_every=config.eval_every if log else 0),
                     evaluate=evaluate if log else None)

@@ -31,14 +31,14 @@ from ..estimate import Binning
 from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
-from .common import ConfigError, Stateless, cached_run, require_positive_ints, validate
+from .common import (ConfigError, Stateless, atom_frame, atom_means, cached_run,
+                     require_positive_ints, validate)
 
 PROFILES = {
     "quick": {"n_runs": 10, "epochs": 30, "source": "subset"},
     "paper": {"n_runs": 100, "epochs": 50, "source": "auto"},
 }
 PAPER = {"accuracy": 0.897, "logreg_accuracy": 0.919, "entropy_Y": 0.469}
-GAMMA = (0.1, 0.1, 1.0, 0.1, 0.0)
 N_CLASSES = 10
 
 
@@ -57,7 +57,7 @@ class Config:
     init_std: float = 0.01
     n_bins_receptive: int = 20
     n_bins_context: int = 2
-    gamma: tuple | str = GAMMA
+    gamma: tuple | str = "supervised"
     failure_fraction: float = 0.9  # a run fails below this fraction of the logistic regression
 
     def __post_init__(self):
@@ -97,7 +97,7 @@ class Result:
     receptive_fields: np.ndarray  # [runs, 10, 784]
     confusion: np.ndarray  # [10 true, 10 predicted], summed over runs
     inverted: np.ndarray  # [runs, 10]: neurons read out as 1 − θ
-    final_atoms: pd.DataFrame = field(repr=False)  # run, neuron, atom columns (test set, true labels)
+    final_atoms: pd.DataFrame = field(repr=False)  # atom_frame of the test set with true labels
 
 
 def label_context(labels: torch.Tensor) -> torch.Tensor:
@@ -173,7 +173,7 @@ def _run(config: Config, checkpoint=None, source: str | None = None) -> Result:
         prediction = readout_theta(layer, x_test, flip).argmax(-1)
         atoms = layer.atoms(x_test, c_test)
         values = atom_dict(atoms)
-        values["H(Y)"] = atoms.stack().sum(-1)
+        values["entropy_Y"] = atoms.stack().sum(-1)
         values["accuracy"] = (prediction == y_test).float().mean(-1)
         return values
 
@@ -196,10 +196,6 @@ def _run(config: Config, checkpoint=None, source: str | None = None) -> Result:
     logreg = logistic_regression_accuracy(data)
     failed = accuracy < config.failure_fraction * logreg
     entropy_y = atoms.sum(-1)
-    final_atoms = pd.DataFrame(
-        [(run, k, *atoms[run, k]) for run in range(config.n_runs) for k in range(N_CLASSES)],
-        columns=["run", "neuron", "I_unq,R", "I_unq,C", "I_red", "I_syn", "H_res"],
-    )
     metrics = {
         "accuracy_mean": float(accuracy.mean()),
         "accuracy_std": float(accuracy.std(ddof=1)) if config.n_runs > 1 else 0.0,
@@ -210,8 +206,7 @@ def _run(config: Config, checkpoint=None, source: str | None = None) -> Result:
         "logreg_accuracy": logreg,
         "accuracy_ratio": float(accuracy.mean() / logreg),
         "entropy_Y_mean": float(entropy_y.mean()),
-        "atoms_mean": dict(zip(["I_unq,R", "I_unq,C", "I_red", "I_syn", "H_res"],
-                               atoms.mean((0, 1)).tolist())),
+        **atom_means(atoms),
         "n_inverted_neurons": int(flip.sum()),
         "n_runs": config.n_runs,
         "epochs": config.epochs,
@@ -221,7 +216,7 @@ def _run(config: Config, checkpoint=None, source: str | None = None) -> Result:
     }
     return Result(config=config, metrics=metrics, history=history,
                   receptive_fields=layer.w_receptive.detach().numpy().copy(),
-                  confusion=confusion, inverted=flip.numpy().copy(), final_atoms=final_atoms)
+                  confusion=confusion, inverted=flip.numpy().copy(), final_atoms=atom_frame(atoms))
 
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
