@@ -38,12 +38,12 @@ import seaborn as sns
 import torch
 
 from infomorphic_core.activations import get_activation, sigmoid_gain
-from infomorphic_core.goals import ATOM_LABELS, PRESETS, Goal
+from infomorphic_core.examples import GATE_VALUES, GATES
+from infomorphic_core.goals import ATOM_KEYS, BIVARIATE, PRESETS, Goal
 from infomorphic_core.pid import mutual_information, sx_pid
 
 sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
 pd.set_option("display.precision", 4)
-ATOMS = ["unq1", "unq2", "red", "syn", "res"]
 
 # %% [markdown]
 # ## What the PID asks
@@ -88,36 +88,16 @@ ATOMS = ["unq1", "unq2", "red", "syn", "res"]
 # independent implementation in the `dit` package.
 
 # %%
-def gate(fn):
-    p = torch.zeros(2, 2, 4, dtype=torch.float64)
-    for a, b in itertools.product((0, 1), repeat=2):
-        p[a, b, fn(a, b)] += 0.25
-    return p
-
-
-gates = {
-    "XOR": gate(lambda a, b: a ^ b),
-    "AND": gate(lambda a, b: a & b),
-    "UNQ (T = S1)": gate(lambda a, b: a),
-    "RDN (S1 = S2 = T)": torch.tensor([[[0.5, 0, 0, 0], [0, 0, 0, 0]], [[0, 0, 0, 0], [0, 0.5, 0, 0]]],
-                                       dtype=torch.float64),
-    "COPY (T = S1 S2)": gate(lambda a, b: 2 * a + b),
-    "SUM (T = S1 + S2)": gate(lambda a, b: a + b),
-}
-reference = {  # (unq1, unq2, red, syn), as in tests/test_pid.py (checked there against dit)
-    "XOR": (0.584963, 0.584963, -0.584963, 0.415037),
-    "AND": (0.188722, 0.188722, 0.122556, 0.311278),
-    "UNQ (T = S1)": (0.584963, -0.415037, 0.415037, 0.415037),
-    "RDN (S1 = S2 = T)": (0, 0, 1, 0),
-    "COPY (T = S1 S2)": (0.584963, 0.584963, 0.415037, 0.415037),
-    "SUM (T = S1 + S2)": (0.584963, 0.584963, -0.084963, 0.415037),
-}
+shown = {"XOR": "XOR", "AND": "AND", "UNQ": "UNQ (T = S1)", "RDN": "RDN (S1 = S2 = T)",
+         "COPY": "COPY (T = S1 S2)", "SUM": "SUM (T = S1 + S2)"}
+gates = {title: GATES[name] for name, title in shown.items()}
 rows = []
-for name, p in gates.items():
-    atoms = sx_pid(p)
-    for atom, label, ref in zip(ATOMS[:4], ATOM_LABELS[:4], reference[name]):
-        rows.append({"gate": name, "atom": label.replace(",R", ",1").replace(",C", ",2"),
-                     "ours (bits)": round(float(getattr(atoms, atom)), 6), "reference (bits)": ref})
+for name, title in shown.items():
+    atoms = sx_pid(GATES[name])
+    red, unq_1, unq_2, syn = GATE_VALUES[name][:4]
+    for key, ref in zip(ATOM_KEYS, (unq_1, unq_2, red, syn)):
+        rows.append({"gate": title, "atom": BIVARIATE.label(key).replace(",R", ",1").replace(",C", ",2"),
+                     "ours (bits)": round(float(atoms[key]), 6), "reference (bits)": ref})
 gate_table = pd.DataFrame(rows)
 gate_table["|difference|"] = (gate_table["ours (bits)"] - gate_table["reference (bits)"]).abs().round(6)
 print(f"largest difference from the reference values: {gate_table['|difference|'].max():.1e} bits")
@@ -153,8 +133,8 @@ fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=False)
 for ax, name in zip(axes, ["AND", "XOR"]):
     p = gates[name]
     local = sx_pid(p, pointwise=True).pointwise
-    support = [idx for idx in itertools.product(range(2), range(2), range(4)) if p[idx] > 0]
-    values = np.array([[float(getattr(local, a)[idx]) for a in ATOMS[:4]] for idx in support])
+    support = [idx for idx in itertools.product(*map(range, p.shape)) if p[idx] > 0]
+    values = np.array([[float(local[key][idx]) for key in ATOM_KEYS[:4]] for idx in support])
     sns.heatmap(values, ax=ax, cmap="RdBu_r", center=0, vmin=-1, vmax=1, annot=True, fmt=".2f",
                 cbar_kws={"label": "local atom (bits)"},
                 xticklabels=["unq 1", "unq 2", "red", "syn"],
@@ -233,7 +213,7 @@ print(f"grid points where the context flips the sign of A: first activation {fli
 
 # %%
 goals = pd.DataFrame(
-    [dict(zip(["Γ unq,R", "Γ unq,C", "Γ red", "Γ syn", "Γ res"], Goal.preset(name).as_tuple()))
+    [{f"Γ {label.split('_', 1)[1]}": w for label, w in zip(BIVARIATE.labels, Goal.preset(name).as_tuple())}
      | Goal.preset(name).classical() for name in PRESETS],
     index=pd.Index(list(PRESETS), name="preset"),
 )
@@ -260,9 +240,9 @@ xnor = torch.tensor([[1 - noise, noise], [noise, 1 - noise]], dtype=torch.float6
 theta = (1 - lam)[:, None, None] * copy_r + lam[:, None, None] * xnor
 p = 0.25 * torch.stack([1 - theta, theta], dim=-1)  # [λ, r, c, y]
 atoms = sx_pid(p).stack()
-sweep = pd.DataFrame(atoms.numpy(), columns=list(ATOM_LABELS)).assign(λ=lam.numpy())
+sweep = pd.DataFrame(atoms.numpy(), columns=list(BIVARIATE.labels)).assign(λ=lam.numpy())
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-for label in ATOM_LABELS:
+for label in BIVARIATE.labels:
     axes[0].plot(sweep["λ"], sweep[label], label=label)
 axes[0].axhline(0, color="black", lw=0.8)
 axes[0].set_xlabel("λ (0: noisy copy of R, 1: noisy XNOR)")
