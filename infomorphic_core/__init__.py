@@ -1,0 +1,32 @@
+"""Infomorphic neurons: local learning by the partial information decomposition of a neuron's
+output about its receptive and contextual inputs (Makkeh et al., PNAS 2025).
+
+The public API, importable from here:
+
+- the sx-PID: :func:`sx_pid` and its :class:`PIDAtoms`, with :func:`entropy`,
+  :func:`mutual_information`, :func:`conditional_mutual_information`;
+- the atom vocabulary and goals: :data:`BIVARIATE`, :data:`ATOM_KEYS`, :data:`ATOM_LABELS`,
+  :class:`Goal`, :data:`PRESETS`;
+- neurons and learning: :class:`InfomorphicLayer`, :class:`LayerConfig`, :class:`Binning`,
+  :func:`train`, :class:`TrainConfig`, :func:`update`;
+- :class:`ConfigError`, raised for settings that cannot work.
+
+The paper's experiments are the modules of :mod:`infomorphic_core.tasks` (``supervised``,
+``bars``, ``memory``, ``error_neuron``), each with a ``Config`` and a ``run``; figure helpers
+are in :mod:`infomorphic_core.plots` (not imported here: it needs matplotlib).
+"""
+
+from .checks import ConfigError
+from .estimate import Binning
+from .goals import ATOM_KEYS, ATOM_LABELS, BIVARIATE, PRESETS, Goal
+from .layer import InfomorphicLayer, LayerConfig
+from .pid import PIDAtoms, conditional_mutual_information, entropy, mutual_information, sx_pid
+from .train import TrainConfig, train, update
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ATOM_KEYS", "ATOM_LABELS", "BIVARIATE", "Binning", "ConfigError", "Goal", "InfomorphicLayer",
+    "LayerConfig", "PIDAtoms", "PRESETS", "TrainConfig", "conditional_mutual_information", "entropy",
+    "mutual_information", "sx_pid", "train", "update",
+]

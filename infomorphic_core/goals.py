@@ -157,14 +157,22 @@ class Goal:
     def preset(cls, name: str) -> "Goal":
         """A goal of the paper: ``supervised``, ``bars``, ``memory`` or ``error_neuron``."""
         if name not in PRESETS:
-            raise ValueError(f"unknown goal preset {name!r}; known: {', '.join(PRESETS)}")
+            raise ValueError(f"unknown goal preset {name!r}; known: {', '.join(PRESETS)}, "
+                             f"or 'only <atom>' for one of {', '.join(BIVARIATE.keys)}")
         return cls(PRESETS[name])
 
     @classmethod
     def from_any(cls, value) -> "Goal":
-        """A Goal from a Goal, a preset name, or a sequence of five numbers."""
+        """A Goal from a Goal, a preset name, ``"only <key>"`` (:meth:`single`), or a sequence
+        of five numbers.
+
+        >>> Goal.from_any("only syn").as_tuple()
+        (0.0, 0.0, 0.0, 1.0, 0.0)
+        """
         if isinstance(value, Goal):
             return value
+        if isinstance(value, str) and value.startswith("only "):
+            return cls.single(value.removeprefix("only "))
         if isinstance(value, str):
             return cls.preset(value)
         try:

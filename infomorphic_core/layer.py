@@ -12,18 +12,13 @@ from dataclasses import dataclass, field
 
 import torch
 
-from . import rng
+from . import checks, rng
 from .activations import get_activation
 from .estimate import THETA_CLIP, Binning, theta_joint
 from .goals import Goal
 from .pid import PIDAtoms, sx_pid
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 @dataclass
@@ -56,17 +51,14 @@ class LayerConfig:
 
     def __post_init__(self):
         for name in ("n_neurons", "n_receptive", "n_context", "n_runs"):
-            _positive_int(name, getattr(self, name))
+            checks.integer(name, getattr(self, name))
         get_activation(self.activation)
         for name in ("init_std_receptive", "init_std_context"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+            checks.number(name, getattr(self, name), low=0)
         for name in ("binning_receptive", "binning_context"):
             if not isinstance(getattr(self, name), Binning):
                 raise ValueError(f"{name} must be a Binning, got {getattr(self, name)!r}")
-        if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {self.dtype!r}")
+        checks.one_of("dtype", self.dtype, sorted(DTYPES))
         if self.recurrent_context and self.n_context != self.n_neurons:
             raise ValueError(
                 f"n_context must equal n_neurons ({self.n_neurons}) for a recurrent context, "
@@ -151,8 +143,7 @@ class InfomorphicLayer(torch.nn.Module):
 
     def aggregates(self, x_receptive, x_context):
         """r, c: [runs, samples, neurons]."""
-        return (self._drive(x_receptive, self.w_receptive, self.b_receptive),
-                self._drive(x_context, self.w_context, self.b_context))
+        return self.receptive_drive(x_receptive), self._drive(x_context, self.w_context, self.b_context)
 
     def theta(self, x_receptive, x_context):
         """Firing probability θ = P(Y = +1 | r, c) = σ(A(r, c)), [runs, samples, neurons]."""
@@ -180,17 +171,26 @@ class InfomorphicLayer(torch.nn.Module):
         first step), ``uniforms`` [runs, T, neurons]. Returns the recorded context inputs and
         outputs, both [runs, T, neurons].
         """
-        steps = x_receptive.shape[-2]
-        r_all = self._drive(x_receptive, self.w_receptive, self.b_receptive)
+        r_all = self.receptive_drive(x_receptive)
         contexts, outputs = [], []
-        y = y_previous.to(self.dtype)
-        for t in range(steps):
-            c = self._drive(y[:, None, :], self.w_context, self.b_context)[:, 0]
-            theta = torch.sigmoid(self.activation(r_all[:, t], c))
+        y = y_previous.to(self.dtype)[:, None, :]
+        for t in range(x_receptive.shape[-2]):
             contexts.append(y)
-            y = self.sample(theta, uniforms[:, t])
+            y = self.step(r_all[:, t:t + 1], y, uniforms[:, t:t + 1])
             outputs.append(y)
-        return torch.stack(contexts, 1), torch.stack(outputs, 1)
+        return torch.cat(contexts, 1), torch.cat(outputs, 1)
+
+    def receptive_drive(self, x_receptive):
+        """r = w_R·x_R + b_R, [runs, samples, neurons]."""
+        return self._drive(x_receptive, self.w_receptive, self.b_receptive)
+
+    def step(self, r, y_previous, uniforms):
+        """One step of the recurrent dynamics, used by :meth:`simulate` and by the memory test:
+        ±1 outputs sampled from θ = σ(A(r, c)), the context drive c coming from the previous
+        outputs ``y_previous``. ``r`` is the receptive drive (:meth:`receptive_drive`); all
+        arguments and the result are [runs, samples, neurons]."""
+        c = self._drive(y_previous, self.w_context, self.b_context)
+        return self.sample(torch.sigmoid(self.activation(r, c)), uniforms)
 
     def bins(self, r, c):
         cfg = self.config

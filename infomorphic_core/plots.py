@@ -15,16 +15,17 @@ import seaborn as sns
 from .goals import ATOM_KEYS, BIVARIATE
 
 ATOM_COLORS = dict(zip(ATOM_KEYS, sns.color_palette("colorblind", len(ATOM_KEYS))))
+LABEL_COLORS = {BIVARIATE.label(key): color for key, color in ATOM_COLORS.items()}
 
 
-def band(ax, per_run: pd.DataFrame, x: str, *, scale: float = 1.0, alpha: float = 0.25,
-         spread: str = "pi95", **line):
-    """The mean over runs of ``per_run.value`` against ``x`` as a line, and its spread over runs
+def band(ax, per_run: pd.DataFrame, x: str, *, value: str = "value", scale: float = 1.0,
+         alpha: float = 0.25, spread: str = "pi95", fmt: str = "-", **line):
+    """The mean over runs of ``per_run[value]`` against ``x`` as a line, and its spread over runs
     as a band: the 2.5th to 97.5th percentile (``spread="pi95"``) or the range (``"range"``).
 
-    ``per_run`` holds one row per run and ``x`` value; ``line`` goes to ``ax.plot`` (its colour
-    also fills the band); ``scale`` multiplies every value (e.g. 100 for percent)."""
-    values = per_run.groupby(x).value
+    ``per_run`` holds one row per run and ``x`` value; ``fmt`` and ``line`` go to ``ax.plot``
+    (its colour also fills the band); ``scale`` multiplies every value (e.g. 100 for percent)."""
+    values = per_run.groupby(x)[value]
     mean = values.mean()
     if spread == "pi95":
         low, high = values.quantile(0.025), values.quantile(0.975)
@@ -32,7 +33,7 @@ def band(ax, per_run: pd.DataFrame, x: str, *, scale: float = 1.0, alpha: float 
         low, high = values.min(), values.max()
     else:
         raise ValueError(f"spread must be 'pi95' or 'range', got {spread!r}")
-    (drawn,) = ax.plot(mean.index, scale * mean, **line)
+    (drawn,) = ax.plot(mean.index, scale * mean, fmt, **line)
     ax.fill_between(mean.index, scale * low, scale * high, alpha=alpha, color=drawn.get_color())
     return drawn
 
@@ -51,7 +52,7 @@ def history_bands(ax, history: pd.DataFrame, quantities=ATOM_KEYS, x: str = "ste
 
 
 def image_row(images, shape, titles=(), cmap: str = "RdBu_r", limit: float | None = None,
-              figsize=None):
+              figsize=None, fontsize: float = 9):
     """Images side by side without axes, each reshaped to ``shape``; colours span ±``limit``,
     or ± each image's largest magnitude (receptive fields: red excites, blue inhibits)."""
     images = np.asarray(images)
@@ -60,7 +61,7 @@ def image_row(images, shape, titles=(), cmap: str = "RdBu_r", limit: float | Non
         bound = limit if limit is not None else np.abs(image).max()
         ax.imshow(image.reshape(shape), cmap=cmap, vmin=-bound, vmax=bound)
         if k < len(titles):
-            ax.set_title(titles[k], fontsize=9 if limit is None else 8)
+            ax.set_title(titles[k], fontsize=fontsize)
         ax.axis("off")
     return fig
 

@@ -8,7 +8,6 @@ one minibatch (for recurrent tasks by running the network), and ``state_dict()``
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import warnings
@@ -20,6 +19,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
+from . import checks
 from .goals import Goal
 from .layer import InfomorphicLayer, closed_form_gradient
 from .pid import sx_pid
@@ -51,19 +51,12 @@ class TrainConfig:
     progress: bool | None = None
 
     def __post_init__(self):
-        if isinstance(self.n_updates, bool) or not isinstance(self.n_updates, int) or self.n_updates < 0:
-            raise ValueError(f"n_updates must be an integer >= 0, got {self.n_updates!r}")
-        if not (isinstance(self.learning_rate, (int, float)) and math.isfinite(self.learning_rate)
-                and self.learning_rate >= 0):
-            raise ValueError(f"learning_rate must be a finite number >= 0, got {self.learning_rate!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
-        if self.gradient not in GRADIENTS:
-            raise ValueError(f"gradient must be one of {GRADIENTS}, got {self.gradient!r}")
-        for name in ("eval_every", "checkpoint_every"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+        checks.integer("n_updates", self.n_updates, minimum=0)
+        checks.number("learning_rate", self.learning_rate, low=0)
+        checks.one_of("optimizer", self.optimizer, OPTIMIZERS)
+        checks.one_of("gradient", self.gradient, GRADIENTS)
+        checks.integer("eval_every", self.eval_every, minimum=0)
+        checks.integer("checkpoint_every", self.checkpoint_every, minimum=0)
 
 
 def make_optimizer(layer: InfomorphicLayer, config: TrainConfig) -> torch.optim.Optimizer:

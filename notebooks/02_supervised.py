@@ -23,8 +23,8 @@
 profile = "quick"  # quick (subset, 10 runs, 30 epochs) or paper (full MNIST when reachable, 100 runs, 50 epochs)
 n_runs = None  # independent runs; None takes the profile's value (paper 100)
 epochs = None  # passes over the training images; None takes the profile's value
-learning_rate = 1.0  # plain SGD step on the goal in bits (our choice, see the search below)
-minibatch = 128  # images per update (our choice)
+learning_rate = None  # plain SGD step on the goal in bits; None keeps the task's (our choice, see the search)
+minibatch = None  # images per update; None keeps the task's (our choice)
 source = None  # MNIST source, auto, full or subset; None takes the profile's value
 seed = 0  # run i uses seed + i for its initial weights and data order
 run_search = True  # rerun the small settings search below (cached after the first run)
@@ -36,13 +36,13 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from infomorphic_core.goals import ATOM_LABELS
+from infomorphic_core.goals import ATOM_KEYS, BIVARIATE
+from infomorphic_core.plots import ATOM_COLORS, LABEL_COLORS, band, history_bands, image_row
 from infomorphic_core.sweep import sweep
 from infomorphic_core.tasks import supervised
 
 sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
 pd.set_option("display.precision", 4)
-COLORS = dict(zip(ATOM_LABELS, sns.color_palette("colorblind", 5)))
 
 # %% [markdown]
 # ## Set-up
@@ -87,8 +87,8 @@ plt.show()
 # $1 - \theta$.
 
 # %%
-config = supervised.Config(profile=profile, n_runs=n_runs, epochs=epochs, learning_rate=learning_rate,
-                           minibatch=minibatch, source=source, seed=seed)
+config = supervised.Config.from_profile(profile, n_runs=n_runs, epochs=epochs, learning_rate=learning_rate,
+                                        minibatch=minibatch, source=source, seed=seed)
 result = supervised.run(config)
 metrics = result.metrics
 history = result.history
@@ -104,14 +104,9 @@ print(f"profile {config.profile}: {config.n_runs} runs, {config.epochs} epochs "
 # percentile over runs.
 
 # %%
-atoms = history[history.quantity.isin(ATOM_LABELS)]
-per_run = atoms.groupby(["quantity", "epoch", "run"]).value.mean().reset_index()
 fig, ax = plt.subplots(figsize=(8, 4))
-for label in ATOM_LABELS:
-    d = per_run[per_run.quantity == label].groupby("epoch").value
-    ax.plot(d.mean().index, d.mean(), label=label, color=COLORS[label])
-    ax.fill_between(d.mean().index, d.quantile(0.025), d.quantile(0.975), alpha=0.25, color=COLORS[label])
-h_y = history[history.quantity == "H(Y)"].groupby("epoch").value.mean()
+history_bands(ax, history, ATOM_KEYS, x="epoch")
+h_y = history[history.quantity == "entropy_Y"].groupby("epoch").value.mean()
 ax.plot(h_y.index, h_y, "k--", lw=1, label="H(Y)")
 ax.axhline(supervised.PAPER["entropy_Y"], color="grey", lw=0.8, ls=":", label="H_b(0.1) = 0.469")
 ax.set_xlabel("training epoch")
@@ -128,9 +123,10 @@ plt.show()
 # ## The atoms of each neuron at the end (Fig. 2C)
 
 # %%
-final = result.final_atoms.melt(id_vars=["run", "neuron"], var_name="atom", value_name="bits")
+final = BIVARIATE.relabel(result.final_atoms).melt(id_vars=["run", "neuron"], var_name="atom",
+                                                   value_name="bits")
 fig, ax = plt.subplots(figsize=(9, 3.8))
-sns.barplot(data=final, x="neuron", y="bits", hue="atom", palette=COLORS, errorbar=("pi", 95), ax=ax)
+sns.barplot(data=final, x="neuron", y="bits", hue="atom", palette=LABEL_COLORS, errorbar=("pi", 95), ax=ax)
 ax.axhline(0, color="black", lw=0.8)
 ax.set_xlabel("neuron (its digit)")
 ax.set_ylabel("atom (bits)")
@@ -143,11 +139,9 @@ plt.show()
 # ## Test accuracy over training (Fig. 2D)
 
 # %%
-accuracy = history[history.quantity == "accuracy"]
 fig, ax = plt.subplots(figsize=(8, 3.6))
-d = accuracy.groupby("epoch").value
-ax.plot(d.mean().index, 100 * d.mean(), label=f"infomorphic, mean of {config.n_runs} runs")
-ax.fill_between(d.mean().index, 100 * d.quantile(0.025), 100 * d.quantile(0.975), alpha=0.25)
+band(ax, history[history.quantity == "accuracy"], "epoch", scale=100,
+     label=f"infomorphic, mean of {config.n_runs} runs")
 ax.axhline(100 * metrics["logreg_accuracy"], color="black", ls="--", lw=1,
            label="logistic regression, same split")
 ax.set_ylim(80, 95)
@@ -164,12 +158,7 @@ plt.show()
 
 # %%
 fields = np.where(result.inverted[0][:, None], -1, 1) * result.receptive_fields[0]
-fig, axes = plt.subplots(1, 10, figsize=(12, 1.8))
-for k, ax in enumerate(axes):
-    limit = np.abs(fields[k]).max()
-    ax.imshow(fields[k].reshape(28, 28), cmap="RdBu_r", vmin=-limit, vmax=limit)
-    ax.set_title(f"neuron {k}", fontsize=9)
-    ax.axis("off")
+image_row(fields, (28, 28), [f"neuron {k}" for k in range(10)], figsize=(12, 1.8))
 plt.show()
 
 # %% [markdown]
@@ -182,19 +171,19 @@ plt.show()
 
 # %%
 errors = 1 - np.diag(result.confusion) / result.confusion.sum(1)
-per_digit = result.final_atoms.groupby("neuron")[["I_unq,R", "I_red"]].mean()
+per_digit = result.final_atoms.groupby("neuron")[["unq_R", "red"]].mean()
 per_digit["test error of the digit (%)"] = 100 * errors
 fig, ax = plt.subplots(figsize=(5.5, 4))
-ax.scatter(per_digit["test error of the digit (%)"], per_digit["I_unq,R"], color=COLORS["I_unq,R"])
+ax.scatter(per_digit["test error of the digit (%)"], per_digit["unq_R"], color=ATOM_COLORS["unq_R"])
 for digit, row in per_digit.iterrows():
-    ax.annotate(str(digit), (row["test error of the digit (%)"], row["I_unq,R"]),
+    ax.annotate(str(digit), (row["test error of the digit (%)"], row["unq_R"]),
                 textcoords="offset points", xytext=(5, 3))
 ax.set_xlabel("test error of the digit (%)")
-ax.set_ylabel("I_unq,R of its neuron (bits)")
-correlation = np.corrcoef(per_digit["test error of the digit (%)"], per_digit["I_unq,R"])[0, 1]
+ax.set_ylabel(f"{BIVARIATE.label('unq_R')} of its neuron (bits)")
+correlation = np.corrcoef(per_digit["test error of the digit (%)"], per_digit["unq_R"])[0, 1]
 ax.set_title(f"Pearson r = {correlation:.2f}")
 plt.show()
-per_digit.round(3)
+BIVARIATE.relabel(per_digit).round(3)
 
 # %% [markdown]
 # In the run shown on this page, the neurons of 8 and 9 keep the most unique receptive
@@ -253,7 +242,7 @@ comparison
 
 # %%
 if run_search:
-    search = sweep(supervised.run, supervised.Config(profile="quick", n_runs=5, epochs=15, seed=seed),
+    search = sweep(supervised.run, supervised.Config.from_profile(profile, n_runs=5, epochs=15, seed=seed),
                    {"learning_rate": [0.3, 1.0, 3.0], "minibatch": [128, 256]},
                    metrics=["accuracy_mean", "accuracy_ratio", "n_failed_runs"])
     search["accuracy_mean"] *= 100

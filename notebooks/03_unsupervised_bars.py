@@ -24,9 +24,9 @@
 profile = "quick"  # quick (8 runs, 150 updates) or paper (300 runs, 400 updates)
 n_runs = None  # independent runs; None takes the profile's value (paper 300)
 n_updates = None  # minibatches of 1,024 time steps; None takes the profile's value
-learning_rate = 1.0  # plain SGD step on the goal in bits (our choice, see the search)
-weight_decay = 1e-4  # receptive decay per time step during the first half (our choice)
-n_bins_context = 20  # context bins used in training (the estimator section varies it)
+learning_rate = None  # plain SGD step on the goal in bits; None keeps the task's (our choice, see the search)
+weight_decay = None  # receptive decay per time step in the first half; None keeps the task's (our choice)
+n_bins_context = None  # context bins in training; None keeps the task's (the estimator section varies it)
 seed = 0  # run i uses seed + i for weights, images and output samples
 run_search = True  # rerun the small settings search (cached after the first run)
 
@@ -38,13 +38,14 @@ import seaborn as sns
 import torch
 
 from infomorphic_core.data import all_bar_images
-from infomorphic_core.goals import ATOM_LABELS
+from infomorphic_core.goals import ATOM_KEYS, BIVARIATE
+from infomorphic_core.plots import band, history_bands, image_row
 from infomorphic_core.sweep import sweep
 from infomorphic_core.tasks import bars
 
 sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
 pd.set_option("display.precision", 3)
-COLORS = dict(zip(ATOM_LABELS, sns.color_palette("colorblind", 5)))
+UNQ_R, RED = BIVARIATE.label("unq_R"), BIVARIATE.label("red")
 
 # %% [markdown]
 # ## The input
@@ -55,11 +56,8 @@ COLORS = dict(zip(ATOM_LABELS, sns.color_palette("colorblind", 5)))
 # %%
 images, bars_on = all_bar_images()
 pick = np.random.default_rng(seed).choice(256, 8, replace=False)
-fig, axes = plt.subplots(1, 8, figsize=(10, 1.6))
-for ax, i in zip(axes, pick):
-    ax.imshow(images[i].reshape(8, 8), cmap="gray_r", vmin=-1, vmax=1)
-    ax.set_title("bars " + "".join(str(b) for b in bars_on[i]), fontsize=8)
-    ax.axis("off")
+image_row(images[pick], (8, 8), ["bars " + "".join(map(str, bars_on[i])) for i in pick], cmap="gray_r",
+          limit=1, figsize=(10, 1.6), fontsize=8)
 plt.show()
 
 # %% [markdown]
@@ -74,8 +72,8 @@ plt.show()
 # 8,192 time steps.
 
 # %%
-config = bars.Config(profile=profile, n_runs=n_runs, n_updates=n_updates, learning_rate=learning_rate,
-                     weight_decay=weight_decay, n_bins_context=n_bins_context, seed=seed)
+config = bars.Config.from_profile(profile, n_runs=n_runs, n_updates=n_updates, learning_rate=learning_rate,
+                                  weight_decay=weight_decay, n_bins_context=n_bins_context, seed=seed)
 result = bars.run(config)
 metrics, history = result.metrics, result.history
 print(f"profile {config.profile}: {config.n_runs} runs, {config.n_updates} updates of "
@@ -91,12 +89,7 @@ print(f"runs encoding all 8 bars: {metrics['all_bars_fraction']:.0%}; "
 
 # %%
 fields = result.state["layer"]["w_receptive"][0].numpy()
-fig, axes = plt.subplots(1, 8, figsize=(10, 1.6))
-for k, ax in enumerate(axes):
-    limit = np.abs(fields[k]).max()
-    ax.imshow(fields[k].reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit)
-    ax.set_title(f"neuron {k}", fontsize=9)
-    ax.axis("off")
+image_row(fields, (8, 8), [f"neuron {k}" for k in range(8)], figsize=(10, 1.6))
 plt.show()
 
 # %% [markdown]
@@ -108,22 +101,16 @@ plt.show()
 # image.
 
 # %%
-per_run = history.groupby(["quantity", "step", "run"]).value.mean().reset_index()
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-for label in list(ATOM_LABELS) + ["I(Y:R|C)"]:
-    d = per_run[per_run.quantity == label].groupby("step").value
-    style = dict(color=COLORS.get(label, "black"), ls="-" if label in COLORS else "--")
-    axes[0].plot(d.mean().index, d.mean(), label=label, **style)
-    axes[0].fill_between(d.mean().index, d.quantile(0.025), d.quantile(0.975), alpha=0.2, color=style["color"])
+history_bands(axes[0], history, ATOM_KEYS + ("cond_mi",), alpha=0.2,
+              styles={"cond_mi": {"ls": "--", "label": "I(Y:R|C)"}})
 axes[0].axhline(0, color="black", lw=0.8)
 axes[0].axvline(config.decay_fraction * config.n_updates, color="grey", lw=0.8, ls=":")
 axes[0].set_xlabel("update (minibatch of 1,024 time steps)")
 axes[0].set_ylabel("information (bits)")
 axes[0].set_title("atoms (evaluation runs); dotted: decay ends")
 axes[0].legend(fontsize=8, ncols=2)
-d = per_run[per_run.quantity == "layer MI"].groupby("step").value
-axes[1].plot(d.mean().index, d.mean(), color="black", label="mean")
-axes[1].fill_between(d.mean().index, d.quantile(0.025), d.quantile(0.975), alpha=0.2, color="black")
+band(axes[1], history[history.quantity == "layer_mi"], "step", alpha=0.2, color="black", label="mean")
 axes[1].axhline(8, color="grey", lw=0.8, ls="--", label="entropy of the images, 8 bits")
 axes[1].set_xlabel("update (minibatch of 1,024 time steps)")
 axes[1].set_ylabel("I(X_R : Y_1..Y_8) (bits)")
@@ -141,8 +128,8 @@ plt.show()
 
 # %%
 final_step = history[history.step == config.n_updates]
-mi = final_step[final_step.quantity == "layer MI"].value
-encoded = final_step[final_step.quantity == "bars encoded"].value.astype(int)
+mi = final_step[final_step.quantity == "layer_mi"].value
+encoded = final_step[final_step.quantity == "bars_encoded"].value.astype(int)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
 axes[0].hist(mi, bins=np.linspace(max(0, mi.min() - 0.1), 8.05, 25), color="grey")
 axes[0].set_xlabel("final layer MI (bits)")
@@ -164,28 +151,26 @@ plt.show()
 # this happens often, and pick the first run that encodes fewer than 8 bars.
 
 # %%
-no_decay = bars.run(bars.Config(profile="quick", n_runs=8, weight_decay=0.0, seed=seed))
+no_decay = bars.run(bars.Config.from_profile(profile, n_runs=8, weight_decay=0.0, seed=seed))
 failed_runs = sorted(no_decay.final_atoms.groupby("run").bar.nunique().loc[lambda s: s < 8].index)
 print(f"without decay: {len(failed_runs)} of 8 runs encode fewer than 8 bars")
 if failed_runs:
     run = failed_runs[0]
-    table = no_decay.final_atoms[no_decay.final_atoms.run == run].set_index("neuron")
+    table = BIVARIATE.relabel(no_decay.final_atoms[no_decay.final_atoms.run == run].set_index("neuron"))
     table["shares its bar"] = table.bar.duplicated(keep=False)
     # the same network read with the context in 2 bins (see the estimator section below)
     with torch.no_grad():
-        two = bars.evaluation_atoms(no_decay.layer(), no_decay.stream(), 16384, "failed",
-                                    n_bins_context=2).stack()[run]
-    table["I_unq,R (C in 2 bins)"] = two[:, 0].numpy()
-    table["I_red (C in 2 bins)"] = two[:, 2].numpy()
-    display(table[["bar", "shares its bar", "I_unq,R", "I_red", "I_unq,R (C in 2 bins)",
-                   "I_red (C in 2 bins)"]].round(3))
+        two = bars.evaluation_atoms(no_decay.layer(), no_decay.stream(), 16384, "failed", n_bins_context=2)
+    table[f"{UNQ_R} (C in 2 bins)"] = two.unq_R[run].numpy()
+    table[f"{RED} (C in 2 bins)"] = two.red[run].numpy()
+    display(table[["bar", "shares its bar", UNQ_R, RED, f"{UNQ_R} (C in 2 bins)", f"{RED} (C in 2 bins)"]].round(3))
 
 # %%
 # the claim the text below makes, checked on the run shown
 if failed_runs:
-    lowest, highest = table["I_unq,R (C in 2 bins)"].idxmin(), table["I_red (C in 2 bins)"].idxmax()
+    lowest, highest = table[f"{UNQ_R} (C in 2 bins)"].idxmin(), table[f"{RED} (C in 2 bins)"].idxmax()
     signature = lowest == highest and bool(table.loc[lowest, "shares its bar"])
-    print("read with C in 2 bins, the lowest I_unq,R and the highest I_red of the layer belong to "
+    print(f"read with C in 2 bins, the lowest {UNQ_R} and the highest {RED} of the layer belong to "
           + ("one neuron, which shares its bar" if signature else "different neurons, or to a neuron "
              "that does not share its bar"))
 
@@ -218,29 +203,19 @@ for n_steps in [1024, 8192, 32768]:
         for n_r, n_c in [(20, 20), (20, 8), (20, 4), (20, 2), (2, 2), (40, 4)]:
             atoms = bars.evaluation_atoms(layer, stream, n_steps, recorded=recorded,
                                           n_bins_receptive=n_r, n_bins_context=n_c)
-            a = atoms.stack()[:4].double()
-            rows.append({"R bins": n_r, "C bins": n_c, "time steps": n_steps,
-                         "I_unq,R": a[..., 0].mean().item(), "I_red": a[..., 2].mean().item(),
-                         "I(Y:R|C)": (a[..., 0] + a[..., 3]).mean().item()})
+            unq_r, red, syn = (atoms[key][:4].double() for key in ("unq_R", "red", "syn"))  # 4 runs
+            rows.append({"R bins": n_r, "C bins": n_c, "time steps": n_steps, UNQ_R: unq_r.mean().item(),
+                         RED: red.mean().item(), "I(Y:R|C)": (unq_r + syn).mean().item()})
 estimator = pd.DataFrame(rows)
 estimator.pivot_table(index=["R bins", "C bins"], columns="time steps",
-                      values=["I(Y:R|C)", "I_unq,R"], sort=False).round(3)
+                      values=["I(Y:R|C)", UNQ_R], sort=False).round(3)
 
 # %%
-def red_independent_context(q):
-    q = np.asarray(q, dtype=float)
-    q = q[q > 0] / q.sum()
-    return float(np.sum(q * np.log2(2 / (1 + q))))
-
 for n in (2, 4, 8, 20):
-    print(f"uniform context over {n:2d} bins: I_red = {red_independent_context(np.ones(n)):.3f}, "
-          f"I_unq,R = {1 - red_independent_context(np.ones(n)):.3f} bits")
-# the two-bin context that would give the paper's 0.77: bisection on the larger bin's share
-low, high = 0.5, 1.0
-for _ in range(60):
-    q = (low + high) / 2
-    low, high = (q, high) if 1 - red_independent_context([q, 1 - q]) < bars.PAPER["unq_R"] else (low, q)
-print(f"I_unq,R = {bars.PAPER['unq_R']} bits if the context falls in one of two bins "
+    red = bars.red_independent_context(np.ones(n))
+    print(f"uniform context over {n:2d} bins: {RED} = {red:.3f}, {UNQ_R} = {1 - red:.3f} bits")
+q = bars.context_share_for_unique(bars.PAPER["unq_R"])  # the two-bin context giving the paper's value
+print(f"{UNQ_R} = {bars.PAPER['unq_R']} bits if the context falls in one of two bins "
       f"{100 * q:.0f}% of the time")
 
 # %% [markdown]
@@ -260,7 +235,7 @@ comparison = pd.DataFrame({
     "ours": [metrics["cond_mi_mean"], metrics["layer_mi_median"], metrics["layer_mi_mean"],
              metrics["all_bars_fraction"], metrics["unq_R_mean"]],
 }, index=["I(Y:R|C), mean (bits)", "layer MI, median (bits)", "layer MI, mean (bits)",
-          "runs encoding all 8 bars", "I_unq,R, mean (bits)"]).round(3)
+          "runs encoding all 8 bars", f"{UNQ_R}, mean (bits)"]).round(3)
 print(f"ours: profile {config.profile}, {metrics['n_runs']} runs; paper: 300 runs")
 print(f"atoms: {metrics['estimator']}")
 comparison
@@ -269,11 +244,12 @@ comparison
 # ## The settings search
 #
 # The search helper runs a grid of settings, each with all its runs batched; each cell below
-# is 8 runs of 150 updates. It shows why the learning rate and the early decay matter.
+# is 8 runs of the page profile's length (150 updates in the quick profile). It shows why the
+# learning rate and the early decay matter.
 
 # %%
 if run_search:
-    search = sweep(bars.run, bars.Config(profile="quick", seed=seed),
+    search = sweep(bars.run, bars.Config.from_profile(profile, n_runs=8, seed=seed),
                    {"learning_rate": [0.3, 1.0, 3.0], "weight_decay": [0.0, 1e-4]},
                    metrics=["all_bars_fraction", "layer_mi_median", "cond_mi_mean"])
     display(search.round({"all_bars_fraction": 3, "layer_mi_median": 3, "cond_mi_mean": 3}))

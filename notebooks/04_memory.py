@@ -24,8 +24,8 @@
 # %% tags=["parameters"]
 profile = "quick"  # quick (4 runs, patterns 5 to 60, alpha up to 0.5) or paper (25 runs, patterns to 80, alpha to 1)
 n_runs = None  # independent runs per condition; None takes the profile's value (paper 25)
-n_updates = 200  # training minibatches per condition (our choice)
-learning_rate = 3.0  # plain SGD step on the goal in bits (our choice)
+n_updates = None  # training minibatches per condition; None keeps the task's (our choice)
+learning_rate = None  # plain SGD step on the goal in bits; None keeps the task's (our choice)
 seed = 0  # run i uses seed + i for patterns, weights and noise
 
 # %%
@@ -34,12 +34,12 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from infomorphic_core.goals import ATOM_LABELS
+from infomorphic_core.goals import ATOM_KEYS, BIVARIATE
+from infomorphic_core.plots import band, history_bands
 from infomorphic_core.tasks import memory
 
 sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
 pd.set_option("display.precision", 3)
-COLORS = dict(zip(ATOM_LABELS, sns.color_palette("colorblind", 5)))
 NETWORKS = {"infomorphic": "C0", "Hopfield (Hebbian)": "C1", "Hopfield (Hebbian, asynchronous)": "C4",
             "Hopfield (Storkey)": "C2"}
 
@@ -68,8 +68,8 @@ NETWORKS = {"infomorphic": "C0", "Hopfield (Hebbian)": "C1", "Hopfield (Hebbian,
 #   random order).
 
 # %%
-config = memory.Config(profile=profile, n_runs=n_runs, n_updates=n_updates, learning_rate=learning_rate,
-                       seed=seed)
+config = memory.Config.from_profile(profile, n_runs=n_runs, n_updates=n_updates, learning_rate=learning_rate,
+                                    seed=seed)
 result = memory.run(config)
 metrics, accuracy = result.metrics, result.accuracy
 print(f"profile {config.profile}: {config.n_runs} runs per condition, patterns {list(config.pattern_counts)}, "
@@ -84,13 +84,9 @@ print(f"profile {config.profile}: {config.n_runs} runs per condition, patterns {
 # %%
 def atoms_over_training(m, ax):
     h = result.history[result.history.patterns == m]
-    per_run = h.groupby(["quantity", "step", "run"]).value.mean().reset_index()
-    for label in ATOM_LABELS:
-        d = per_run[per_run.quantity == label].groupby("step").value
-        ax.plot(d.mean().index, d.mean(), label=label, color=COLORS[label])
-        ax.fill_between(d.mean().index, d.quantile(0.025), d.quantile(0.975), alpha=0.2, color=COLORS[label])
-    d = per_run[per_run.quantity == "accuracy"].groupby("step").value
-    ax.plot(d.mean().index, d.mean(), "k--", lw=1.2, label="retrieval accuracy")
+    history_bands(ax, h, ATOM_KEYS, alpha=0.2)
+    accuracy = h[h.quantity == "accuracy"].groupby("step").value.mean()
+    ax.plot(accuracy.index, accuracy, "k--", lw=1.2, label="retrieval accuracy")
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xlabel("update (one pass over the patterns)")
     ax.set_ylabel("bits / cosine")
@@ -105,8 +101,9 @@ plt.show()
 
 # %%
 final = result.history[(result.history.step == config.n_updates) & result.history.quantity.isin(
-    list(ATOM_LABELS) + ["accuracy"])]
-final.pivot_table(index="patterns", columns="quantity", values="value").round(3)
+    ATOM_KEYS + ("accuracy",))]
+BIVARIATE.relabel(final.pivot_table(index="patterns", columns="quantity", values="value")
+                  [[*ATOM_KEYS, "accuracy"]]).round(3)
 
 # %% [markdown]
 # Below capacity (35 patterns) redundancy rises to nearly 1 bit and the other atoms stay small:
@@ -123,9 +120,8 @@ final.pivot_table(index="patterns", columns="quantity", values="value").round(3)
 clean = accuracy[accuracy.alpha == 0.0]
 fig, ax = plt.subplots(figsize=(7, 4))
 for name, color in NETWORKS.items():
-    d = clean[clean.network == name].groupby("patterns").accuracy
-    ax.plot(d.mean().index, d.mean(), "o-", color=color, label=name, ms=4)
-    ax.fill_between(d.mean().index, d.min(), d.max(), color=color, alpha=0.15)
+    band(ax, clean[clean.network == name], "patterns", value="accuracy", spread="range", alpha=0.15,
+         fmt="o-", color=color, label=name, ms=4)
 ax.axhline(config.threshold, color="grey", ls=":", lw=1, label="95% threshold")
 ax.set_xlabel("stored patterns M (N = 100 neurons)")
 ax.set_ylabel("retrieval accuracy (cosine)")
@@ -205,9 +201,8 @@ table.round(3)
 # 8-norm lets it win:
 
 # %%
-previous = memory.run(memory.Config(profile=profile, n_runs=min(config.n_runs, 4), n_updates=n_updates,
-                                    learning_rate=learning_rate, seed=seed, test_context="previous",
-                                    pattern_counts=(10, 20, 35), alphas=(0.0,), history_patterns=()))
+previous = memory.run(config.replace(n_runs=min(config.n_runs, 4), test_context="previous",
+                                     pattern_counts=(10, 20, 35), alphas=(0.0,), history_patterns=()))
 both = pd.concat([
     accuracy[(accuracy.alpha == 0) & accuracy.patterns.isin([10, 20, 35])].assign(context="cue (ours)"),
     previous.accuracy.assign(context="previous state"),
@@ -222,14 +217,15 @@ both.groupby(["context", "network", "patterns"]).accuracy.mean().unstack("patter
 # recurrent weights from $\mathcal N(0, 0.025^2)$), on 20 patterns:
 
 # %%
-literal = memory.run(memory.Config(profile=profile, n_runs=min(config.n_runs, 4), n_updates=n_updates,
-                                   learning_rate=1.0, w_receptive=1.0, seed=seed, protocol="sampled",
-                                   pattern_counts=(20,), alphas=(0.0,), history_patterns=(20,)))
-lit = literal.history[literal.history.step.isin([0, n_updates])
-                      & literal.history.quantity.isin(list(ATOM_LABELS) + ["accuracy"])]
+literal = memory.run(config.replace(n_runs=min(config.n_runs, 4), learning_rate=1.0, w_receptive=1.0,
+                                    protocol="sampled", pattern_counts=(20,), alphas=(0.0,),
+                                    history_patterns=(20,)))
+lit = literal.history[literal.history.step.isin([0, config.n_updates])
+                      & literal.history.quantity.isin(ATOM_KEYS + ("accuracy",))]
 print("retrieval accuracy at α = 0, 20 patterns: "
       + ", ".join(f"{n} {a:.3f}" for n, a in literal.accuracy.groupby("network").accuracy.mean().items()))
-lit.pivot_table(index="step", columns="quantity", values="value").round(3)
+BIVARIATE.relabel(lit.pivot_table(index="step", columns="quantity", values="value")
+                  [[*ATOM_KEYS, "accuracy"]]).round(3)
 
 # %% [markdown]
 # Redundancy rises during training, yet the infomorphic network does not retrieve: high

@@ -22,11 +22,11 @@
 
 # %% tags=["parameters"]
 profile = "quick"  # quick (10 runs) or paper (100 runs)
-epsilon = 0.1  # probability that the prediction is wrong (our choice)
-p_observation = 0.5  # probability that the observation is +1
-learning_rate = 3.0  # plain SGD step on the goal in bits
+epsilon = None  # probability that the prediction is wrong; None keeps the task's 0.1 (our choice)
+p_observation = None  # probability that the observation is +1; None keeps the task's 0.5
+learning_rate = None  # plain SGD step on the goal in bits; None keeps the task's (our choice)
 seed = 0  # run i uses seed + i
-explorer_goals = ["supervised", "bars", "error_neuron", "only red", "only syn", "only unq_C"]  # goals for the explorer
+explorer_goals = ["supervised", "bars", "error_neuron", "only red", "only syn", "only unq_C"]  # presets or "only <atom>"
 
 # %%
 import matplotlib.pyplot as plt
@@ -34,14 +34,12 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from infomorphic_core.goals import ATOM_LABELS, PRESETS, Goal
+from infomorphic_core.goals import ATOM_KEYS, BIVARIATE
+from infomorphic_core.plots import atom_bars
 from infomorphic_core.tasks import error_neuron
 
 sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
 pd.set_option("display.precision", 3)
-COLORS = dict(zip(ATOM_LABELS, sns.color_palette("colorblind", 5)))
-PURE = {"only red": (0, 0, 1, 0, 0), "only syn": (0, 0, 0, 1, 0), "only unq_R": (1, 0, 0, 0, 0),
-        "only unq_C": (0, 1, 0, 0, 0), "only res": (0, 0, 0, 0, 1)}
 
 # %% [markdown]
 # ## The toy world
@@ -62,13 +60,13 @@ PURE = {"only red": (0, 0, 1, 0, 0), "only syn": (0, 0, 0, 1, 0), "only unq_R": 
 # %%
 rows, results = [], {}
 for activation in ["product", "sigmoid_gain", "norm8"]:
-    config = error_neuron.Config(profile=profile, epsilon=epsilon, p_observation=p_observation,
-                                 learning_rate=learning_rate, seed=seed, activation=activation)
+    config = error_neuron.Config.from_profile(profile, epsilon=epsilon, p_observation=p_observation,
+                                              learning_rate=learning_rate, seed=seed, activation=activation)
     results[activation] = result = error_neuron.run(config)
     m = result.metrics
     rows.append({"activation": activation, "balanced accuracy": m["mismatch_balanced_accuracy"],
-                 "accuracy": m["mismatch_accuracy"], "I_unq,R": m["unq_R_mean"], "I_unq,C": m["unq_C_mean"],
-                 "I_red": m["red_mean"], "I_syn": m["syn_mean"], "H_res": m["res_mean"]})
+                 "accuracy": m["mismatch_accuracy"]}
+                | {BIVARIATE.label(key): m[f"{key}_mean"] for key in ATOM_KEYS})
 print(f"{config.n_runs} runs per activation, {config.n_updates} updates of {config.samples_per_minibatch} samples; "
       f"mismatches are {100 * m['mismatch_base_rate']:.1f}% of the evaluation samples")
 pd.DataFrame(rows).set_index("activation").round(3)
@@ -84,14 +82,11 @@ pd.DataFrame(rows).set_index("activation").round(3)
 
 # %%
 product = results["product"]
-start = product.start_atoms.mean(0)
-end = product.final_atoms.mean(0)
+start = product.start_atoms[list(ATOM_KEYS)].mean()
+end = product.final_atoms[list(ATOM_KEYS)].mean()
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1.4, 1]})
-x = np.arange(5)
-axes[0].bar(x - 0.2, start, 0.4, label="start", color="lightgrey")
-axes[0].bar(x + 0.2, end, 0.4, label="end", color=[COLORS[a] for a in ATOM_LABELS])
-axes[0].axhline(0, color="black", lw=0.8)
-axes[0].set_xticks(x, ATOM_LABELS)
+axes[0].bar(np.arange(len(ATOM_KEYS)) - 0.2, start, 0.4, label="start", color="lightgrey")
+atom_bars(axes[0], end, offset=0.2, width=0.4, label="end")
 axes[0].set_ylabel("atom (bits)")
 axes[0].set_title(f"atoms, mean of {product.config.n_runs} runs")
 axes[0].legend()
@@ -104,7 +99,7 @@ fig.tight_layout()
 plt.show()
 
 # %%
-signature = pd.DataFrame({"start": start, "end": end}, index=ATOM_LABELS)
+signature = BIVARIATE.relabel(pd.DataFrame({"start": start, "end": end}))
 signature["intended"] = ["up", "up", "down", "up", "-"]
 signature.round(3)
 
@@ -122,43 +117,30 @@ signature.round(3)
 # (presets of the paper or pure goals that reward a single atom).
 
 # %%
-def goal_of(name):
-    return Goal.preset(name) if name in PRESETS else Goal(*PURE[name])
-
-explored = {name: error_neuron.run(error_neuron.Config(
-    profile=profile, epsilon=epsilon, p_observation=p_observation, learning_rate=learning_rate,
-    seed=seed, gamma=goal_of(name).as_tuple())) for name in explorer_goals}
+explored = {name: error_neuron.run(error_neuron.Config.from_profile(
+    profile, epsilon=epsilon, p_observation=p_observation, learning_rate=learning_rate, seed=seed,
+    gamma=name)) for name in explorer_goals}
 fig, axes = plt.subplots(2, len(explored), figsize=(2.6 * len(explored), 5.2),
                          gridspec_kw={"height_ratios": [1, 1.1]})
 axes = np.asarray(axes).reshape(2, -1)
 for col, (name, result) in enumerate(explored.items()):
     sns.heatmap(result.theta[0].reshape(2, 2), annot=True, fmt=".2f", vmin=0, vmax=1, cmap="viridis",
                 cbar=False, ax=axes[0, col], xticklabels=["p+", "p−"], yticklabels=["o+", "o−"])
-    axes[0, col].set_title(f"{name}\nΓ = {tuple(round(g, 1) for g in goal_of(name).as_tuple())}", fontsize=9)
-    axes[1, col].bar(range(5), result.final_atoms.mean(0), color=[COLORS[a] for a in ATOM_LABELS])
-    axes[1, col].axhline(0, color="black", lw=0.8)
-    axes[1, col].set_xticks(range(5), ["unq R", "unq C", "red", "syn", "res"], rotation=90, fontsize=8)
+    axes[0, col].set_title(f"{name}\nΓ = {tuple(round(g, 1) for g in result.config.gamma)}", fontsize=9)
+    x = atom_bars(axes[1, col], result.final_atoms[list(ATOM_KEYS)].mean())
+    axes[1, col].set_xticks(x, BIVARIATE.labels, rotation=90, fontsize=8)
     axes[1, col].set_ylim(-0.7, 1.05)
     axes[1, col].set_ylabel("bits" if col == 0 else "")
-fig.suptitle(f"learned θ(o, p) (top, run 0) and atoms (bottom, mean of runs); ε = {epsilon}", fontsize=11)
+fig.suptitle(f"learned θ(o, p) (top, run 0) and atoms (bottom, mean of runs); ε = {product.config.epsilon}",
+             fontsize=11)
 fig.tight_layout()
 plt.show()
 
 # %%
-def computes(theta):
-    """Name of the Boolean function a run's θ table [(+,+), (+,−), (−,+), (−,−)] implements,
-    up to flipping the output (which leaves every atom unchanged)."""
-    bits = tuple(int(t > 0.5) for t in theta)
-    if bits[0] == 1:
-        bits = tuple(1 - b for b in bits)
-    names = {(0, 0, 1, 1): "follows o", (0, 1, 0, 1): "follows p", (0, 1, 1, 0): "o ≠ p (mismatch)",
-             (0, 0, 0, 0): "constant"}
-    return names.get(bits, "one corner (AND-like)")
-
-counts = pd.DataFrame({name: pd.Series([computes(t) for t in r.theta]).value_counts()
+counts = pd.DataFrame({name: pd.Series([error_neuron.boolean_function(t) for t in r.theta]).value_counts()
                        for name, r in explored.items()}).fillna(0).astype(int).T
-atoms_by_goal = pd.DataFrame({name: r.final_atoms.mean(0) for name, r in explored.items()},
-                             index=ATOM_LABELS).T.round(3)
+atoms_by_goal = BIVARIATE.relabel(pd.DataFrame({name: r.final_atoms[list(ATOM_KEYS)].mean()
+                                                for name, r in explored.items()}).T).round(3)
 display(counts)
 atoms_by_goal
 

@@ -19,7 +19,9 @@ p(y⃗ | x) = Π_i θ_i(x)^[y_i=+1] (1 − θ_i(x))^[y_i=−1].
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -32,7 +34,8 @@ from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..pid import PIDAtoms
 from ..train import TrainConfig, atom_dict, train
-from .common import atom_frame, atom_means, cached_run, require_positive_ints, validate
+from ..checks import ConfigError, number
+from .common import TaskConfig, atom_frame, atom_means, cached_run, require_positive_ints
 
 PROFILES = {
     "quick": {"n_runs": 8, "n_updates": 150},
@@ -42,9 +45,11 @@ PAPER = {"unq_R": 0.77, "cond_mi": 1.0, "layer_mi": 8.0}
 N_NEURONS = 8
 
 
-@dataclass
-class Config:
+@dataclass(frozen=True)
+class Config(TaskConfig):
     """Settings of the bars task; ``None`` takes the profile's value (``PROFILES``)."""
+
+    PROFILES: ClassVar[dict] = PROFILES
 
     profile: str = "quick"
     seed: int = 0
@@ -64,20 +69,20 @@ class Config:
     eval_every: int = 10
     eval_steps: int = 8192  # time steps of each evaluation run (1,024 images × 8)
 
-    def __post_init__(self):
-        validate(self, PROFILES)
-        self.gamma = Goal.from_any(self.gamma).as_tuple()
-        require_positive_ints(self, "n_runs", "n_updates", "steps_per_minibatch", "hold", "eval_every", "eval_steps")
+    def check(self):
+        require_positive_ints(self, "n_runs", "n_updates", "steps_per_minibatch", "hold", "eval_every",
+                              "eval_steps")
         if self.steps_per_minibatch % self.hold or self.eval_steps % self.hold:
-            raise ValueError(f"steps_per_minibatch and eval_steps must be multiples of hold ({self.hold})")
-        if not 0 < self.p_bar < 1:
-            raise ValueError(f"p_bar must be in (0, 1), got {self.p_bar!r}")
-        if not 0 <= self.weight_decay < 1:
-            raise ValueError(f"weight_decay must be in [0, 1), got {self.weight_decay!r}")
-        if not 0 <= self.decay_fraction <= 1:
-            raise ValueError(f"decay_fraction must be in [0, 1], got {self.decay_fraction!r}")
-        self.layer_config()
-        TrainConfig(n_updates=self.n_updates, learning_rate=self.learning_rate, optimizer=self.optimizer)
+            raise ConfigError(f"steps_per_minibatch and eval_steps must be multiples of hold ({self.hold})")
+        number("p_bar", self.p_bar, 0, 1, open_low=True, open_high=True)
+        number("weight_decay", self.weight_decay, 0, 1, open_high=True)
+        number("decay_fraction", self.decay_fraction, 0, 1)
+        self._set("gamma", Goal.from_any(self.gamma).as_tuple())
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(n_updates=self.n_updates, learning_rate=self.learning_rate,
+                           optimizer=self.optimizer, eval_every=self.eval_every,
+                           checkpoint_every=self.eval_every)
 
     def estimated_bytes(self) -> int:
         """Peak memory of the runs, roughly: copies of the final evaluation run's images per run
@@ -175,6 +180,28 @@ def evaluation_atoms(layer, stream: Stream, n_steps: int, *key, recorded=None, *
     return layer.atoms(x, x_c)
 
 
+def red_independent_context(q) -> float:
+    """I_red (bits) of a neuron whose output is a fair bit copied from its receptive input, when
+    the binned context falls in bin c with probability ``q[c]`` independently of both. The union
+    formula of the sx redundancy gives Σ_c q_c log2(2 / (1 + q_c)); I_unq,R = 1 − I_red."""
+    q = np.asarray(q, dtype=float)
+    q = q[q > 0] / q.sum()
+    return float(np.sum(q * np.log2(2 / (1 + q))))
+
+
+def context_share_for_unique(unq_r: float, iterations: int = 60) -> float:
+    """The share q in [½, 1] of the larger of two context bins at which such a neuron has
+    I_unq,R = ``unq_r`` (bisection; I_unq,R rises from 1 − log2(4/3) ≈ 0.585 at q = ½ to 1 at
+    q = 1, and a target outside that range raises ``ValueError``)."""
+    if not 1 - math.log2(4 / 3) <= unq_r <= 1:
+        raise ValueError(f"unq_r must be in [1 - log2(4/3), 1] for two context bins, got {unq_r!r}")
+    low, high = 0.5, 1.0
+    for _ in range(iterations):
+        q = (low + high) / 2
+        low, high = (q, high) if 1 - red_independent_context([q, 1 - q]) < unq_r else (low, q)
+    return q
+
+
 @dataclass
 class Result:
     config: Config
@@ -215,11 +242,7 @@ def _run(config: Config, checkpoint=None) -> Result:
         values["bars_encoded"] = distinct.to(theta.dtype)
         return values
 
-    history = train(layer, stream, config.gamma,
-                    TrainConfig(n_updates=config.n_updates, learning_rate=config.learning_rate,
-                                optimizer=config.optimizer, eval_every=config.eval_every,
-                                checkpoint_every=config.eval_every),
-                    evaluate=evaluate, after_update=after_update, checkpoint=checkpoint)
+    history = train(layer, stream, config.gamma, config.train_config(), evaluate=evaluate, after_update=after_update, checkpoint=checkpoint)
     with torch.no_grad():
         theta = theta_without_context(layer)
         bar, distinct = bar_assignment(theta)

@@ -9,15 +9,11 @@ from dataclasses import asdict, fields
 import numpy as np
 import pandas as pd
 
+from ..checks import ConfigError, integer
 from ..goals import ATOM_KEYS
 
 PROFILE_NAMES = ("quick", "paper")  # every task defines both; the command line offers these
 CUSTOM = "custom"
-
-
-class ConfigError(ValueError):
-    """A setting that cannot work, found before (or at the very start of) a computation; the
-    command line reports it in one line with exit code 2."""
 
 
 def _same(a, b) -> bool:
@@ -46,10 +42,11 @@ def apply_profile(config, profiles: dict) -> None:
     else:
         for key, value in profiles[requested].items():
             if getattr(config, key) is None:
-                setattr(config, key, value)
+                object.__setattr__(config, key, value)
     candidates = [requested] + [name for name in profiles if name != requested]
-    config.profile = next((name for name in candidates if name in profiles and all(
+    label = next((name for name in candidates if name in profiles and all(
         _same(getattr(config, key), value) for key, value in profiles[name].items())), CUSTOM)
+    object.__setattr__(config, "profile", label)
 
 
 def _kinds(annotation) -> tuple:
@@ -90,7 +87,7 @@ def validate(config, profiles: dict) -> None:
         kinds = _kinds(hints[f.name])
         if value is None and type(None) in typing.get_args(hints[f.name]):
             continue
-        setattr(config, f.name, _check_type(f.name, value, kinds))
+        object.__setattr__(config, f.name, _check_type(f.name, value, kinds))
     require_seed(config)
 
 
@@ -103,9 +100,45 @@ def require_seed(config) -> None:
 
 def require_positive_ints(config, *names) -> None:
     for name in names:
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        integer(name, getattr(config, name))
+
+
+class TaskConfig:
+    """What every task's ``Config`` (a frozen dataclass) shares.
+
+    Construction runs, in order: the profile fills the sizes left at ``None`` and the label is
+    derived from the sizes (:func:`apply_profile`), every field is type-checked
+    (:func:`validate`), the task's own :meth:`check`, then :meth:`layer_config` and
+    :meth:`train_config`, which check the settings they take. A config cannot change after
+    that; :meth:`replace` makes a new one, checked the same way.
+    """
+
+    PROFILES: typing.ClassVar[dict] = {}
+
+    def __post_init__(self):
+        validate(self, self.PROFILES)
+        self.check()
+        self.layer_config()
+        self.train_config()
+
+    def check(self) -> None:
+        """The task's own checks, after the shared ones (override)."""
+
+    def _set(self, name: str, value) -> None:
+        """Normalise a field during construction (the dataclass is frozen)."""
+        object.__setattr__(self, name, value)
+
+    @classmethod
+    def from_profile(cls, profile: str = "quick", **settings):
+        """The config of ``profile`` with ``settings`` changed; a setting given as ``None``
+        keeps the task's default (a notebook's parameters cell passes ``None`` for "default")."""
+        return cls(profile=profile, **{k: v for k, v in settings.items() if v is not None})
+
+    def replace(self, **changes):
+        """A new config with ``changes``; its profile label is derived again from its sizes."""
+        from dataclasses import replace
+
+        return replace(self, **changes)
 
 
 def atom_frame(atoms, **columns) -> pd.DataFrame:

@@ -16,6 +16,7 @@ stalls (measured in the chapter's search).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -26,14 +27,19 @@ from ..estimate import Binning
 from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
-from .common import Stateless, atom_frame, atom_means, cached_run, require_positive_ints, validate
+from ..checks import number
+from .common import Stateless, TaskConfig, atom_frame, atom_means, cached_run, require_positive_ints
 
 PROFILES = {"quick": {"n_runs": 10, "n_updates": 400}, "paper": {"n_runs": 100, "n_updates": 600}}
 PAIRS = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])  # (o, p)
 
 
-@dataclass
-class Config:
+@dataclass(frozen=True)
+class Config(TaskConfig):
+    """Settings of the error-neuron task; ``None`` takes the profile's value (``PROFILES``)."""
+
+    PROFILES: ClassVar[dict] = PROFILES
+
     profile: str = "quick"
     seed: int = 0
     n_runs: int | None = None
@@ -48,15 +54,15 @@ class Config:
     init_std: float = 1.0  # large enough to leave θ = ½, where every gradient vanishes
     eval_samples: int = 20000
 
-    def __post_init__(self):
-        validate(self, PROFILES)
+    def check(self):
         require_positive_ints(self, "n_runs", "n_updates", "samples_per_minibatch", "eval_samples")
         for name in ("epsilon", "p_observation"):
-            if not 0 < getattr(self, name) < 1:
-                raise ValueError(f"{name} must be in (0, 1), got {getattr(self, name)!r}")
-        self.gamma = Goal.from_any(self.gamma).as_tuple()
-        self.layer_config()
-        TrainConfig(n_updates=self.n_updates, learning_rate=self.learning_rate, optimizer=self.optimizer)
+            number(name, getattr(self, name), 0, 1, open_low=True, open_high=True)
+        self._set("gamma", Goal.from_any(self.gamma).as_tuple())
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(n_updates=self.n_updates, learning_rate=self.learning_rate,
+                           optimizer=self.optimizer, eval_every=max(1, self.n_updates // 30))
 
     def estimated_bytes(self) -> int:
         """Peak memory of the runs, roughly: the evaluation samples per run (measured: 1.8 MB per
@@ -109,6 +115,22 @@ def mismatch_scores(layer, x_r, x_c, wrong):
     return accuracy, (hit + correct_rejection) / 2
 
 
+FUNCTIONS = {(0, 0, 1, 1): "follows o", (0, 1, 0, 1): "follows p", (0, 1, 1, 0): "o ≠ p (mismatch)",
+             (0, 0, 0, 0): "constant"}
+
+
+def boolean_function(theta) -> str:
+    """The Boolean function a θ table over (o, p) = (+,+), (+,−), (−,+), (−,−) implements when
+    thresholded at ½, up to flipping the output (which leaves every atom unchanged): one of
+    :data:`FUNCTIONS`, else "one corner (AND-like)"."""
+    bits = tuple(int(t > 0.5) for t in theta)
+    if len(bits) != 4:
+        raise ValueError(f"theta must hold 4 firing probabilities, got {len(bits)}")
+    if bits[0] == 1:
+        bits = tuple(1 - b for b in bits)
+    return FUNCTIONS.get(bits, "one corner (AND-like)")
+
+
 @dataclass
 class Result:
     config: Config
@@ -131,10 +153,7 @@ def _run(config: Config, checkpoint=None) -> Result:
 
     with torch.no_grad():
         start = layer.atoms(x_r, x_c).stack()[:, 0].double().numpy()
-    history = train(layer, Stream(config), config.gamma,
-                    TrainConfig(n_updates=config.n_updates, learning_rate=config.learning_rate,
-                                optimizer=config.optimizer, eval_every=max(1, config.n_updates // 30)),
-                    evaluate=evaluate)
+    history = train(layer, Stream(config), config.gamma, config.train_config(), evaluate=evaluate)
     with torch.no_grad():
         final = layer.atoms(x_r, x_c).stack()[:, 0].double().numpy()
         accuracy, balanced = mismatch_scores(layer, x_r, x_c, wrong)

@@ -25,6 +25,7 @@ No biases; R̃ in 2 bins (x_R takes two values), C̃ in 40 adaptive symmetric bi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import pandas as pd
 import torch
@@ -34,7 +35,8 @@ from ..estimate import Binning
 from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
-from .common import Stateless, cached_run, require_positive_ints, validate
+from ..checks import ConfigError, integer, number, one_of
+from .common import Stateless, TaskConfig, cached_run, require_positive_ints
 
 QUICK_COUNTS = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 60)
 PROFILES = {
@@ -47,8 +49,12 @@ PROTOCOLS = ("teacher_forced", "sampled")
 TEST_CONTEXTS = ("cue", "previous")
 
 
-@dataclass
-class Config:
+@dataclass(frozen=True)
+class Config(TaskConfig):
+    """Settings of the memory task; ``None`` takes the profile's value (``PROFILES``)."""
+
+    PROFILES: ClassVar[dict] = PROFILES
+
     profile: str = "quick"
     seed: int = 0
     n_runs: int | None = None
@@ -71,27 +77,29 @@ class Config:
     history_patterns: tuple = (35, 80)  # pattern counts whose training is logged in detail
     eval_every: int = 10
 
-    def __post_init__(self):
-        validate(self, PROFILES)
-        self.gamma = Goal.from_any(self.gamma).as_tuple()
-        if self.protocol not in PROTOCOLS:
-            raise ValueError(f"protocol must be one of {PROTOCOLS}, got {self.protocol!r}")
-        if self.test_context not in TEST_CONTEXTS:
-            raise ValueError(f"test_context must be one of {TEST_CONTEXTS}, got {self.test_context!r}")
+    def check(self):
+        self._set("gamma", Goal.from_any(self.gamma).as_tuple())
+        one_of("protocol", self.protocol, PROTOCOLS)
+        one_of("test_context", self.test_context, TEST_CONTEXTS)
         if self.learn_receptive is None:
-            self.learn_receptive = self.protocol == "sampled"
+            self._set("learn_receptive", self.protocol == "sampled")
         require_positive_ints(self, "n_runs", "n_neurons", "n_updates", "hold", "test_steps", "eval_every")
-        self.pattern_counts = tuple(int(m) for m in self.pattern_counts)
-        self.history_patterns = tuple(int(m) for m in self.history_patterns)
-        if not self.pattern_counts or min(self.pattern_counts) < 1:
-            raise ValueError(f"pattern_counts must be positive integers, got {self.pattern_counts!r}")
-        self.alphas = tuple(float(a) for a in self.alphas)
-        if not self.alphas or not all(0 <= a <= 1 for a in self.alphas):
-            raise ValueError(f"alphas must be fractions in [0, 1], got {self.alphas!r}")
-        if not 0 < self.threshold < 1:
-            raise ValueError(f"threshold must be in (0, 1), got {self.threshold!r}")
-        self.layer_config()
-        TrainConfig(n_updates=self.n_updates, learning_rate=self.learning_rate)
+        if not self.pattern_counts:
+            raise ConfigError("pattern_counts must name at least one pattern count")
+        for name in ("pattern_counts", "history_patterns"):
+            for m in getattr(self, name):
+                integer(name, m)
+        if not self.alphas:
+            raise ConfigError("alphas must name at least one corruption fraction")
+        for alpha in self.alphas:
+            number("alphas", alpha, 0, 1)
+        self._set("alphas", tuple(float(a) for a in self.alphas))
+        number("threshold", self.threshold, 0, 1, open_low=True, open_high=True)
+
+    def train_config(self, log: bool = False) -> TrainConfig:
+        """One update per minibatch; evaluated every ``eval_every`` updates when ``log``."""
+        return TrainConfig(n_updates=self.n_updates, learning_rate=self.learning_rate,
+                           eval_every=self.eval_every if log else 0)
 
     def estimated_bytes(self) -> int:
         """Peak memory of the runs, roughly: the test's noise and states for the largest pattern
@@ -174,17 +182,14 @@ def make_layer(config: Config) -> InfomorphicLayer:
 @torch.no_grad()
 def infomorphic_recall(layer, patterns, cues, config: Config, *key):
     """Accuracy [runs, patterns] of the test of §3.3.4 for an infomorphic network."""
-    w_r = torch.diagonal(layer.w_receptive, dim1=-2, dim2=-1)[:, None, :]
-    w_c = layer.w_context.transpose(-1, -2)
-
     def run(cue, context, sub_key):
         m = cue.shape[1]
         u = rng.per_run(lambda g: torch.rand(config.test_steps + 1, m, config.n_neurons, generator=g),
                         config.seed, config.n_runs, "test", *key, *sub_key)
-        y = layer.sample(torch.sigmoid(layer.activation(w_r * cue, context @ w_c)), u[:, 0])
-        zero = torch.zeros_like(cue)
+        y = layer.step(layer.receptive_drive(cue), context, u[:, 0])
+        silent = torch.zeros_like(y)  # x_R = 0 after the presentation step (no receptive bias)
         for t in range(1, config.test_steps + 1):
-            y = layer.sample(torch.sigmoid(layer.activation(zero, y @ w_c)), u[:, t])
+            y = layer.step(silent, y, u[:, t])
         return y
 
     if config.test_context == "cue":
@@ -231,9 +236,7 @@ def _train(config: Config, patterns, log: bool):
         return atom_dict(atoms) | {"accuracy": infomorphic_recall(layer, patterns, cues, config,
                                                                   "eval", step).mean(-1)}
 
-    history = train(layer, stream, config.gamma,
-                    TrainConfig(n_updates=config.n_updates, learning_rate=config.learning_rate,
-                                eval_every=config.eval_every if log else 0),
+    history = train(layer, stream, config.gamma, config.train_config(log),
                     evaluate=evaluate if log else None)
     return layer, history
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -31,8 +32,9 @@ from ..estimate import Binning
 from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
-from .common import (ConfigError, Stateless, atom_frame, atom_means, cached_run,
-                     require_positive_ints, validate)
+from ..checks import ConfigError, number, one_of
+from .common import (Stateless, TaskConfig, atom_frame, atom_means, cached_run,
+                     require_positive_ints)
 
 PROFILES = {
     "quick": {"n_runs": 10, "epochs": 30, "source": "subset"},
@@ -42,9 +44,11 @@ PAPER = {"accuracy": 0.897, "logreg_accuracy": 0.919, "entropy_Y": 0.469}
 N_CLASSES = 10
 
 
-@dataclass
-class Config:
+@dataclass(frozen=True)
+class Config(TaskConfig):
     """Settings of the supervised task; ``None`` takes the profile's value (``PROFILES``)."""
+
+    PROFILES: ClassVar[dict] = PROFILES
 
     profile: str = "quick"
     seed: int = 0
@@ -52,25 +56,24 @@ class Config:
     epochs: int | None = None
     source: str | None = None  # auto | full | subset
     minibatch: int = 128
+    gamma: tuple | str = "supervised"
     learning_rate: float = 1.0
     optimizer: str = "sgd"
     init_std: float = 0.01
     n_bins_receptive: int = 20
     n_bins_context: int = 2
-    gamma: tuple | str = "supervised"
     failure_fraction: float = 0.9  # a run fails below this fraction of the logistic regression
 
-    def __post_init__(self):
-        validate(self, PROFILES)
-        if self.source not in SOURCES:
-            raise ConfigError(f"source must be one of {SOURCES}, got {self.source!r}")
+    def check(self):
+        one_of("source", self.source, SOURCES)
         require_positive_ints(self, "n_runs", "epochs", "minibatch")
-        if not (0 < self.failure_fraction <= 1):
-            raise ValueError(f"failure_fraction must be in (0, 1], got {self.failure_fraction!r}")
-        self.gamma = Goal.from_any(self.gamma).as_tuple()
-        # the remaining fields are validated by the configs they feed
-        self.layer_config()
-        TrainConfig(n_updates=1, learning_rate=self.learning_rate, optimizer=self.optimizer)
+        number("failure_fraction", self.failure_fraction, 0, 1, open_low=True)
+        self._set("gamma", Goal.from_any(self.gamma).as_tuple())
+
+    def train_config(self, per_epoch: int = 1) -> TrainConfig:
+        """``epochs`` passes of ``per_epoch`` minibatches, evaluated and checkpointed each epoch."""
+        return TrainConfig(n_updates=self.epochs * per_epoch, learning_rate=self.learning_rate,
+                           optimizer=self.optimizer, eval_every=per_epoch, checkpoint_every=per_epoch)
 
     def estimated_bytes(self) -> int:
         """Peak memory of the runs, roughly: a gathered minibatch and the test-set outputs per
@@ -177,10 +180,7 @@ def _run(config: Config, checkpoint=None, source: str | None = None) -> Result:
         values["accuracy"] = (prediction == y_test).float().mean(-1)
         return values
 
-    history = train(layer, stream, config.gamma,
-                    TrainConfig(n_updates=n_updates, learning_rate=config.learning_rate,
-                                optimizer=config.optimizer, eval_every=stream.per_epoch,
-                                checkpoint_every=stream.per_epoch),
+    history = train(layer, stream, config.gamma, config.train_config(stream.per_epoch),
                     evaluate=evaluate, checkpoint=checkpoint)
     history["epoch"] = history["step"] / stream.per_epoch
 
