@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 import torch
+from torch import Tensor
 
 from . import checks, rng
 from .activations import get_activation
@@ -98,9 +99,29 @@ class InfomorphicLayer(torch.nn.Module):
     Run ``i`` is initialised from ``seed + i`` (weights N(0, init_std²), biases 0), so a batch
     of runs equals the same runs made one by one. Masked context weights are zero and stay zero
     (:meth:`apply_mask` after every update).
+
+    Parameters
+    ----------
+    config : LayerConfig
+        Sizes (neurons, inputs, runs), activation, binning, masks and seed.
+    device : torch.device or str, optional
+        Where the weights live (default: the CPU).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from infomorphic_core import InfomorphicLayer, LayerConfig
+    >>> layer = InfomorphicLayer(LayerConfig(n_neurons=3, n_receptive=4, n_context=2, n_runs=5))
+    >>> layer.w_receptive.shape  # [runs, neurons, inputs]
+    torch.Size([5, 3, 4])
+    >>> x_r, x_c = torch.randn(100, 4), torch.randn(100, 2)  # 100 samples shared by all runs
+    >>> layer.theta(x_r, x_c).shape  # firing probabilities [runs, samples, neurons]
+    torch.Size([5, 100, 3])
+    >>> layer.atoms(x_r, x_c).stack().shape  # five atoms per neuron and run
+    torch.Size([5, 3, 5])
     """
 
-    def __init__(self, config: LayerConfig, device=None):
+    def __init__(self, config: LayerConfig, device: torch.device | str | None = None):
         super().__init__()
         self.config = config
         cfg = config
@@ -122,40 +143,40 @@ class InfomorphicLayer(torch.nn.Module):
         self.apply_mask()
 
     @property
-    def dtype(self):
+    def dtype(self) -> torch.dtype:
         return self.w_receptive.dtype
 
     @property
-    def device(self):
+    def device(self) -> torch.device:
         return self.w_receptive.device
 
-    def apply_mask(self):
+    def apply_mask(self) -> None:
         """Zero the masked weights (call after every update)."""
         with torch.no_grad():
             self.w_context.mul_(self.mask)
             self.w_receptive.mul_(self.mask_receptive)
 
     @staticmethod
-    def _drive(x, weights, bias):
+    def _drive(x: Tensor, weights: Tensor, bias: Tensor | None) -> Tensor:
         """w·x + b for inputs [runs, samples, inputs] (or [samples, inputs]): [runs, samples, neurons]."""
         out = torch.matmul(x, weights.transpose(-1, -2))
         return out if bias is None else out + bias[:, None, :]
 
-    def aggregates(self, x_receptive, x_context):
+    def aggregates(self, x_receptive: Tensor, x_context: Tensor) -> tuple[Tensor, Tensor]:
         """r, c: [runs, samples, neurons]."""
         return self.receptive_drive(x_receptive), self._drive(x_context, self.w_context, self.b_context)
 
-    def theta(self, x_receptive, x_context):
+    def theta(self, x_receptive: Tensor, x_context: Tensor) -> Tensor:
         """Firing probability θ = P(Y = +1 | r, c) = σ(A(r, c)), [runs, samples, neurons]."""
         r, c = self.aggregates(x_receptive, x_context)
         return torch.sigmoid(self.activation(r, c))
 
     @staticmethod
-    def sample(theta, uniforms):
+    def sample(theta: Tensor, uniforms: Tensor) -> Tensor:
         """±1 outputs: +1 where ``uniforms`` < θ (uniforms drawn per run, see :mod:`rng`)."""
         return torch.where(uniforms < theta, 1.0, -1.0).to(theta.dtype)
 
-    def draw_uniforms(self, n_samples, *key):
+    def draw_uniforms(self, n_samples: int, *key) -> Tensor:
         """Uniforms [runs, n_samples, neurons] for :meth:`sample`, run i from ``seed + i``."""
         shape = (n_samples, self.config.n_neurons)
         return rng.per_run(lambda g: torch.rand(shape, generator=g, dtype=torch.float64),
@@ -163,7 +184,8 @@ class InfomorphicLayer(torch.nn.Module):
                            device=self.device).to(self.dtype)
 
     @torch.no_grad()
-    def simulate(self, x_receptive, y_previous, uniforms):
+    def simulate(self, x_receptive: Tensor, y_previous: Tensor,
+                 uniforms: Tensor) -> tuple[Tensor, Tensor]:
         """Run the layer in discrete time with its own sampled outputs as context
         (recurrent context, PNAS §3.2-3.3): at step t the context is y(t − 1).
 
@@ -180,11 +202,11 @@ class InfomorphicLayer(torch.nn.Module):
             outputs.append(y)
         return torch.cat(contexts, 1), torch.cat(outputs, 1)
 
-    def receptive_drive(self, x_receptive):
+    def receptive_drive(self, x_receptive: Tensor) -> Tensor:
         """r = w_R·x_R + b_R, [runs, samples, neurons]."""
         return self._drive(x_receptive, self.w_receptive, self.b_receptive)
 
-    def step(self, r, y_previous, uniforms):
+    def step(self, r: Tensor, y_previous: Tensor, uniforms: Tensor) -> Tensor:
         """One step of the recurrent dynamics, used by :meth:`simulate` and by the memory test:
         ±1 outputs sampled from θ = σ(A(r, c)), the context drive c coming from the previous
         outputs ``y_previous``. ``r`` is the receptive drive (:meth:`receptive_drive`); all
@@ -192,11 +214,11 @@ class InfomorphicLayer(torch.nn.Module):
         c = self._drive(y_previous, self.w_context, self.b_context)
         return self.sample(torch.sigmoid(self.activation(r, c)), uniforms)
 
-    def bins(self, r, c):
+    def bins(self, r: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
         cfg = self.config
         return cfg.binning_receptive.indices(r), cfg.binning_context.indices(c)
 
-    def joint(self, x_receptive, x_context):
+    def joint(self, x_receptive: Tensor, x_context: Tensor) -> Tensor:
         """θ-weighted p(r̃, c̃, y) of every neuron of every run, [runs, neurons, n_r, n_c, 2]."""
         r, c = self.aggregates(x_receptive, x_context)
         theta = torch.sigmoid(self.activation(r, c))
@@ -204,7 +226,7 @@ class InfomorphicLayer(torch.nn.Module):
         cfg = self.config
         return theta_joint(theta, bin_r, bin_c, cfg.binning_receptive.n_bins, cfg.binning_context.n_bins)
 
-    def atoms(self, x_receptive, x_context) -> PIDAtoms:
+    def atoms(self, x_receptive: Tensor, x_context: Tensor) -> PIDAtoms:
         """The five sx-PID atoms (bits) of every neuron of every run, each [runs, neurons].
 
         Inputs with NaN or infinite entries raise ``ValueError`` (they would give NaN atoms)."""
@@ -214,16 +236,16 @@ class InfomorphicLayer(torch.nn.Module):
         # the joint sums to 1 by construction: skip sx_pid's input checks here
         return sx_pid(self.joint(x_receptive, x_context), validate=False)
 
-    def goal(self, x_receptive, x_context, gamma) -> tuple[torch.Tensor, PIDAtoms]:
+    def goal(self, x_receptive: Tensor, x_context: Tensor, gamma) -> tuple[Tensor, PIDAtoms]:
         """Local goal G = Γ·atoms [runs, neurons] (PNAS Eq. 7) and the atoms it came from."""
         atoms = self.atoms(x_receptive, x_context)
         return self._weigh(atoms, gamma), atoms
 
-    def goal_of_joint(self, joint, gamma) -> torch.Tensor:
+    def goal_of_joint(self, joint: Tensor, gamma) -> Tensor:
         """G [runs, neurons] of joints built by :meth:`joint`."""
         return self._weigh(sx_pid(joint, validate=False), gamma)
 
-    def _weigh(self, atoms, gamma):
+    def _weigh(self, atoms: PIDAtoms, gamma) -> Tensor:
         weights = Goal.from_any(gamma).tensor(self.dtype, self.device)
         return (atoms.stack() * weights).sum(-1)
 

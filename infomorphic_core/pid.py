@@ -157,6 +157,27 @@ def sx_pid(p, pointwise: bool = False, validate: bool = True) -> PIDAtoms:
     tables wherever possible; the full grid is touched by the joint and the union term only.
     ``validate=False`` skips the input checks, for tables that are pmfs by construction (the
     θ-weighted joints of :mod:`infomorphic_core.estimate`, in the training loop's hot path).
+
+    Parameters
+    ----------
+    p : torch.Tensor or numpy.ndarray, shape ``[..., n_s1, n_s2, n_t]``
+        Joint pmfs, each table summing to 1.
+    pointwise : bool
+        Also compute the local atoms on the grid, returned in ``atoms.pointwise``.
+    validate : bool
+        Check ``p`` first (:func:`as_pmf`); a bad table raises ``ValueError``.
+
+    Returns
+    -------
+    PIDAtoms
+        The five atoms in bits, each shaped like the leading axes of ``p``.
+
+    Examples
+    --------
+    >>> from infomorphic_core.examples import GATES
+    >>> atoms = sx_pid(GATES["XOR"])  # T = S1 xor S2, sources uniform and independent
+    >>> [round(float(atoms[key]), 6) for key in ("unq_R", "unq_C", "red", "syn")]
+    [0.584963, 0.584963, -0.584963, 0.415037]
     """
     p = as_pmf(p) if validate else p
     # Target-major copy [..., n_t, n_s1, n_s2]: reductions and broadcasts over the source axes

@@ -19,7 +19,7 @@ LABEL_COLORS = {BIVARIATE.label(key): color for key, color in ATOM_COLORS.items(
 
 
 def band(ax, per_run: pd.DataFrame, x: str, *, value: str = "value", scale: float = 1.0,
-         alpha: float = 0.25, spread: str = "pi95", fmt: str = "-", **line):
+         alpha: float = 0.25, spread: str = "pi95", fmt: str | None = None, **line):
     """The mean over runs of ``per_run[value]`` against ``x`` as a line, and its spread over runs
     as a band: the 2.5th to 97.5th percentile (``spread="pi95"``) or the range (``"range"``).
 
@@ -33,7 +33,7 @@ def band(ax, per_run: pd.DataFrame, x: str, *, value: str = "value", scale: floa
         low, high = values.min(), values.max()
     else:
         raise ValueError(f"spread must be 'pi95' or 'range', got {spread!r}")
-    (drawn,) = ax.plot(mean.index, scale * mean, fmt, **line)
+    (drawn,) = ax.plot(mean.index, scale * mean, *([fmt] if fmt else []), **line)
     ax.fill_between(mean.index, scale * low, scale * high, alpha=alpha, color=drawn.get_color())
     return drawn
 

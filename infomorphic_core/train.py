@@ -95,7 +95,8 @@ def atom_dict(atoms, prefix="") -> dict[str, torch.Tensor]:
     return {prefix + key: value for key, value in atoms.as_dict().items()}
 
 
-def update(layer, optimizer, x_receptive, x_context, gamma, gradient="closed_form"):
+def update(layer: InfomorphicLayer, optimizer: torch.optim.Optimizer, x_receptive: torch.Tensor,
+           x_context: torch.Tensor, gamma: Goal | str | tuple, gradient: str = "closed_form") -> torch.Tensor:
     """One ascent step on Σ G over neurons and runs; returns the minibatch's joint
     p(r̃, c̃, y) before the step (its atoms are only computed where they are logged)."""
     optimizer.zero_grad(set_to_none=False)
@@ -132,6 +133,47 @@ def train(
     updates) and the atoms of the latest training minibatch (quantities ``train_`` + atom key, e.g. ``train_red``).
     With ``checkpoint`` set, state is saved atomically every ``config.checkpoint_every``
     updates; a later call with the same path resumes from it, and it is removed at the end.
+
+    Parameters
+    ----------
+    layer : InfomorphicLayer
+        The neurons to train, all runs at once; updated in place.
+    stream : Stream
+        ``stream.batch(layer, step)`` gives minibatch ``step`` (1, 2, ...) as
+        ``(x_receptive, x_context)``; ``state_dict``/``load_state_dict`` carry its state into
+        checkpoints.
+    gamma : Goal, preset name or five weights
+        The goal Γ (:class:`~infomorphic_core.goals.Goal`).
+    config : TrainConfig
+        Number of updates, optimiser and step, evaluation and checkpoint intervals.
+    evaluate : callable, optional
+        ``evaluate(layer, step) -> {quantity: tensor [runs, neurons] or [runs]}``, logged at
+        step 0, every ``config.eval_every`` updates and at the end, with updates off.
+    after_update : callable, optional
+        ``after_update(layer, step)``, e.g. a weight decay.
+    checkpoint : path, optional
+        Where to save and resume (see above).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The history, one row per run, step, neuron and quantity.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from infomorphic_core import InfomorphicLayer, LayerConfig, TrainConfig, train
+    >>> class Noise:  # a stream of random inputs that keeps no state
+    ...     def batch(self, layer, step):
+    ...         return torch.randn(64, 4), torch.randn(64, 2)
+    ...     def state_dict(self):
+    ...         return {}
+    ...     def load_state_dict(self, state):
+    ...         pass
+    >>> layer = InfomorphicLayer(LayerConfig(n_neurons=3, n_receptive=4, n_context=2, n_runs=2))
+    >>> history = train(layer, Noise(), "supervised", TrainConfig(n_updates=4, eval_every=2))
+    >>> history.step.unique().tolist(), sorted(history.quantity.unique())[:2]
+    ([2, 4], ['train_red', 'train_res'])
     """
     gamma = Goal.from_any(gamma)
     optimizer = make_optimizer(layer, config)

@@ -15,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "book" / "_build" / "html"
 PAGE = "notebooks/01_theory.html"
+CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
 SCREENSHOT = ROOT / "book" / "_build" / "screenshot_01_theory.png"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -72,3 +73,26 @@ def test_theory_page_in_chromium(server):
         assert debris not in text, f"{debris!r} on the page"
     assert re.search(r"log2", text) or "−0.585" in text or "-0.585" in text
     assert SCREENSHOT.stat().st_size > 20_000
+
+
+def test_no_code_line_is_wider_than_the_page(server):
+    """On every chapter, at a laptop and a desktop width, no code block scrolls sideways (the
+    folded plotting code counts: it is on the page once unfolded)."""
+    require(Path(CHROMIUM).exists(), "chromium is not installed (make browser)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    wide = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        for width in (1280, 1024):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            for chapter in CHAPTERS:
+                page.goto(f"{server}/notebooks/{chapter}.html", wait_until="networkidle")
+                page.eval_on_selector_all("details", "els => els.forEach(e => { e.open = true; })")
+                blocks = page.eval_on_selector_all(
+                    "div.cell_input pre", "els => els.map(e => [e.scrollWidth, e.clientWidth])")
+                assert blocks, f"{chapter}: no code cells found"
+                wide += [(width, chapter, i) for i, (scroll, client) in enumerate(blocks)
+                         if scroll > client + 1]
+            page.close()
+        browser.close()
+    assert not wide, f"code blocks wider than the page (viewport, chapter, block): {wide}"

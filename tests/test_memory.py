@@ -99,4 +99,9 @@ def test_config_validation():
         memory.Config(protocol="online")
     with pytest.raises(ValueError, match="alphas"):
         memory.Config(alphas=(1.5,))
-    assert memory.Config(protocol="sampled").learn_receptive is True
+    assert memory.learns_receptive(memory.Config(protocol="sampled")) is True
+    # the default follows the protocol of the config, also one made by replace()
+    teacher = memory.Config()
+    assert memory.learns_receptive(teacher) is False
+    assert memory.learns_receptive(teacher.replace(protocol="sampled")) is True
+    assert memory.learns_receptive(teacher.replace(protocol="sampled", learn_receptive=False)) is False

@@ -271,5 +271,28 @@ def _run(config: Config, checkpoint=None) -> Result:
 
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
-    """Train and evaluate (PNAS §3.2); results are cached on disk by config and core source."""
+    """Train and evaluate (PNAS §3.2); results are cached on disk by config and core source.
+
+    Parameters
+    ----------
+    config : Config, optional
+        The settings (default: the quick profile).
+    use_cache : bool
+        Read and write the results cache (and resume from a checkpoint).
+    cache_dir : path, optional
+        The cache folder (default: ``$INFOMORPHIC_CACHE_DIR`` or the user cache).
+
+    Returns
+    -------
+    Result
+        ``metrics`` (flat: conditional and layer MI, bars found, ``<atom>_mean``), ``history``,
+        the trained ``state`` and ``final_atoms`` (with each neuron's bar).
+
+    Examples
+    --------
+    >>> small = Config(n_runs=1, n_updates=2, eval_every=1, steps_per_minibatch=64, eval_steps=64)
+    >>> result = run(small, use_cache=False)
+    >>> list(result.final_atoms.columns)
+    ['run', 'neuron', 'bar', 'unq_R', 'unq_C', 'red', 'syn', 'res']
+    """
     return cached_run("bars", config or Config(), _run, use_cache, cache_dir)

@@ -170,5 +170,29 @@ def _run(config: Config, checkpoint=None) -> Result:
 
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
-    """Train error neurons on the toy world; results cached by config and core source."""
+    """Train error neurons on the toy world; results cached by config and core source.
+
+    Parameters
+    ----------
+    config : Config, optional
+        The settings (default: the quick profile).
+    use_cache : bool
+        Read and write the results cache.
+    cache_dir : path, optional
+        The cache folder (default: ``$INFOMORPHIC_CACHE_DIR`` or the user cache).
+
+    Returns
+    -------
+    Result
+        ``metrics`` (flat: ``<atom>_mean``, ``<atom>_start_mean``, mismatch accuracies),
+        ``history``, the learned θ table and ``start_atoms`` / ``final_atoms``.
+
+    Examples
+    --------
+    >>> result = run(Config(n_runs=2, n_updates=30, gamma="only syn"), use_cache=False)
+    >>> result.config.gamma, result.metrics["n_runs"]
+    ((0.0, 0.0, 0.0, 1.0, 0.0), 2)
+    >>> list(result.final_atoms.columns)
+    ['run', 'neuron', 'unq_R', 'unq_C', 'red', 'syn', 'res']
+    """
     return cached_run("error_neuron", config or Config(), _run, use_cache, cache_dir)

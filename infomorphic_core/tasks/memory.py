@@ -81,8 +81,6 @@ class Config(TaskConfig):
         self._set("gamma", Goal.from_any(self.gamma).as_tuple())
         one_of("protocol", self.protocol, PROTOCOLS)
         one_of("test_context", self.test_context, TEST_CONTEXTS)
-        if self.learn_receptive is None:
-            self._set("learn_receptive", self.protocol == "sampled")
         require_positive_ints(self, "n_runs", "n_neurons", "n_updates", "hold", "test_steps", "eval_every")
         if not self.pattern_counts:
             raise ConfigError("pattern_counts must name at least one pattern count")
@@ -171,11 +169,18 @@ class Sampled:
         self.state = state["state"]
 
 
+def learns_receptive(config: Config) -> bool:
+    """``config.learn_receptive``, or when it is ``None`` the protocol's default: the receptive
+    weight learns under ``sampled`` and stays fixed under ``teacher_forced``. (Resolved here,
+    not stored: a config replaced to another protocol keeps the default of its protocol.)"""
+    return config.protocol == "sampled" if config.learn_receptive is None else config.learn_receptive
+
+
 def make_layer(config: Config) -> InfomorphicLayer:
     layer = InfomorphicLayer(config.layer_config())
     with torch.no_grad():
         layer.w_receptive.copy_(config.w_receptive * layer.mask_receptive.expand_as(layer.w_receptive))
-    layer.w_receptive.requires_grad_(config.learn_receptive)
+    layer.w_receptive.requires_grad_(learns_receptive(config))
     return layer
 
 
@@ -292,5 +297,30 @@ def _run(config: Config, checkpoint=None) -> Result:
 
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
-    """Train for every pattern count, test every network (PNAS §3.3); cached by config and core."""
+    """Train for every pattern count, test every network (PNAS §3.3); cached by config and core.
+
+    Parameters
+    ----------
+    config : Config, optional
+        The settings (default: the quick profile).
+    use_cache : bool
+        Read and write the results cache.
+    cache_dir : path, optional
+        The cache folder (default: ``$INFOMORPHIC_CACHE_DIR`` or the user cache).
+
+    Returns
+    -------
+    Result
+        ``metrics`` (capacities at α = 0 are flat; ``*_capacity_by_alpha`` are dicts from α to
+        a capacity), ``accuracy`` (network, patterns, α, run), ``history`` and
+        ``constant_inputs``.
+
+    Examples
+    --------
+    >>> small = Config(n_runs=1, n_neurons=20, n_updates=5, pattern_counts=(3,), alphas=(0.0,),
+    ...                history_patterns=())
+    >>> result = run(small, use_cache=False)
+    >>> sorted(result.accuracy.network.unique())[:2], list(result.metrics["capacity_by_alpha"])
+    (['Hopfield (Hebbian)', 'Hopfield (Hebbian, asynchronous)'], ['0.0'])
+    """
     return cached_run("memory", config or Config(), _run, use_cache, cache_dir)

@@ -221,7 +221,31 @@ def _run(config: Config, checkpoint=None, source: str | None = None) -> Result:
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
     """Train and evaluate (PNAS §3.1); results are cached on disk by config, core source and the
-    data set actually used (``source="auto"`` resolves to the full set or the subset first)."""
+    data set actually used (``source="auto"`` resolves to the full set or the subset first).
+
+    Parameters
+    ----------
+    config : Config, optional
+        The settings (default: the quick profile).
+    use_cache : bool
+        Read and write the results cache (and resume from a checkpoint).
+    cache_dir : path, optional
+        The cache folder (default: ``$INFOMORPHIC_CACHE_DIR`` or the user cache).
+
+    Returns
+    -------
+    Result
+        ``metrics`` (flat: accuracies, failed runs, ``<atom>_mean``, data set), ``history``,
+        receptive fields, confusion matrix, read-out orientation and ``final_atoms``.
+
+    Examples
+    --------
+    >>> result = run(Config(n_runs=1, epochs=1, source="subset"), use_cache=False)
+    >>> result.config.profile, result.receptive_fields.shape
+    ('custom', (1, 10, 784))
+    >>> 0 < result.metrics["accuracy_mean"] <= 1
+    True
+    """
     config = config or Config()
     source = resolve_source(config.source)
     return cached_run("supervised", config, lambda c, checkpoint: _run(c, checkpoint, source),
