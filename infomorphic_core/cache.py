@@ -146,7 +146,7 @@ def cached_with_provenance(config: dict, compute: Callable[[], T], cache_dir=Non
         try:
             entry = _read(path)
             provenance = dict(entry["provenance"], source="cache", cache_entry=str(path))
-            _log(dict(provenance, task=config.get("task")))
+            _log(dict(provenance, task=config.get("task"), profile=config.get("profile")))
             return entry["result"], provenance
         except Exception as error:  # any unreadable entry is recomputed, never trusted
             warnings.warn(f"cache entry {path.name} is unreadable ({error}); recomputing",
@@ -164,7 +164,7 @@ def cached_with_provenance(config: dict, compute: Callable[[], T], cache_dir=Non
             reason = getattr(error, "strerror", None) or error
             warnings.warn(f"could not write the cache entry {path} ({reason}); "
                           f"the result is kept but not cached", stacklevel=2)
-    _log(dict(provenance, task=config.get("task")))
+    _log(dict(provenance, task=config.get("task"), profile=config.get("profile")))
     return result, provenance
 
 

@@ -159,7 +159,9 @@ def execute(name: str, parameters: dict, out_dir: Path, notebooks: Path = NOTEBO
     computed = [r for r in results if r["source"] == "computed"]
     return {
         "notebook": name,
-        "profile": parameters.get("profile", "quick"),
+        # the profile of the page's first result says what ran ("custom" if the parameters
+        # changed a size); a page without task results runs the requested profile
+        "profile": results[0].get("profile") if results else parameters.get("profile", "quick"),
         "wall_time_s": round(wall, 1),
         "results_computed": len(computed),
         "results_from_cache": len(results) - len(computed),

@@ -18,6 +18,13 @@ ATOM_COLORS = dict(zip(ATOM_KEYS, sns.color_palette("colorblind", len(ATOM_KEYS)
 LABEL_COLORS = {BIVARIATE.label(key): color for key, color in ATOM_COLORS.items()}
 
 
+def setup(precision: int = 3) -> None:
+    """The look of every chapter: seaborn's white grid with the colour-blind palette, and
+    tables printed with ``precision`` decimals."""
+    sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
+    pd.set_option("display.precision", precision)
+
+
 def band(ax, per_run: pd.DataFrame, x: str, *, value: str = "value", scale: float = 1.0,
          alpha: float = 0.25, spread: str = "pi95", fmt: str | None = None, **line):
     """The mean over runs of ``per_run[value]`` against ``x`` as a line, and its spread over runs

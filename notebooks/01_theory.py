@@ -21,12 +21,12 @@
 # below is computed by `infomorphic_core`; nothing is typed in by hand.
 
 # %% tags=["parameters"]
-profile = "quick"  # quick | paper: this chapter is exact maths and runs the same in both
-noise = 0.1  # flip probability of the stochastic neuron in the last figure (paper: none; our example)
-sweep_points = 41  # points along the XNOR <-> copy-R interpolation of the last figure
-k1 = 0.5  # gain floor of the first activation r (k1 + (1 - k1) 2 sigma(k2 r c)); paper value 0.5
+profile = "quick"  # quick | paper: exact maths, the same in both
+noise = 0.1  # flip probability of the last figure's neuron (our example)
+sweep_points = 41  # points from copy-R to XNOR in the last figure
+k1 = 0.5  # gain floor of the first activation; paper value 0.5
 k2 = 2.0  # context gain of the first activation; paper value 2
-seed = 0  # this chapter draws no random numbers; kept for a uniform interface
+seed = 0  # no random numbers here; kept for a uniform interface
 
 # %%
 import itertools
@@ -41,9 +41,9 @@ from infomorphic_core.activations import get_activation, sigmoid_gain
 from infomorphic_core.examples import GATE_VALUES, GATES
 from infomorphic_core.goals import ATOM_KEYS, BIVARIATE, PRESETS, Goal
 from infomorphic_core.pid import mutual_information, sx_pid
+from infomorphic_core.plots import setup
 
-sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
-pd.set_option("display.precision", 4)
+setup(precision=4)
 
 # %% [markdown]
 # ## What the PID asks
@@ -88,28 +88,53 @@ pd.set_option("display.precision", 4)
 # independent implementation in the `dit` package.
 
 # %%
-shown = {"XOR": "XOR", "AND": "AND", "UNQ": "UNQ (T = S1)", "RDN": "RDN (S1 = S2 = T)",
-         "COPY": "COPY (T = S1 S2)", "SUM": "SUM (T = S1 + S2)"}
+shown = {
+    "XOR": "XOR",
+    "AND": "AND",
+    "UNQ": "UNQ (T = S1)",
+    "RDN": "RDN (S1 = S2 = T)",
+    "COPY": "COPY (T = S1 S2)",
+    "SUM": "SUM (T = S1 + S2)",
+}
 gates = {title: GATES[name] for name, title in shown.items()}
 rows = []
 for name, title in shown.items():
     atoms = sx_pid(GATES[name])
     red, unq_1, unq_2, syn = GATE_VALUES[name][:4]
     for key, ref in zip(ATOM_KEYS, (unq_1, unq_2, red, syn)):
-        rows.append({"gate": title, "atom": BIVARIATE.label(key).replace(",R", ",1").replace(",C", ",2"),
-                     "ours (bits)": round(float(atoms[key]), 6), "reference (bits)": ref})
+        rows.append(
+            {
+                "gate": title,
+                "atom": BIVARIATE.label(key)
+                .replace(",R", ",1")
+                .replace(",C", ",2"),
+                "ours (bits)": round(float(atoms[key]), 6),
+                "reference (bits)": ref,
+            }
+        )
 gate_table = pd.DataFrame(rows)
-gate_table["|difference|"] = (gate_table["ours (bits)"] - gate_table["reference (bits)"]).abs().round(6)
-print(f"largest difference from the reference values: {gate_table['|difference|'].max():.1e} bits")
-gate_table.pivot(index="gate", columns="atom", values="ours (bits)").loc[list(gates)]
+gate_table["|difference|"] = (
+    (gate_table["ours (bits)"] - gate_table["reference (bits)"])
+    .abs()
+    .round(6)
+)
+print(
+    "largest difference from the reference values: "
+    f"{gate_table['|difference|'].max():.1e} bits"
+)
+gate_table.pivot(index="gate", columns="atom", values="ours (bits)").loc[
+    list(gates)
+]
 
-# %%
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(9, 3.8))
 sns.barplot(data=gate_table, x="gate", y="ours (bits)", hue="atom", ax=ax)
 ax.axhline(0, color="black", lw=0.8)
 ax.set_xlabel("")
 ax.set_ylabel("atom (bits)")
-ax.set_title("sx-PID atoms of classic gates (sources uniform and independent)")
+ax.set_title(
+    "sx-PID atoms of classic gates (sources uniform and independent)"
+)
 ax.legend(title="", ncols=4, loc="upper left", fontsize=9)
 ax.tick_params(axis="x", labelsize=9)
 fig.tight_layout()
@@ -128,17 +153,33 @@ plt.show()
 # a realisation $(s_1, s_2, t)$ with non-zero probability; red cells are informative,
 # blue cells misinformative.
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=False)
 for ax, name in zip(axes, ["AND", "XOR"]):
     p = gates[name]
     local = sx_pid(p, pointwise=True).pointwise
-    support = [idx for idx in itertools.product(*map(range, p.shape)) if p[idx] > 0]
-    values = np.array([[float(local[key][idx]) for key in ATOM_KEYS[:4]] for idx in support])
-    sns.heatmap(values, ax=ax, cmap="RdBu_r", center=0, vmin=-1, vmax=1, annot=True, fmt=".2f",
-                cbar_kws={"label": "local atom (bits)"},
-                xticklabels=["unq 1", "unq 2", "red", "syn"],
-                yticklabels=[f"s1={a} s2={b} t={t}" for a, b, t in support])
+    support = [
+        idx for idx in itertools.product(*map(range, p.shape)) if p[idx] > 0
+    ]
+    values = np.array(
+        [
+            [float(local[key][idx]) for key in ATOM_KEYS[:4]]
+            for idx in support
+        ]
+    )
+    sns.heatmap(
+        values,
+        ax=ax,
+        cmap="RdBu_r",
+        center=0,
+        vmin=-1,
+        vmax=1,
+        annot=True,
+        fmt=".2f",
+        cbar_kws={"label": "local atom (bits)"},
+        xticklabels=["unq 1", "unq 2", "red", "syn"],
+        yticklabels=[f"s1={a} s2={b} t={t}" for a, b, t in support],
+    )
     ax.set_title(f"{name}: local atoms")
     ax.tick_params(axis="y", rotation=0)
 fig.tight_layout()
@@ -164,33 +205,61 @@ plt.show()
 #   the neuron.
 
 # %%
-# k/20 for integer k: correctly rounded on every CPU, and exactly 0 in the middle
+# k/20 for integer k: correctly rounded on every CPU, and exactly 0 in the
+# middle
 # (torch.linspace's vectorised kernels can put -2e-16 there)
 grid = torch.arange(-80, 81, dtype=torch.float64) / 20
 r, c = torch.meshgrid(grid, grid, indexing="ij")
 maps = {
-    f"A = r({k1:g} + {1 - k1:g}·2σ({k2:g}rc))": torch.sigmoid(sigmoid_gain(r, c, k1, k2)),
+    f"A = r({k1:g} + {1 - k1:g}·2σ({k2:g}rc))": torch.sigmoid(
+        sigmoid_gain(r, c, k1, k2)
+    ),
     "symmetric 8-norm": torch.sigmoid(get_activation("norm8")(r, c)),
 }
 fig, axes = plt.subplots(1, 2, figsize=(9.5, 4), constrained_layout=True)
 for ax, (title, theta) in zip(axes, maps.items()):
-    image = ax.imshow(theta.T.numpy(), origin="lower", extent=[-4, 4, -4, 4], cmap="viridis",
-                      vmin=0, vmax=1, aspect="equal")
-    ax.contour(grid.numpy(), grid.numpy(), theta.T.numpy(), levels=[0.5], colors="white",
-               linewidths=1.2)
+    image = ax.imshow(
+        theta.T.numpy(),
+        origin="lower",
+        extent=[-4, 4, -4, 4],
+        cmap="viridis",
+        vmin=0,
+        vmax=1,
+        aspect="equal",
+    )
+    ax.contour(
+        grid.numpy(),
+        grid.numpy(),
+        theta.T.numpy(),
+        levels=[0.5],
+        colors="white",
+        linewidths=1.2,
+    )
     ax.set_xlabel("receptive aggregate r")
     ax.set_ylabel("contextual aggregate c")
     ax.set_title(title, fontsize=11)
-fig.colorbar(image, ax=axes, label="firing probability θ(r, c)", shrink=0.85)
+fig.colorbar(
+    image, ax=axes, label="firing probability θ(r, c)", shrink=0.85
+)
 plt.show()
 
 # %%
-# A flips the sign of r where A·sign(r) < 0; ties (A = 0 exactly in exact arithmetic, e.g. the
-# 8-norm at c = −r) are left out by the margin, so that rounding cannot decide the count
+# A flips the sign of r where A·sign(r) < 0; ties (A = 0 exactly in exact
+# arithmetic, e.g. the
+# 8-norm at c = −r) are left out by the margin, so that rounding cannot
+# decide the count
 flips = (sigmoid_gain(r, c, k1, k2) * torch.sign(r) < -1e-9).sum().item()
-norm8_flips = (get_activation("norm8")(r, c) * torch.sign(r) < -1e-9).double().mean().item()
-print(f"grid points where the context flips the sign of A: first activation {flips}, "
-      f"8-norm {100 * norm8_flips:.1f}% of the grid")
+norm8_flips = (
+    (get_activation("norm8")(r, c) * torch.sign(r) < -1e-9)
+    .double()
+    .mean()
+    .item()
+)
+print(
+    "grid points where the context flips the sign of A: first activation "
+    f"{flips}, "
+    f"8-norm {100 * norm8_flips:.1f}% of the grid"
+)
 
 # %% [markdown]
 # The white line is $\theta = \tfrac12$. For the first activation it is the line $r = 0$
@@ -213,8 +282,16 @@ print(f"grid points where the context flips the sign of A: first activation {fli
 
 # %%
 goals = pd.DataFrame(
-    [{f"Γ {label.split('_', 1)[1]}": w for label, w in zip(BIVARIATE.labels, Goal.preset(name).as_tuple())}
-     | Goal.preset(name).classical() for name in PRESETS],
+    [
+        {
+            f"Γ {label.split('_', 1)[1]}": w
+            for label, w in zip(
+                BIVARIATE.labels, Goal.preset(name).as_tuple()
+            )
+        }
+        | Goal.preset(name).classical()
+        for name in PRESETS
+    ],
     index=pd.Index(list(PRESETS), name="preset"),
 )
 goals
@@ -235,12 +312,18 @@ goals
 
 # %%
 lam = torch.linspace(0, 1, sweep_points, dtype=torch.float64)
-copy_r = torch.tensor([[noise, noise], [1 - noise, 1 - noise]], dtype=torch.float64)
-xnor = torch.tensor([[1 - noise, noise], [noise, 1 - noise]], dtype=torch.float64)
+copy_r = torch.tensor(
+    [[noise, noise], [1 - noise, 1 - noise]], dtype=torch.float64
+)
+xnor = torch.tensor(
+    [[1 - noise, noise], [noise, 1 - noise]], dtype=torch.float64
+)
 theta = (1 - lam)[:, None, None] * copy_r + lam[:, None, None] * xnor
 p = 0.25 * torch.stack([1 - theta, theta], dim=-1)  # [λ, r, c, y]
 atoms = sx_pid(p).stack()
-sweep = pd.DataFrame(atoms.numpy(), columns=list(BIVARIATE.labels)).assign(λ=lam.numpy())
+sweep = pd.DataFrame(atoms.numpy(), columns=list(BIVARIATE.labels)).assign(
+    λ=lam.numpy()
+)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 for label in BIVARIATE.labels:
     axes[0].plot(sweep["λ"], sweep[label], label=label)
@@ -249,9 +332,16 @@ axes[0].set_xlabel("λ (0: noisy copy of R, 1: noisy XNOR)")
 axes[0].set_ylabel("atom (bits)")
 axes[0].set_title(f"atoms, flip probability {noise:g}")
 axes[0].legend(fontsize=9, ncols=2)
-for name, label in [("supervised", "supervised = memory"), ("bars", "bars"),
-                    ("error_neuron", "error neuron")]:
-    axes[1].plot(sweep["λ"], (atoms * Goal.preset(name).tensor(torch.float64)).sum(-1), label=label)
+for name, label in [
+    ("supervised", "supervised = memory"),
+    ("bars", "bars"),
+    ("error_neuron", "error neuron"),
+]:
+    axes[1].plot(
+        sweep["λ"],
+        (atoms * Goal.preset(name).tensor(torch.float64)).sum(-1),
+        label=label,
+    )
 axes[1].set_xlabel("λ (0: noisy copy of R, 1: noisy XNOR)")
 axes[1].set_ylabel("goal G (bits)")
 axes[1].set_title("goal of each preset")

@@ -20,14 +20,14 @@
 # the neuron comes to encode, from the pixels, exactly what the label tells it.
 
 # %% tags=["parameters"]
-profile = "quick"  # quick (subset, 10 runs, 30 epochs) or paper (full MNIST when reachable, 100 runs, 50 epochs)
-n_runs = None  # independent runs; None takes the profile's value (paper 100)
-epochs = None  # passes over the training images; None takes the profile's value
-learning_rate = None  # plain SGD step on the goal in bits; None keeps the task's (our choice, see the search)
-minibatch = None  # images per update; None keeps the task's (our choice)
-source = None  # MNIST source, auto, full or subset; None takes the profile's value
+profile = "quick"  # quick (subset, 10 runs) or paper (full MNIST, 100 runs)
+n_runs = None  # independent runs; None: the profile's (paper 100)
+epochs = None  # passes over the training images; None: the profile's
+learning_rate = None  # SGD step on the goal in bits; None: the task's
+minibatch = None  # images per update; None: the task's (our choice)
+source = None  # MNIST: auto, full or subset; None: the profile's
 seed = 0  # run i uses seed + i for its initial weights and data order
-run_search = True  # rerun the small settings search below (cached after the first run)
+run_search = True  # rerun the settings search below (cached)
 
 # %%
 import matplotlib.pyplot as plt
@@ -37,12 +37,12 @@ import seaborn as sns
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from infomorphic_core.goals import ATOM_KEYS, BIVARIATE
-from infomorphic_core.plots import ATOM_COLORS, LABEL_COLORS, band, history_bands, image_row
+from infomorphic_core.plots import (ATOM_COLORS, LABEL_COLORS, band,
+                                    history_bands, image_row, setup)
 from infomorphic_core.sweep import sweep
 from infomorphic_core.tasks import supervised
 
-sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
-pd.set_option("display.precision", 4)
+setup(precision=4)
 
 # %% [markdown]
 # ## Set-up
@@ -54,24 +54,58 @@ pd.set_option("display.precision", 4)
 # - Test: unseen images with $x_C = 0$, so $A = r$ and each neuron is a logistic unit of the
 #   pixels; the prediction is the neuron with the largest firing probability.
 
-# %%
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(8, 2.8))
 ax.set_xlim(0, 10)
 ax.set_ylim(0, 3.4)
 ax.axis("off")
 boxes = {
-    "image x_R\n(784 pixels)": (0.2, 1.9), "label one-hot\nelement k, ±1": (0.2, 0.3),
-    "r = w_R·x_R + b_R": (3.2, 1.9), "c = w_C·x_C": (3.2, 0.3),
+    "image x_R\n(784 pixels)": (0.2, 1.9),
+    "label one-hot\nelement k, ±1": (0.2, 0.3),
+    "r = w_R·x_R + b_R": (3.2, 1.9),
+    "c = w_C·x_C": (3.2, 0.3),
     "θ = σ(r(0.5 + σ(2rc)))\nY = ±1": (6.2, 1.1),
 }
 for text, (x, y) in boxes.items():
-    ax.add_patch(FancyBboxPatch((x, y), 2.4, 1.0, boxstyle="round,pad=0.05", fc="#eef3fb", ec="#3b6ea5"))
+    ax.add_patch(
+        FancyBboxPatch(
+            (x, y),
+            2.4,
+            1.0,
+            boxstyle="round,pad=0.05",
+            fc="#eef3fb",
+            ec="#3b6ea5",
+        )
+    )
     ax.text(x + 1.2, y + 0.5, text, ha="center", va="center", fontsize=10)
-for (x0, y0), (x1, y1) in [((2.65, 2.4), (3.15, 2.4)), ((2.65, 0.8), (3.15, 0.8)),
-                           ((5.65, 2.4), (6.15, 1.8)), ((5.65, 0.8), (6.15, 1.4))]:
-    ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=14, color="#3b6ea5"))
-ax.text(8.75, 1.6, "×10 neurons\nlocal goal\n0.9 I_red + 0.1 I(Y:R,C)", ha="center", va="center", fontsize=9)
-ax.set_title("one infomorphic neuron of the MNIST layer (context only during training)", fontsize=11)
+for (x0, y0), (x1, y1) in [
+    ((2.65, 2.4), (3.15, 2.4)),
+    ((2.65, 0.8), (3.15, 0.8)),
+    ((5.65, 2.4), (6.15, 1.8)),
+    ((5.65, 0.8), (6.15, 1.4)),
+]:
+    ax.add_patch(
+        FancyArrowPatch(
+            (x0, y0),
+            (x1, y1),
+            arrowstyle="-|>",
+            mutation_scale=14,
+            color="#3b6ea5",
+        )
+    )
+ax.text(
+    8.75,
+    1.6,
+    "×10 neurons\nlocal goal\n0.9 I_red + 0.1 I(Y:R,C)",
+    ha="center",
+    va="center",
+    fontsize=9,
+)
+ax.set_title(
+    "one infomorphic neuron of the MNIST layer (context only during "
+    "training)",
+    fontsize=11,
+)
 plt.show()
 
 # %% [markdown]
@@ -87,14 +121,18 @@ plt.show()
 # $1 - \theta$.
 
 # %%
-config = supervised.Config.from_profile(profile, n_runs=n_runs, epochs=epochs, learning_rate=learning_rate,
-                                        minibatch=minibatch, source=source, seed=seed)
+config = supervised.Config.from_profile(
+    profile, n_runs=n_runs, epochs=epochs, learning_rate=learning_rate,
+    minibatch=minibatch, source=source, seed=seed)
 result = supervised.run(config)
 metrics = result.metrics
 history = result.history
 print(f"data: {metrics['dataset_description']}")
-print(f"profile {config.profile}: {config.n_runs} runs, {config.epochs} epochs "
-      f"({metrics['n_updates']} updates of {config.minibatch} images)")
+print(
+    f"profile {config.profile}: {config.n_runs} runs, {config.epochs} "
+    "epochs "
+    f"({metrics['n_updates']} updates of {config.minibatch} images)"
+)
 
 # %% [markdown]
 # ## The atoms over training (Fig. 2B)
@@ -103,16 +141,24 @@ print(f"profile {config.profile}: {config.n_runs} runs, {config.epochs} epochs "
 # the ten neurons; the line is the mean over runs and the band spans the 2.5th to 97.5th
 # percentile over runs.
 
-# %%
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(8, 4))
 history_bands(ax, history, ATOM_KEYS, x="epoch")
 h_y = history[history.quantity == "entropy_Y"].groupby("epoch").value.mean()
 ax.plot(h_y.index, h_y, "k--", lw=1, label="H(Y)")
-ax.axhline(supervised.PAPER["entropy_Y"], color="grey", lw=0.8, ls=":", label="H_b(0.1) = 0.469")
+ax.axhline(
+    supervised.PAPER["entropy_Y"],
+    color="grey",
+    lw=0.8,
+    ls=":",
+    label="H_b(0.1) = 0.469",
+)
 ax.set_xlabel("training epoch")
 ax.set_ylabel("information (bits)")
 ax.legend(ncols=2, fontsize=9)
-ax.set_title(f"atoms during training ({config.n_runs} runs, mean and 95% band)")
+ax.set_title(
+    f"atoms during training ({config.n_runs} runs, mean and 95% band)"
+)
 plt.show()
 
 # %% [markdown]
@@ -122,15 +168,27 @@ plt.show()
 #
 # ## The atoms of each neuron at the end (Fig. 2C)
 
-# %%
-final = BIVARIATE.relabel(result.final_atoms).melt(id_vars=["run", "neuron"], var_name="atom",
-                                                   value_name="bits")
+# %% tags=["hide-input"]
+final = BIVARIATE.relabel(result.final_atoms).melt(
+    id_vars=["run", "neuron"], var_name="atom", value_name="bits"
+)
 fig, ax = plt.subplots(figsize=(9, 3.8))
-sns.barplot(data=final, x="neuron", y="bits", hue="atom", palette=LABEL_COLORS, errorbar=("pi", 95), ax=ax)
+sns.barplot(
+    data=final,
+    x="neuron",
+    y="bits",
+    hue="atom",
+    palette=LABEL_COLORS,
+    errorbar=("pi", 95),
+    ax=ax,
+)
 ax.axhline(0, color="black", lw=0.8)
 ax.set_xlabel("neuron (its digit)")
 ax.set_ylabel("atom (bits)")
-ax.set_title("atoms on the test set, end of training (bars: mean, whiskers: 95% of runs)")
+ax.set_title(
+    "atoms on the test set, end of training (bars: mean, whiskers: 95% of "
+    "runs)"
+)
 ax.set_ylim(top=0.6)
 ax.legend(ncols=5, fontsize=9, loc="upper center")
 plt.show()
@@ -138,12 +196,22 @@ plt.show()
 # %% [markdown]
 # ## Test accuracy over training (Fig. 2D)
 
-# %%
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(8, 3.6))
-band(ax, history[history.quantity == "accuracy"], "epoch", scale=100,
-     label=f"infomorphic, mean of {config.n_runs} runs")
-ax.axhline(100 * metrics["logreg_accuracy"], color="black", ls="--", lw=1,
-           label="logistic regression, same split")
+band(
+    ax,
+    history[history.quantity == "accuracy"],
+    "epoch",
+    scale=100,
+    label=f"infomorphic, mean of {config.n_runs} runs",
+)
+ax.axhline(
+    100 * metrics["logreg_accuracy"],
+    color="black",
+    ls="--",
+    lw=1,
+    label="logistic regression, same split",
+)
 ax.set_ylim(80, 95)
 ax.set_xlabel("training epoch")
 ax.set_ylabel("test accuracy (%)")
@@ -156,9 +224,14 @@ plt.show()
 # The receptive weights $w_R$ of each neuron of the first run, as images (red: pixels that
 # push the neuron to fire, blue: against; read-out orientation applied).
 
-# %%
-fields = np.where(result.inverted[0][:, None], -1, 1) * result.receptive_fields[0]
-image_row(fields, (28, 28), [f"neuron {k}" for k in range(10)], figsize=(12, 1.8))
+# %% tags=["hide-input"]
+fields = (
+    np.where(result.inverted[0][:, None], -1, 1)
+    * result.receptive_fields[0]
+)
+image_row(
+    fields, (28, 28), [f"neuron {k}" for k in range(10)], figsize=(12, 1.8)
+)
 plt.show()
 
 # %% [markdown]
@@ -174,13 +247,23 @@ errors = 1 - np.diag(result.confusion) / result.confusion.sum(1)
 per_digit = result.final_atoms.groupby("neuron")[["unq_R", "red"]].mean()
 per_digit["test error of the digit (%)"] = 100 * errors
 fig, ax = plt.subplots(figsize=(5.5, 4))
-ax.scatter(per_digit["test error of the digit (%)"], per_digit["unq_R"], color=ATOM_COLORS["unq_R"])
+ax.scatter(
+    per_digit["test error of the digit (%)"],
+    per_digit["unq_R"],
+    color=ATOM_COLORS["unq_R"],
+)
 for digit, row in per_digit.iterrows():
-    ax.annotate(str(digit), (row["test error of the digit (%)"], row["unq_R"]),
-                textcoords="offset points", xytext=(5, 3))
+    ax.annotate(
+        str(digit),
+        (row["test error of the digit (%)"], row["unq_R"]),
+        textcoords="offset points",
+        xytext=(5, 3),
+    )
 ax.set_xlabel("test error of the digit (%)")
 ax.set_ylabel(f"{BIVARIATE.label('unq_R')} of its neuron (bits)")
-correlation = np.corrcoef(per_digit["test error of the digit (%)"], per_digit["unq_R"])[0, 1]
+correlation = np.corrcoef(
+    per_digit["test error of the digit (%)"], per_digit["unq_R"]
+)[0, 1]
 ax.set_title(f"Pearson r = {correlation:.2f}")
 plt.show()
 BIVARIATE.relabel(per_digit).round(3)
@@ -195,20 +278,45 @@ BIVARIATE.relabel(per_digit).round(3)
 # %%
 comparison = pd.DataFrame(
     {
-        "paper": [100 * supervised.PAPER["accuracy"], 100 * supervised.PAPER["logreg_accuracy"],
-                  supervised.PAPER["accuracy"] / supervised.PAPER["logreg_accuracy"],
-                  supervised.PAPER["entropy_Y"], np.nan, np.nan],
-        "ours": [100 * metrics["accuracy_mean"], 100 * metrics["logreg_accuracy"], metrics["accuracy_ratio"],
-                 metrics["entropy_Y_mean"], 100 * metrics["accuracy_median"], metrics["n_failed_runs"]],
+        "paper": [
+            100 * supervised.PAPER["accuracy"],
+            100 * supervised.PAPER["logreg_accuracy"],
+            supervised.PAPER["accuracy"]
+            / supervised.PAPER["logreg_accuracy"],
+            supervised.PAPER["entropy_Y"],
+            np.nan,
+            np.nan,
+        ],
+        "ours": [
+            100 * metrics["accuracy_mean"],
+            100 * metrics["logreg_accuracy"],
+            metrics["accuracy_ratio"],
+            metrics["entropy_Y_mean"],
+            100 * metrics["accuracy_median"],
+            metrics["n_failed_runs"],
+        ],
     },
-    index=["test accuracy, mean (%)", "logistic regression (%)", "ratio", "H(Y) at the end (bits)",
-           "test accuracy, median (%)", "failed runs"],
+    index=[
+        "test accuracy, mean (%)",
+        "logistic regression (%)",
+        "ratio",
+        "H(Y) at the end (bits)",
+        "test accuracy, median (%)",
+        "failed runs",
+    ],
 ).round(3)
-print(f"ours: {metrics['dataset']}, profile {config.profile}, {metrics['n_runs']} runs; "
-      f"paper: full MNIST, 100 runs")
-print(f"accuracy std over runs {100 * metrics['accuracy_std']:.2f} points; "
-      f"SI readout (θ averaged over c = ±1 by p(c)): {100 * metrics['accuracy_marginal_context_mean']:.2f}%; "
-      f"a run counts as failed below {config.failure_fraction:.0%} of the logistic regression")
+print(
+    f"ours: {metrics['dataset']}, profile {config.profile}, "
+    f"{metrics['n_runs']} runs; "
+    f"paper: full MNIST, 100 runs"
+)
+print(
+    f"accuracy std over runs {100 * metrics['accuracy_std']:.2f} points; "
+    "SI readout (θ averaged over c = ±1 by p(c)): "
+    f"{100 * metrics['accuracy_marginal_context_mean']:.2f}%; "
+    f"a run counts as failed below {config.failure_fraction:.0%} of the "
+    "logistic regression"
+)
 comparison
 
 # %% [markdown]
@@ -242,9 +350,21 @@ comparison
 
 # %%
 if run_search:
-    search = sweep(supervised.run, supervised.Config.from_profile(profile, n_runs=5, epochs=15, seed=seed),
-                   {"learning_rate": [0.3, 1.0, 3.0], "minibatch": [128, 256]},
-                   metrics=["accuracy_mean", "accuracy_ratio", "n_failed_runs"])
+    search = sweep(
+        supervised.run,
+        supervised.Config.from_profile(
+            profile, n_runs=5, epochs=15, seed=seed
+        ),
+        {"learning_rate": [0.3, 1.0, 3.0], "minibatch": [128, 256]},
+        metrics=["accuracy_mean", "accuracy_ratio", "n_failed_runs"],
+    )
     search["accuracy_mean"] *= 100
-    display(search.rename(columns={"accuracy_mean": "accuracy (%)", "accuracy_ratio": "ratio to LR",
-                                   "n_failed_runs": "failed runs"}).round(3))
+    display(
+        search.rename(
+            columns={
+                "accuracy_mean": "accuracy (%)",
+                "accuracy_ratio": "ratio to LR",
+                "n_failed_runs": "failed runs",
+            }
+        ).round(3)
+    )

@@ -21,30 +21,28 @@
 # others do not. Without any label, the neurons divide the eight bars among themselves.
 
 # %% tags=["parameters"]
-profile = "quick"  # quick (8 runs, 150 updates) or paper (300 runs, 400 updates)
-n_runs = None  # independent runs; None takes the profile's value (paper 300)
-n_updates = None  # minibatches of 1,024 time steps; None takes the profile's value
-learning_rate = None  # plain SGD step on the goal in bits; None keeps the task's (our choice, see the search)
-weight_decay = None  # receptive decay per time step in the first half; None keeps the task's (our choice)
-n_bins_context = None  # context bins in training; None keeps the task's (the estimator section varies it)
+profile = "quick"  # quick (8 runs, 150 updates) or paper (300 runs, 400)
+n_runs = None  # independent runs; None: the profile's (paper 300)
+n_updates = None  # minibatches of 1,024 time steps; None: the profile's
+learning_rate = None  # SGD step on the goal in bits; None: the task's
+weight_decay = None  # receptive decay per step, first half; None: task's
+n_bins_context = None  # context bins in training; None: the task's
 seed = 0  # run i uses seed + i for weights, images and output samples
-run_search = True  # rerun the small settings search (cached after the first run)
+run_search = True  # rerun the small settings search (cached)
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 import torch
 
 from infomorphic_core.data import all_bar_images
 from infomorphic_core.goals import ATOM_KEYS, BIVARIATE
-from infomorphic_core.plots import band, history_bands, image_row
+from infomorphic_core.plots import band, history_bands, image_row, setup
 from infomorphic_core.sweep import sweep
 from infomorphic_core.tasks import bars
 
-sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
-pd.set_option("display.precision", 3)
+setup(precision=3)
 UNQ_R, RED = BIVARIATE.label("unq_R"), BIVARIATE.label("red")
 
 # %% [markdown]
@@ -53,11 +51,18 @@ UNQ_R, RED = BIVARIATE.label("unq_R"), BIVARIATE.label("red")
 # There are $2^8 = 256$ images, 8 bits of entropy. Pixels are $\pm 1$; each image is held for
 # 8 time steps. Eight random examples:
 
-# %%
+# %% tags=["hide-input"]
 images, bars_on = all_bar_images()
 pick = np.random.default_rng(seed).choice(256, 8, replace=False)
-image_row(images[pick], (8, 8), ["bars " + "".join(map(str, bars_on[i])) for i in pick], cmap="gray_r",
-          limit=1, figsize=(10, 1.6), fontsize=8)
+image_row(
+    images[pick],
+    (8, 8),
+    ["bars " + "".join(map(str, bars_on[i])) for i in pick],
+    cmap="gray_r",
+    limit=1,
+    figsize=(10, 1.6),
+    fontsize=8,
+)
 plt.show()
 
 # %% [markdown]
@@ -72,14 +77,21 @@ plt.show()
 # 8,192 time steps.
 
 # %%
-config = bars.Config.from_profile(profile, n_runs=n_runs, n_updates=n_updates, learning_rate=learning_rate,
-                                  weight_decay=weight_decay, n_bins_context=n_bins_context, seed=seed)
+config = bars.Config.from_profile(
+    profile, n_runs=n_runs, n_updates=n_updates, seed=seed,
+    learning_rate=learning_rate, weight_decay=weight_decay,
+    n_bins_context=n_bins_context)
 result = bars.run(config)
 metrics, history = result.metrics, result.history
-print(f"profile {config.profile}: {config.n_runs} runs, {config.n_updates} updates of "
-      f"{config.steps_per_minibatch} time steps")
-print(f"runs encoding all 8 bars: {metrics['all_bars_fraction']:.0%}; "
-      f"median layer MI {metrics['layer_mi_median']:.3f} bits")
+print(
+    f"profile {config.profile}: {config.n_runs} runs, {config.n_updates} "
+    "updates of "
+    f"{config.steps_per_minibatch} time steps"
+)
+print(
+    f"runs encoding all 8 bars: {metrics['all_bars_fraction']:.0%}; "
+    f"median layer MI {metrics['layer_mi_median']:.3f} bits"
+)
 
 # %% [markdown]
 # ## Receptive fields
@@ -87,9 +99,11 @@ print(f"runs encoding all 8 bars: {metrics['all_bars_fraction']:.0%}; "
 # The receptive weights of the eight neurons of the first run (red: pushes the neuron to
 # fire); each neuron has taken one bar.
 
-# %%
+# %% tags=["hide-input"]
 fields = result.state["layer"]["w_receptive"][0].numpy()
-image_row(fields, (8, 8), [f"neuron {k}" for k in range(8)], figsize=(10, 1.6))
+image_row(
+    fields, (8, 8), [f"neuron {k}" for k in range(8)], figsize=(10, 1.6)
+)
 plt.show()
 
 # %% [markdown]
@@ -100,18 +114,34 @@ plt.show()
 # all 256 images with the context set to zero, treating the outputs as independent given the
 # image.
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-history_bands(axes[0], history, ATOM_KEYS + ("cond_mi",), alpha=0.2,
-              styles={"cond_mi": {"ls": "--", "label": "I(Y:R|C)"}})
+history_bands(
+    axes[0],
+    history,
+    ATOM_KEYS + ("cond_mi",),
+    alpha=0.2,
+    styles={"cond_mi": {"ls": "--", "label": "I(Y:R|C)"}},
+)
 axes[0].axhline(0, color="black", lw=0.8)
-axes[0].axvline(config.decay_fraction * config.n_updates, color="grey", lw=0.8, ls=":")
+axes[0].axvline(
+    config.decay_fraction * config.n_updates, color="grey", lw=0.8, ls=":"
+)
 axes[0].set_xlabel("update (minibatch of 1,024 time steps)")
 axes[0].set_ylabel("information (bits)")
 axes[0].set_title("atoms (evaluation runs); dotted: decay ends")
 axes[0].legend(fontsize=8, ncols=2)
-band(axes[1], history[history.quantity == "layer_mi"], "step", alpha=0.2, color="black", label="mean")
-axes[1].axhline(8, color="grey", lw=0.8, ls="--", label="entropy of the images, 8 bits")
+band(
+    axes[1],
+    history[history.quantity == "layer_mi"],
+    "step",
+    alpha=0.2,
+    color="black",
+    label="mean",
+)
+axes[1].axhline(
+    8, color="grey", lw=0.8, ls="--", label="entropy of the images, 8 bits"
+)
 axes[1].set_xlabel("update (minibatch of 1,024 time steps)")
 axes[1].set_ylabel("I(X_R : Y_1..Y_8) (bits)")
 axes[1].set_title("information of the layer about the image")
@@ -126,12 +156,16 @@ plt.show()
 #
 # ## Over runs: layer information and bars encoded
 
-# %%
+# %% tags=["hide-input"]
 final_step = history[history.step == config.n_updates]
 mi = final_step[final_step.quantity == "layer_mi"].value
-encoded = final_step[final_step.quantity == "bars_encoded"].value.astype(int)
+encoded = final_step[final_step.quantity == "bars_encoded"].value.astype(
+    int
+)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
-axes[0].hist(mi, bins=np.linspace(max(0, mi.min() - 0.1), 8.05, 25), color="grey")
+axes[0].hist(
+    mi, bins=np.linspace(max(0, mi.min() - 0.1), 8.05, 25), color="grey"
+)
 axes[0].set_xlabel("final layer MI (bits)")
 axes[0].set_ylabel("runs")
 counts = encoded.value_counts().reindex(range(1, 9), fill_value=0)
@@ -151,28 +185,71 @@ plt.show()
 # this happens often, and pick the first run that encodes fewer than 8 bars.
 
 # %%
-no_decay = bars.run(bars.Config.from_profile(profile, n_runs=8, weight_decay=0.0, seed=seed))
-failed_runs = sorted(no_decay.final_atoms.groupby("run").bar.nunique().loc[lambda s: s < 8].index)
-print(f"without decay: {len(failed_runs)} of 8 runs encode fewer than 8 bars")
+no_decay = bars.run(
+    bars.Config.from_profile(profile, n_runs=8, weight_decay=0.0, seed=seed)
+)
+failed_runs = sorted(
+    no_decay.final_atoms.groupby("run")
+    .bar.nunique()
+    .loc[lambda s: s < 8]
+    .index
+)
+print(
+    f"without decay: {len(failed_runs)} of 8 runs encode fewer than 8 bars"
+)
 if failed_runs:
     run = failed_runs[0]
-    table = BIVARIATE.relabel(no_decay.final_atoms[no_decay.final_atoms.run == run].set_index("neuron"))
+    table = BIVARIATE.relabel(
+        no_decay.final_atoms[no_decay.final_atoms.run == run].set_index(
+            "neuron"
+        )
+    )
     table["shares its bar"] = table.bar.duplicated(keep=False)
-    # the same network read with the context in 2 bins (see the estimator section below)
+    # the same network read with the context in 2 bins (see the estimator
+    # section below)
     with torch.no_grad():
-        two = bars.evaluation_atoms(no_decay.layer(), no_decay.stream(), 16384, "failed", n_bins_context=2)
+        two = bars.evaluation_atoms(
+            no_decay.layer(),
+            no_decay.stream(),
+            16384,
+            "failed",
+            n_bins_context=2,
+        )
     table[f"{UNQ_R} (C in 2 bins)"] = two.unq_R[run].numpy()
     table[f"{RED} (C in 2 bins)"] = two.red[run].numpy()
-    display(table[["bar", "shares its bar", UNQ_R, RED, f"{UNQ_R} (C in 2 bins)", f"{RED} (C in 2 bins)"]].round(3))
+    display(
+        table[
+            [
+                "bar",
+                "shares its bar",
+                UNQ_R,
+                RED,
+                f"{UNQ_R} (C in 2 bins)",
+                f"{RED} (C in 2 bins)",
+            ]
+        ].round(3)
+    )
 
 # %%
 # the claim the text below makes, checked on the run shown
 if failed_runs:
-    lowest, highest = table[f"{UNQ_R} (C in 2 bins)"].idxmin(), table[f"{RED} (C in 2 bins)"].idxmax()
-    signature = lowest == highest and bool(table.loc[lowest, "shares its bar"])
-    print(f"read with C in 2 bins, the lowest {UNQ_R} and the highest {RED} of the layer belong to "
-          + ("one neuron, which shares its bar" if signature else "different neurons, or to a neuron "
-             "that does not share its bar"))
+    lowest, highest = (
+        table[f"{UNQ_R} (C in 2 bins)"].idxmin(),
+        table[f"{RED} (C in 2 bins)"].idxmax(),
+    )
+    signature = lowest == highest and bool(
+        table.loc[lowest, "shares its bar"]
+    )
+    print(
+        f"read with C in 2 bins, the lowest {UNQ_R} and the highest {RED} "
+        "of the layer belong to "
+        + (
+            "one neuron, which shares its bar"
+            if signature
+            else "different neurons, or to a neuron "
+            "that does not share its bar"
+        )
+    )
 
 # %% [markdown]
 # With the 20-bin context used in training, every neuron's split between unique and redundant
@@ -200,23 +277,58 @@ rows = []
 for n_steps in [1024, 8192, 32768]:
     with torch.no_grad():
         recorded = stream.record(layer, n_steps, "estimator", n_steps)[:2]
-        for n_r, n_c in [(20, 20), (20, 8), (20, 4), (20, 2), (2, 2), (40, 4)]:
-            atoms = bars.evaluation_atoms(layer, stream, n_steps, recorded=recorded,
-                                          n_bins_receptive=n_r, n_bins_context=n_c)
-            unq_r, red, syn = (atoms[key][:4].double() for key in ("unq_R", "red", "syn"))  # 4 runs
-            rows.append({"R bins": n_r, "C bins": n_c, "time steps": n_steps, UNQ_R: unq_r.mean().item(),
-                         RED: red.mean().item(), "I(Y:R|C)": (unq_r + syn).mean().item()})
+        for n_r, n_c in [
+            (20, 20),
+            (20, 8),
+            (20, 4),
+            (20, 2),
+            (2, 2),
+            (40, 4),
+        ]:
+            atoms = bars.evaluation_atoms(
+                layer,
+                stream,
+                n_steps,
+                recorded=recorded,
+                n_bins_receptive=n_r,
+                n_bins_context=n_c,
+            )
+            unq_r, red, syn = (
+                atoms[key][:4].double() for key in ("unq_R", "red", "syn")
+            )  # 4 runs
+            rows.append(
+                {
+                    "R bins": n_r,
+                    "C bins": n_c,
+                    "time steps": n_steps,
+                    UNQ_R: unq_r.mean().item(),
+                    RED: red.mean().item(),
+                    "I(Y:R|C)": (unq_r + syn).mean().item(),
+                }
+            )
 estimator = pd.DataFrame(rows)
-estimator.pivot_table(index=["R bins", "C bins"], columns="time steps",
-                      values=["I(Y:R|C)", UNQ_R], sort=False).round(3)
+estimator.pivot_table(
+    index=["R bins", "C bins"],
+    columns="time steps",
+    values=["I(Y:R|C)", UNQ_R],
+    sort=False,
+).round(3)
 
 # %%
 for n in (2, 4, 8, 20):
     red = bars.red_independent_context(np.ones(n))
-    print(f"uniform context over {n:2d} bins: {RED} = {red:.3f}, {UNQ_R} = {1 - red:.3f} bits")
-q = bars.context_share_for_unique(bars.PAPER["unq_R"])  # the two-bin context giving the paper's value
-print(f"{UNQ_R} = {bars.PAPER['unq_R']} bits if the context falls in one of two bins "
-      f"{100 * q:.0f}% of the time")
+    print(
+        f"uniform context over {n:2d} bins: {RED} = {red:.3f}, {UNQ_R} = "
+        f"{1 - red:.3f} bits"
+    )
+q = bars.context_share_for_unique(
+    bars.PAPER["unq_R"]
+)  # the two-bin context giving the paper's value
+print(
+    f"{UNQ_R} = {bars.PAPER['unq_R']} bits if the context falls in one of "
+    "two bins "
+    f"{100 * q:.0f}% of the time"
+)
 
 # %% [markdown]
 # $I(Y:R \mid C)$ approaches 1 bit on long evaluation runs whatever the bins (short runs hold
@@ -230,13 +342,35 @@ print(f"{UNQ_R} = {bars.PAPER['unq_R']} bits if the context falls in one of two 
 # ## Ours beside the paper
 
 # %%
-comparison = pd.DataFrame({
-    "paper": [bars.PAPER["cond_mi"], bars.PAPER["layer_mi"], np.nan, np.nan, bars.PAPER["unq_R"]],
-    "ours": [metrics["cond_mi_mean"], metrics["layer_mi_median"], metrics["layer_mi_mean"],
-             metrics["all_bars_fraction"], metrics["unq_R_mean"]],
-}, index=["I(Y:R|C), mean (bits)", "layer MI, median (bits)", "layer MI, mean (bits)",
-          "runs encoding all 8 bars", f"{UNQ_R}, mean (bits)"]).round(3)
-print(f"ours: profile {config.profile}, {metrics['n_runs']} runs; paper: 300 runs")
+comparison = pd.DataFrame(
+    {
+        "paper": [
+            bars.PAPER["cond_mi"],
+            bars.PAPER["layer_mi"],
+            np.nan,
+            np.nan,
+            bars.PAPER["unq_R"],
+        ],
+        "ours": [
+            metrics["cond_mi_mean"],
+            metrics["layer_mi_median"],
+            metrics["layer_mi_mean"],
+            metrics["all_bars_fraction"],
+            metrics["unq_R_mean"],
+        ],
+    },
+    index=[
+        "I(Y:R|C), mean (bits)",
+        "layer MI, median (bits)",
+        "layer MI, mean (bits)",
+        "runs encoding all 8 bars",
+        f"{UNQ_R}, mean (bits)",
+    ],
+).round(3)
+print(
+    f"ours: profile {config.profile}, {metrics['n_runs']} runs; paper: 300 "
+    "runs"
+)
 print(f"atoms: {metrics['estimator']}")
 comparison
 
@@ -249,14 +383,35 @@ comparison
 
 # %%
 if run_search:
-    search = sweep(bars.run, bars.Config.from_profile(profile, n_runs=8, seed=seed),
-                   {"learning_rate": [0.3, 1.0, 3.0], "weight_decay": [0.0, 1e-4]},
-                   metrics=["all_bars_fraction", "layer_mi_median", "cond_mi_mean"])
-    display(search.round({"all_bars_fraction": 3, "layer_mi_median": 3, "cond_mi_mean": 3}))
+    search = sweep(
+        bars.run,
+        bars.Config.from_profile(profile, n_runs=8, seed=seed),
+        {"learning_rate": [0.3, 1.0, 3.0], "weight_decay": [0.0, 1e-4]},
+        metrics=["all_bars_fraction", "layer_mi_median", "cond_mi_mean"],
+    )
+    display(
+        search.round(
+            {
+                "all_bars_fraction": 3,
+                "layer_mi_median": 3,
+                "cond_mi_mean": 3,
+            }
+        )
+    )
 
 # %%
 if run_search:
-    fraction = search.pivot_table(index="learning_rate", columns="weight_decay", values="all_bars_fraction")
-    with_decay, without = fraction[fraction.columns.max()], fraction[fraction.columns.min()]
-    print("the early decay raises the fraction of runs that find all 8 bars at every learning rate "
-          f"tried: {'yes' if (with_decay > without).all() else 'no'}")
+    fraction = search.pivot_table(
+        index="learning_rate",
+        columns="weight_decay",
+        values="all_bars_fraction",
+    )
+    with_decay, without = (
+        fraction[fraction.columns.max()],
+        fraction[fraction.columns.min()],
+    )
+    print(
+        "the early decay raises the fraction of runs that find all 8 bars "
+        "at every learning rate "
+        f"tried: {'yes' if (with_decay > without).all() else 'no'}"
+    )

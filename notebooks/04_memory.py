@@ -22,25 +22,24 @@
 # {cite}`hopfield1982` under the same test.
 
 # %% tags=["parameters"]
-profile = "quick"  # quick (4 runs, patterns 5 to 60, alpha up to 0.5) or paper (25 runs, patterns to 80, alpha to 1)
-n_runs = None  # independent runs per condition; None takes the profile's value (paper 25)
-n_updates = None  # training minibatches per condition; None keeps the task's (our choice)
-learning_rate = None  # plain SGD step on the goal in bits; None keeps the task's (our choice)
+profile = "quick"  # quick (4 runs, to 60 patterns) or paper (25, to 80)
+n_runs = None  # independent runs per condition; None: the profile's
+n_updates = None  # training minibatches per condition; None: the task's
+learning_rate = None  # SGD step on the goal in bits; None: the task's
 seed = 0  # run i uses seed + i for patterns, weights and noise
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from infomorphic_core.goals import ATOM_KEYS, BIVARIATE
-from infomorphic_core.plots import band, history_bands
+from infomorphic_core.plots import band, history_bands, setup
 from infomorphic_core.tasks import memory
 
-sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
-pd.set_option("display.precision", 3)
-NETWORKS = {"infomorphic": "C0", "Hopfield (Hebbian)": "C1", "Hopfield (Hebbian, asynchronous)": "C4",
+setup(precision=3)
+NETWORKS = {"infomorphic": "C0", "Hopfield (Hebbian)": "C1",
+            "Hopfield (Hebbian, asynchronous)": "C4",
             "Hopfield (Storkey)": "C2"}
 
 # %% [markdown]
@@ -68,12 +67,16 @@ NETWORKS = {"infomorphic": "C0", "Hopfield (Hebbian)": "C1", "Hopfield (Hebbian,
 #   random order).
 
 # %%
-config = memory.Config.from_profile(profile, n_runs=n_runs, n_updates=n_updates, learning_rate=learning_rate,
-                                    seed=seed)
+config = memory.Config.from_profile(
+    profile, n_runs=n_runs, n_updates=n_updates,
+    learning_rate=learning_rate, seed=seed)
 result = memory.run(config)
 metrics, accuracy = result.metrics, result.accuracy
-print(f"profile {config.profile}: {config.n_runs} runs per condition, patterns {list(config.pattern_counts)}, "
-      f"alpha {list(config.alphas)}")
+print(
+    f"profile {config.profile}: {config.n_runs} runs per condition, "
+    f"patterns {list(config.pattern_counts)}, "
+    f"alpha {list(config.alphas)}"
+)
 
 # %% [markdown]
 # ## Atoms during training, 35 patterns (Fig. 4B)
@@ -81,16 +84,20 @@ print(f"profile {config.profile}: {config.n_runs} runs per condition, patterns {
 # Atoms on the training distribution, averaged over the 100 neurons; line: mean over runs, band:
 # 2.5th to 97.5th percentile over runs. The dashed line is the retrieval accuracy at $\alpha = 0$.
 
-# %%
+
+# %% tags=["hide-input"]
 def atoms_over_training(m, ax):
     h = result.history[result.history.patterns == m]
     history_bands(ax, h, ATOM_KEYS, alpha=0.2)
     accuracy = h[h.quantity == "accuracy"].groupby("step").value.mean()
-    ax.plot(accuracy.index, accuracy, "k--", lw=1.2, label="retrieval accuracy")
+    ax.plot(
+        accuracy.index, accuracy, "k--", lw=1.2, label="retrieval accuracy"
+    )
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xlabel("update (one pass over the patterns)")
     ax.set_ylabel("bits / cosine")
     ax.set_title(f"{m} stored patterns")
+
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
 atoms_over_training(35, axes[0])
@@ -100,10 +107,15 @@ fig.tight_layout()
 plt.show()
 
 # %%
-final = result.history[(result.history.step == config.n_updates) & result.history.quantity.isin(
-    ATOM_KEYS + ("accuracy",))]
-BIVARIATE.relabel(final.pivot_table(index="patterns", columns="quantity", values="value")
-                  [[*ATOM_KEYS, "accuracy"]]).round(3)
+final = result.history[
+    (result.history.step == config.n_updates)
+    & result.history.quantity.isin(ATOM_KEYS + ("accuracy",))
+]
+BIVARIATE.relabel(
+    final.pivot_table(index="patterns", columns="quantity", values="value")[
+        [*ATOM_KEYS, "accuracy"]
+    ]
+).round(3)
 
 # %% [markdown]
 # Below capacity (35 patterns) redundancy rises to nearly 1 bit and the other atoms stay small:
@@ -116,13 +128,25 @@ BIVARIATE.relabel(final.pivot_table(index="patterns", columns="quantity", values
 #
 # ## Accuracy against the number of stored patterns, no corruption
 
-# %%
+# %% tags=["hide-input"]
 clean = accuracy[accuracy.alpha == 0.0]
 fig, ax = plt.subplots(figsize=(7, 4))
 for name, color in NETWORKS.items():
-    band(ax, clean[clean.network == name], "patterns", value="accuracy", spread="range", alpha=0.15,
-         fmt="o-", color=color, label=name, ms=4)
-ax.axhline(config.threshold, color="grey", ls=":", lw=1, label="95% threshold")
+    band(
+        ax,
+        clean[clean.network == name],
+        "patterns",
+        value="accuracy",
+        spread="range",
+        alpha=0.15,
+        fmt="o-",
+        color=color,
+        label=name,
+        ms=4,
+    )
+ax.axhline(
+    config.threshold, color="grey", ls=":", lw=1, label="95% threshold"
+)
 ax.set_xlabel("stored patterns M (N = 100 neurons)")
 ax.set_ylabel("retrieval accuracy (cosine)")
 ax.set_title(f"α = 0; line: mean, band: range over {config.n_runs} runs")
@@ -133,15 +157,30 @@ plt.show()
 # ## Capacity against corruption (Fig. 4C)
 
 # %%
-caps = pd.DataFrame({"infomorphic": metrics["capacity_by_alpha"],
-                     "Hopfield (Hebbian)": metrics["hopfield_capacity_by_alpha"],
-                     "Hopfield (Hebbian, asynchronous)": metrics["hopfield_async_capacity_by_alpha"],
-                     "Hopfield (Storkey)": metrics["storkey_capacity_by_alpha"]})
+caps = pd.DataFrame(
+    {
+        "infomorphic": metrics["capacity_by_alpha"],
+        "Hopfield (Hebbian)": metrics["hopfield_capacity_by_alpha"],
+        "Hopfield (Hebbian, asynchronous)": metrics[
+            "hopfield_async_capacity_by_alpha"
+        ],
+        "Hopfield (Storkey)": metrics["storkey_capacity_by_alpha"],
+    }
+)
 caps.index = caps.index.astype(float)
 fig, ax = plt.subplots(figsize=(9, 4))
 for name, color in NETWORKS.items():
-    dashed = "asynchronous" in name  # drawn dashed: it coincides with the synchronous curve
-    ax.plot(caps.index, caps[name], "s--" if dashed else "o-", color=color, label=name, ms=4 if dashed else 6)
+    dashed = (
+        "asynchronous" in name
+    )  # drawn dashed: it coincides with the synchronous curve
+    ax.plot(
+        caps.index,
+        caps[name],
+        "s--" if dashed else "o-",
+        color=color,
+        label=name,
+        ms=4 if dashed else 6,
+    )
 ax.set_xlabel("corrupted fraction α (elements set to random ±1)")
 ax.set_ylabel("capacity (patterns above 95% accuracy)")
 ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=9)
@@ -157,10 +196,21 @@ caps.T
 
 # %%
 per_run = accuracy[accuracy["in grid"]]
+
+
 def run_capacity(group):
-    return memory.capacity(group.set_index("patterns").accuracy.to_dict(), config.threshold)
-per_run_caps = (per_run.groupby(["network", "alpha", "run"]).apply(run_capacity, include_groups=False)
-                .groupby(["network", "alpha"]).median().unstack(0))
+    return memory.capacity(
+        group.set_index("patterns").accuracy.to_dict(), config.threshold
+    )
+
+
+per_run_caps = (
+    per_run.groupby(["network", "alpha", "run"])
+    .apply(run_capacity, include_groups=False)
+    .groupby(["network", "alpha"])
+    .median()
+    .unstack(0)
+)
 per_run_caps
 
 # %% [markdown]
@@ -178,10 +228,18 @@ per_run_caps
 
 # %%
 const = result.constant_inputs.groupby("patterns")["constant inputs"].mean()
-acc0 = clean[clean.network == "infomorphic"].groupby("patterns").accuracy.mean()
-table = pd.DataFrame({"neurons with constant input (mean)": const,
-                      "expected, 100·2^(1−M)": 100 * 2.0 ** (1 - const.index.to_numpy()),
-                      "infomorphic accuracy, α = 0": acc0}).loc[sorted(config.pattern_counts)[:4]]
+acc0 = (
+    clean[clean.network == "infomorphic"]
+    .groupby("patterns")
+    .accuracy.mean()
+)
+table = pd.DataFrame(
+    {
+        "neurons with constant input (mean)": const,
+        "expected, 100·2^(1−M)": 100 * 2.0 ** (1 - const.index.to_numpy()),
+        "infomorphic accuracy, α = 0": acc0,
+    }
+).loc[sorted(config.pattern_counts)[:4]]
 table.round(3)
 
 # %% [markdown]
@@ -201,13 +259,26 @@ table.round(3)
 # 8-norm lets it win:
 
 # %%
-previous = memory.run(config.replace(n_runs=min(config.n_runs, 4), test_context="previous",
-                                     pattern_counts=(10, 20, 35), alphas=(0.0,), history_patterns=()))
-both = pd.concat([
-    accuracy[(accuracy.alpha == 0) & accuracy.patterns.isin([10, 20, 35])].assign(context="cue (ours)"),
-    previous.accuracy.assign(context="previous state"),
-])
-both.groupby(["context", "network", "patterns"]).accuracy.mean().unstack("patterns").round(3)
+previous = memory.run(
+    config.replace(
+        n_runs=min(config.n_runs, 4),
+        test_context="previous",
+        pattern_counts=(10, 20, 35),
+        alphas=(0.0,),
+        history_patterns=(),
+    )
+)
+both = pd.concat(
+    [
+        accuracy[
+            (accuracy.alpha == 0) & accuracy.patterns.isin([10, 20, 35])
+        ].assign(context="cue (ours)"),
+        previous.accuracy.assign(context="previous state"),
+    ]
+)
+both.groupby(["context", "network", "patterns"]).accuracy.mean().unstack(
+    "patterns"
+).round(3)
 
 # %% [markdown]
 # ## The literal training protocol
@@ -217,15 +288,35 @@ both.groupby(["context", "network", "patterns"]).accuracy.mean().unstack("patter
 # recurrent weights from $\mathcal N(0, 0.025^2)$), on 20 patterns:
 
 # %%
-literal = memory.run(config.replace(n_runs=min(config.n_runs, 4), learning_rate=1.0, w_receptive=1.0,
-                                    protocol="sampled", pattern_counts=(20,), alphas=(0.0,),
-                                    history_patterns=(20,)))
-lit = literal.history[literal.history.step.isin([0, config.n_updates])
-                      & literal.history.quantity.isin(ATOM_KEYS + ("accuracy",))]
-print("retrieval accuracy at α = 0, 20 patterns: "
-      + ", ".join(f"{n} {a:.3f}" for n, a in literal.accuracy.groupby("network").accuracy.mean().items()))
-BIVARIATE.relabel(lit.pivot_table(index="step", columns="quantity", values="value")
-                  [[*ATOM_KEYS, "accuracy"]]).round(3)
+literal = memory.run(
+    config.replace(
+        n_runs=min(config.n_runs, 4),
+        learning_rate=1.0,
+        w_receptive=1.0,
+        protocol="sampled",
+        pattern_counts=(20,),
+        alphas=(0.0,),
+        history_patterns=(20,),
+    )
+)
+lit = literal.history[
+    literal.history.step.isin([0, config.n_updates])
+    & literal.history.quantity.isin(ATOM_KEYS + ("accuracy",))
+]
+print(
+    "retrieval accuracy at α = 0, 20 patterns: "
+    + ", ".join(
+        f"{n} {a:.3f}"
+        for n, a in literal.accuracy.groupby("network")
+        .accuracy.mean()
+        .items()
+    )
+)
+BIVARIATE.relabel(
+    lit.pivot_table(index="step", columns="quantity", values="value")[
+        [*ATOM_KEYS, "accuracy"]
+    ]
+).round(3)
 
 # %% [markdown]
 # Redundancy rises during training, yet the infomorphic network does not retrieve: high
@@ -239,22 +330,51 @@ BIVARIATE.relabel(lit.pivot_table(index="step", columns="quantity", values="valu
 
 # %%
 alphas_le_04 = [a for a in caps.index if a <= 0.4 + 1e-9]
-margin = {rule: int(min(caps.loc[a, "infomorphic"] - caps.loc[a, rule] for a in alphas_le_04))
-          for rule in ("Hopfield (Hebbian)", "Hopfield (Storkey)")}
+margin = {
+    rule: int(
+        min(
+            caps.loc[a, "infomorphic"] - caps.loc[a, rule]
+            for a in alphas_le_04
+        )
+    )
+    for rule in ("Hopfield (Hebbian)", "Hopfield (Storkey)")
+}
 step = min(np.diff(sorted(config.pattern_counts)))
-comparison = pd.DataFrame({
-    "paper": [memory.PAPER["capacity_alpha0"], memory.PAPER["hopfield_capacity_alpha0"], np.nan,
-              "> 0 (yes)", np.nan],
-    "ours": [metrics["capacity_alpha0"], metrics["hopfield_capacity_alpha0"], metrics["storkey_capacity_alpha0"],
-             margin["Hopfield (Hebbian)"], margin["Hopfield (Storkey)"]],
-}, index=["capacity at α = 0, infomorphic", "capacity at α = 0, Hopfield (Hebbian)",
-          "capacity at α = 0, Hopfield (Storkey)",
-          "smallest margin over Hebbian, α ≤ 0.4 (patterns)",
-          "smallest margin over Storkey, α ≤ 0.4 (patterns)"])
-print(f"ours: profile {config.profile}, {metrics['n_runs']} runs per condition, teacher-forced training, "
-      f"cue as context at presentation; paper: 25 runs")
-print(f"capacities are read on a grid of step {step} patterns: a margin of one step or less is within "
-      f"the differences between seeds and between machines")
+comparison = pd.DataFrame(
+    {
+        "paper": [
+            memory.PAPER["capacity_alpha0"],
+            memory.PAPER["hopfield_capacity_alpha0"],
+            np.nan,
+            "> 0 (yes)",
+            np.nan,
+        ],
+        "ours": [
+            metrics["capacity_alpha0"],
+            metrics["hopfield_capacity_alpha0"],
+            metrics["storkey_capacity_alpha0"],
+            margin["Hopfield (Hebbian)"],
+            margin["Hopfield (Storkey)"],
+        ],
+    },
+    index=[
+        "capacity at α = 0, infomorphic",
+        "capacity at α = 0, Hopfield (Hebbian)",
+        "capacity at α = 0, Hopfield (Storkey)",
+        "smallest margin over Hebbian, α ≤ 0.4 (patterns)",
+        "smallest margin over Storkey, α ≤ 0.4 (patterns)",
+    ],
+)
+print(
+    f"ours: profile {config.profile}, {metrics['n_runs']} runs per "
+    "condition, teacher-forced training, "
+    f"cue as context at presentation; paper: 25 runs"
+)
+print(
+    f"capacities are read on a grid of step {step} patterns: a margin of "
+    "one step or less is within "
+    f"the differences between seeds and between machines"
+)
 comparison
 
 # %% [markdown]

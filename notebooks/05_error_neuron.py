@@ -22,11 +22,12 @@
 
 # %% tags=["parameters"]
 profile = "quick"  # quick (10 runs) or paper (100 runs)
-epsilon = None  # probability that the prediction is wrong; None keeps the task's 0.1 (our choice)
-p_observation = None  # probability that the observation is +1; None keeps the task's 0.5
-learning_rate = None  # plain SGD step on the goal in bits; None keeps the task's (our choice)
+epsilon = None  # probability that the prediction is wrong; None: task's
+p_observation = None  # probability that o is +1; None: the task's
+learning_rate = None  # SGD step on the goal in bits; None: the task's
 seed = 0  # run i uses seed + i
-explorer_goals = ["supervised", "bars", "error_neuron", "only red", "only syn", "only unq_C"]  # presets or "only <atom>"
+explorer_goals = ["supervised", "bars", "error_neuron",  # presets, or
+                  "only red", "only syn", "only unq_C"]  # "only <atom>"
 
 # %%
 import matplotlib.pyplot as plt
@@ -35,11 +36,10 @@ import pandas as pd
 import seaborn as sns
 
 from infomorphic_core.goals import ATOM_KEYS, BIVARIATE
-from infomorphic_core.plots import atom_bars
+from infomorphic_core.plots import atom_bars, setup
 from infomorphic_core.tasks import error_neuron
 
-sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
-pd.set_option("display.precision", 3)
+setup(precision=3)
 
 # %% [markdown]
 # ## The toy world
@@ -60,15 +60,25 @@ pd.set_option("display.precision", 3)
 # %%
 rows, results = [], {}
 for activation in ["product", "sigmoid_gain", "norm8"]:
-    config = error_neuron.Config.from_profile(profile, epsilon=epsilon, p_observation=p_observation,
-                                              learning_rate=learning_rate, seed=seed, activation=activation)
+    config = error_neuron.Config.from_profile(
+        profile, epsilon=epsilon, p_observation=p_observation, seed=seed,
+        learning_rate=learning_rate, activation=activation)
     results[activation] = result = error_neuron.run(config)
     m = result.metrics
-    rows.append({"activation": activation, "balanced accuracy": m["mismatch_balanced_accuracy"],
-                 "accuracy": m["mismatch_accuracy"]}
-                | {BIVARIATE.label(key): m[f"{key}_mean"] for key in ATOM_KEYS})
-print(f"{config.n_runs} runs per activation, {config.n_updates} updates of {config.samples_per_minibatch} samples; "
-      f"mismatches are {100 * m['mismatch_base_rate']:.1f}% of the evaluation samples")
+    rows.append(
+        {
+            "activation": activation,
+            "balanced accuracy": m["mismatch_balanced_accuracy"],
+            "accuracy": m["mismatch_accuracy"],
+        }
+        | {BIVARIATE.label(key): m[f"{key}_mean"] for key in ATOM_KEYS}
+    )
+print(
+    f"{config.n_runs} runs per activation, {config.n_updates} updates of "
+    f"{config.samples_per_minibatch} samples; "
+    f"mismatches are {100 * m['mismatch_base_rate']:.1f}% of the "
+    "evaluation samples"
+)
 pd.DataFrame(rows).set_index("activation").round(3)
 
 # %% [markdown]
@@ -80,20 +90,37 @@ pd.DataFrame(rows).set_index("activation").round(3)
 #
 # ## The error neuron: atoms before and after, and the learned firing table
 
-# %%
+# %% tags=["hide-input"]
 product = results["product"]
 start = product.start_atoms[list(ATOM_KEYS)].mean()
 end = product.final_atoms[list(ATOM_KEYS)].mean()
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1.4, 1]})
-axes[0].bar(np.arange(len(ATOM_KEYS)) - 0.2, start, 0.4, label="start", color="lightgrey")
+fig, axes = plt.subplots(
+    1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1.4, 1]}
+)
+axes[0].bar(
+    np.arange(len(ATOM_KEYS)) - 0.2,
+    start,
+    0.4,
+    label="start",
+    color="lightgrey",
+)
 atom_bars(axes[0], end, offset=0.2, width=0.4, label="end")
 axes[0].set_ylabel("atom (bits)")
 axes[0].set_title(f"atoms, mean of {product.config.n_runs} runs")
 axes[0].legend()
 theta = product.theta[0].reshape(2, 2)
-sns.heatmap(theta, annot=True, fmt=".2f", vmin=0, vmax=1, cmap="viridis", ax=axes[1],
-            xticklabels=["p = +1", "p = −1"], yticklabels=["o = +1", "o = −1"],
-            cbar_kws={"label": "θ = P(Y = +1)"})
+sns.heatmap(
+    theta,
+    annot=True,
+    fmt=".2f",
+    vmin=0,
+    vmax=1,
+    cmap="viridis",
+    ax=axes[1],
+    xticklabels=["p = +1", "p = −1"],
+    yticklabels=["o = +1", "o = −1"],
+    cbar_kws={"label": "θ = P(Y = +1)"},
+)
 axes[1].set_title("learned θ(o, p), run 0")
 fig.tight_layout()
 plt.show()
@@ -117,30 +144,77 @@ signature.round(3)
 # (presets of the paper or pure goals that reward a single atom).
 
 # %%
-explored = {name: error_neuron.run(error_neuron.Config.from_profile(
-    profile, epsilon=epsilon, p_observation=p_observation, learning_rate=learning_rate, seed=seed,
-    gamma=name)) for name in explorer_goals}
-fig, axes = plt.subplots(2, len(explored), figsize=(2.6 * len(explored), 5.2),
-                         gridspec_kw={"height_ratios": [1, 1.1]})
+explored = {
+    name: error_neuron.run(
+        error_neuron.Config.from_profile(
+            profile,
+            epsilon=epsilon,
+            p_observation=p_observation,
+            learning_rate=learning_rate,
+            seed=seed,
+            gamma=name,
+        )
+    )
+    for name in explorer_goals
+}
+fig, axes = plt.subplots(
+    2,
+    len(explored),
+    figsize=(2.6 * len(explored), 5.2),
+    gridspec_kw={"height_ratios": [1, 1.1]},
+)
 axes = np.asarray(axes).reshape(2, -1)
 for col, (name, result) in enumerate(explored.items()):
-    sns.heatmap(result.theta[0].reshape(2, 2), annot=True, fmt=".2f", vmin=0, vmax=1, cmap="viridis",
-                cbar=False, ax=axes[0, col], xticklabels=["p+", "p−"], yticklabels=["o+", "o−"])
-    axes[0, col].set_title(f"{name}\nΓ = {tuple(round(g, 1) for g in result.config.gamma)}", fontsize=9)
+    sns.heatmap(
+        result.theta[0].reshape(2, 2),
+        annot=True,
+        fmt=".2f",
+        vmin=0,
+        vmax=1,
+        cmap="viridis",
+        cbar=False,
+        ax=axes[0, col],
+        xticklabels=["p+", "p−"],
+        yticklabels=["o+", "o−"],
+    )
+    axes[0, col].set_title(
+        f"{name}\nΓ = {tuple(round(g, 1) for g in result.config.gamma)}",
+        fontsize=9,
+    )
     x = atom_bars(axes[1, col], result.final_atoms[list(ATOM_KEYS)].mean())
     axes[1, col].set_xticks(x, BIVARIATE.labels, rotation=90, fontsize=8)
     axes[1, col].set_ylim(-0.7, 1.05)
     axes[1, col].set_ylabel("bits" if col == 0 else "")
-fig.suptitle(f"learned θ(o, p) (top, run 0) and atoms (bottom, mean of runs); ε = {product.config.epsilon}",
-             fontsize=11)
+fig.suptitle(
+    "learned θ(o, p) (top, run 0) and atoms (bottom, mean of runs); ε = "
+    f"{product.config.epsilon}",
+    fontsize=11,
+)
 fig.tight_layout()
 plt.show()
 
 # %%
-counts = pd.DataFrame({name: pd.Series([error_neuron.boolean_function(t) for t in r.theta]).value_counts()
-                       for name, r in explored.items()}).fillna(0).astype(int).T
-atoms_by_goal = BIVARIATE.relabel(pd.DataFrame({name: r.final_atoms[list(ATOM_KEYS)].mean()
-                                                for name, r in explored.items()}).T).round(3)
+counts = (
+    pd.DataFrame(
+        {
+            name: pd.Series(
+                [error_neuron.boolean_function(t) for t in r.theta]
+            ).value_counts()
+            for name, r in explored.items()
+        }
+    )
+    .fillna(0)
+    .astype(int)
+    .T
+)
+atoms_by_goal = BIVARIATE.relabel(
+    pd.DataFrame(
+        {
+            name: r.final_atoms[list(ATOM_KEYS)].mean()
+            for name, r in explored.items()
+        }
+    ).T
+).round(3)
 display(counts)
 atoms_by_goal
 
@@ -172,6 +246,9 @@ atoms_by_goal
 
 # %%
 m = product.metrics
-print(f"metrics (product activation, {m['n_runs']} runs): red {m['red_mean']:.3f}, syn {m['syn_mean']:.3f}, "
-      f"unq_R {m['unq_R_mean']:.3f}, unq_C {m['unq_C_mean']:.3f} bits; "
-      f"mismatch accuracy {m['mismatch_accuracy']:.3f}")
+print(
+    f"metrics (product activation, {m['n_runs']} runs): red "
+    f"{m['red_mean']:.3f}, syn {m['syn_mean']:.3f}, "
+    f"unq_R {m['unq_R_mean']:.3f}, unq_C {m['unq_C_mean']:.3f} bits; "
+    f"mismatch accuracy {m['mismatch_accuracy']:.3f}"
+)

@@ -136,3 +136,15 @@ def test_layer_step_is_sampling_from_theta():
         for t in range(5):
             step = layer.step(layer.receptive_drive(x[:, t:t + 1]), contexts[:, t:t + 1], u[:, t:t + 1])
             assert torch.equal(step[:, 0], outputs[:, t])
+
+
+def test_provenance_log_names_the_profile_that_ran(tmp_path, monkeypatch):
+    import json
+
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv("INFOMORPHIC_PROVENANCE_LOG", str(log))
+    config = error_neuron.Config(n_runs=2, n_updates=5, eval_samples=200)
+    error_neuron.run(config, cache_dir=tmp_path / "cache")
+    error_neuron.run(config, cache_dir=tmp_path / "cache")
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(l["source"], l["profile"]) for l in lines] == [("computed", "custom"), ("cache", "custom")]

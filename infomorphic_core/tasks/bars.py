@@ -35,7 +35,7 @@ from ..layer import InfomorphicLayer, LayerConfig
 from ..pid import PIDAtoms
 from ..train import TrainConfig, atom_dict, train
 from ..checks import ConfigError, number
-from .common import TaskConfig, atom_frame, atom_means, cached_run, require_positive_ints
+from .common import Recurrent, TaskConfig, atom_frame, atom_means, cached_run, require_positive_ints
 
 PROFILES = {
     "quick": {"n_runs": 8, "n_updates": 150},
@@ -47,13 +47,10 @@ N_NEURONS = 8
 
 @dataclass(frozen=True)
 class Config(TaskConfig):
-    """Settings of the bars task; ``None`` takes the profile's value (``PROFILES``)."""
+    """Settings of the bars network (PNAS §3.2); a profile sets ``n_runs`` and ``n_updates``."""
 
     PROFILES: ClassVar[dict] = PROFILES
 
-    profile: str = "quick"
-    seed: int = 0
-    n_runs: int | None = None
     n_updates: int | None = None
     steps_per_minibatch: int = 1024
     hold: int = 8  # time steps each image is shown (paper: 8)
@@ -111,30 +108,24 @@ def images(n_images, config: Config, *key):
     return rng.per_run(one, config.seed, config.n_runs, *key)
 
 
-class Stream:
+class Stream(Recurrent):
     """The network runs on: each minibatch simulates ``steps_per_minibatch`` time steps of new
     images, each held ``hold`` steps, with no reset of the outputs between minibatches."""
 
     def __init__(self, config: Config, layer: InfomorphicLayer):
+        super().__init__(config.n_runs, N_NEURONS, layer.dtype)
         self.config = config
-        self.state = torch.ones(config.n_runs, N_NEURONS, dtype=layer.dtype)
 
     def record(self, layer, n_steps, *key):
         x = images(n_steps // self.config.hold, self.config, "images", *key)
         x = x.repeat_interleave(self.config.hold, dim=1).to(layer.dtype)
-        x_c, y = layer.simulate(x, self.state, layer.draw_uniforms(n_steps, *key))
+        x_c, y = self.simulate(layer, x, *key)
         return x, x_c, y
 
     def batch(self, layer, step):
         x, x_c, y = self.record(layer, self.config.steps_per_minibatch, "train", step)
         self.state = y[:, -1]
         return x, x_c
-
-    def state_dict(self):
-        return {"state": self.state}
-
-    def load_state_dict(self, state):
-        self.state = state["state"]
 
 
 ALL_IMAGES, ALL_BARS = (torch.from_numpy(a) for a in all_bar_images(8, "horizontal"))
@@ -271,16 +262,16 @@ def _run(config: Config, checkpoint=None) -> Result:
 
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
-    """Train and evaluate (PNAS §3.2); results are cached on disk by config and core source.
+    """Train the bars network and evaluate it (PNAS §3.2). Results are cached on disk by
+    config and core source; a killed run resumes from its last checkpoint.
 
     Parameters
     ----------
     config : Config, optional
-        The settings (default: the quick profile).
-    use_cache : bool
-        Read and write the results cache (and resume from a checkpoint).
-    cache_dir : path, optional
-        The cache folder (default: ``$INFOMORPHIC_CACHE_DIR`` or the user cache).
+        Default ``Config()``: 8 runs of 150 updates.
+    use_cache, cache_dir
+        As for :func:`~infomorphic_core.tasks.common.cached_run` (checkpoints every
+        ``eval_every`` updates).
 
     Returns
     -------

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import typing
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
+import torch
 
 from ..checks import ConfigError, integer
 from ..goals import ATOM_KEYS
@@ -103,8 +104,11 @@ def require_positive_ints(config, *names) -> None:
         integer(name, getattr(config, name))
 
 
+@dataclass(frozen=True)
 class TaskConfig:
-    """What every task's ``Config`` (a frozen dataclass) shares.
+    """What every task's ``Config`` (a frozen dataclass) shares: the profile, the seed (run i
+    draws from ``seed + i``) and the number of runs. A field left at ``None`` takes the
+    profile's value (the task's ``PROFILES``).
 
     Construction runs, in order: the profile fills the sizes left at ``None`` and the label is
     derived from the sizes (:func:`apply_profile`), every field is type-checked
@@ -114,6 +118,10 @@ class TaskConfig:
     """
 
     PROFILES: typing.ClassVar[dict] = {}
+
+    profile: str = "quick"
+    seed: int = 0
+    n_runs: int | None = None
 
     def __post_init__(self):
         validate(self, self.PROFILES)
@@ -162,6 +170,26 @@ def atom_means(atoms, suffix: str = "_mean") -> dict[str, float]:
     return {key + suffix: float(atoms[..., i].mean()) for i, key in enumerate(ATOM_KEYS)}
 
 
+class Recurrent:
+    """A stream whose context is the layer's own sampled output of the previous step: it keeps
+    the last outputs (``state``, [runs, neurons]) between minibatches and in checkpoints; no
+    reset between minibatches."""
+
+    def __init__(self, n_runs: int, n_neurons: int, dtype):
+        self.state = torch.ones(n_runs, n_neurons, dtype=dtype)
+
+    def simulate(self, layer, x, *key):
+        """(x_context, y) of the layer run on ``x`` [runs, T, inputs] from the kept state (the
+        state is not moved; a ``batch`` moves it to ``y[:, -1]``)."""
+        return layer.simulate(x, self.state, layer.draw_uniforms(x.shape[1], *key))
+
+    def state_dict(self):
+        return {"state": self.state}
+
+    def load_state_dict(self, state):
+        self.state = state["state"]
+
+
 class Stateless:
     """A stream that keeps nothing between minibatches (its checkpoint state is empty)."""
 
@@ -197,6 +225,9 @@ def cached_run(task: str, config, compute, use_cache: bool, cache_dir, **key):
     """``compute(config, checkpoint)``, cached on disk under the task name, the config, ``key``
     (e.g. the data set actually used) and the core source; the result gets a ``provenance``
     attribute (see :func:`infomorphic_core.cache.cached_with_provenance`).
+
+    ``use_cache=False`` neither reads nor writes the cache; ``cache_dir`` is the cache folder
+    (default: ``$INFOMORPHIC_CACHE_DIR``, else the user's cache folder).
 
     ``checkpoint`` is a path keyed like the result: a computation killed part-way resumes from
     it when the same config is run again (``None`` when the cache is off)."""

@@ -36,13 +36,10 @@ PAIRS = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])  # (o
 
 @dataclass(frozen=True)
 class Config(TaskConfig):
-    """Settings of the error-neuron task; ``None`` takes the profile's value (``PROFILES``)."""
+    """Settings of the error neuron and its toy world (PNAS SI 4.B)."""
 
     PROFILES: ClassVar[dict] = PROFILES
 
-    profile: str = "quick"
-    seed: int = 0
-    n_runs: int | None = None
     n_updates: int | None = None
     epsilon: float = 0.1  # probability that the prediction is wrong
     p_observation: float = 0.5  # P(o = +1)
@@ -175,11 +172,10 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) ->
     Parameters
     ----------
     config : Config, optional
-        The settings (default: the quick profile).
-    use_cache : bool
-        Read and write the results cache.
-    cache_dir : path, optional
-        The cache folder (default: ``$INFOMORPHIC_CACHE_DIR`` or the user cache).
+        Default ``Config()``: 10 runs of 400 updates.
+    use_cache, cache_dir
+        As for :func:`~infomorphic_core.tasks.common.cached_run`; a short computation, not
+        checkpointed.
 
     Returns
     -------

@@ -36,7 +36,7 @@ from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
 from ..checks import ConfigError, integer, number, one_of
-from .common import Stateless, TaskConfig, cached_run, require_positive_ints
+from .common import Recurrent, Stateless, TaskConfig, cached_run, require_positive_ints
 
 QUICK_COUNTS = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 60)
 PROFILES = {
@@ -51,13 +51,10 @@ TEST_CONTEXTS = ("cue", "previous")
 
 @dataclass(frozen=True)
 class Config(TaskConfig):
-    """Settings of the memory task; ``None`` takes the profile's value (``PROFILES``)."""
+    """Settings of the associative memory and its Hopfield baselines (PNAS §3.3)."""
 
     PROFILES: ClassVar[dict] = PROFILES
 
-    profile: str = "quick"
-    seed: int = 0
-    n_runs: int | None = None
     pattern_counts: tuple | None = None
     alphas: tuple | None = None
     n_neurons: int = 100
@@ -144,13 +141,13 @@ class TeacherForced(Stateless):
         return self.patterns, self.patterns
 
 
-class Sampled:
+class Sampled(Recurrent):
     """The literal protocol: patterns in random order, each held ``hold`` steps; the context is
     the network's own sampled output of the previous step; no reset between minibatches."""
 
     def __init__(self, patterns, config: Config, layer):
+        super().__init__(config.n_runs, config.n_neurons, layer.dtype)
         self.patterns, self.config = patterns, config
-        self.state = torch.ones(config.n_runs, config.n_neurons, dtype=layer.dtype)
 
     def batch(self, layer, step):
         m = self.patterns.shape[1]
@@ -158,15 +155,9 @@ class Sampled:
                             "order", step)
         x = torch.gather(self.patterns, 1, order[..., None].expand(-1, -1, self.patterns.shape[-1]))
         x = x.repeat_interleave(self.config.hold, dim=1)
-        x_c, y = layer.simulate(x, self.state, layer.draw_uniforms(x.shape[1], "train", step))
+        x_c, y = self.simulate(layer, x, "train", step)
         self.state = y[:, -1]
         return x, x_c
-
-    def state_dict(self):
-        return {"state": self.state}
-
-    def load_state_dict(self, state):
-        self.state = state["state"]
 
 
 def learns_receptive(config: Config) -> bool:
@@ -302,11 +293,10 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) ->
     Parameters
     ----------
     config : Config, optional
-        The settings (default: the quick profile).
-    use_cache : bool
-        Read and write the results cache.
-    cache_dir : path, optional
-        The cache folder (default: ``$INFOMORPHIC_CACHE_DIR`` or the user cache).
+        Default ``Config()``: 4 runs per pattern count and corruption.
+    use_cache, cache_dir
+        As for :func:`~infomorphic_core.tasks.common.cached_run` (no checkpoints: each
+        training is short).
 
     Returns
     -------
