@@ -148,3 +148,36 @@ def test_provenance_log_names_the_profile_that_ran(tmp_path, monkeypatch):
     error_neuron.run(config, cache_dir=tmp_path / "cache")
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(l["source"], l["profile"]) for l in lines] == [("computed", "custom"), ("cache", "custom")]
+
+
+SMALL = {
+    supervised: dict(n_runs=1, epochs=1, source="subset"),
+    bars: dict(n_runs=1, n_updates=2, eval_every=1, steps_per_minibatch=64, eval_steps=64),
+    memory: dict(n_runs=1, n_neurons=20, n_updates=5, pattern_counts=(3, 5), alphas=(0.0, 0.2),
+                 history_patterns=(3,)),
+    error_neuron: dict(n_runs=2, n_updates=5, eval_samples=200),
+}
+# metrics that are not scalars, each documented in its task's run()
+STRUCTURED = {"capacity_by_alpha", "hopfield_capacity_by_alpha", "storkey_capacity_by_alpha",
+              "hopfield_async_capacity_by_alpha"}
+
+
+@pytest.mark.parametrize("module", SMALL, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_every_result_keeps_the_contract(module, tmp_path):
+    """metrics are flat scalars (or the documented structured ones), the history is tidy, and
+    final atoms, where a task has them, are a tidy frame keyed by the vocabulary."""
+    result = module.run(module.Config(**SMALL[module]), cache_dir=tmp_path)
+    for key, value in result.metrics.items():
+        if key in STRUCTURED:
+            assert isinstance(value, dict), key
+        else:
+            assert value is None or isinstance(value, (bool, int, float, str)), (key, value)
+    assert list(result.history.columns[:5]) == ["run", "step", "neuron", "quantity", "value"]
+    atom_quantities = {q for q in result.history.quantity.unique() if q in ATOM_KEYS}
+    assert atom_quantities == set(ATOM_KEYS)
+    if hasattr(result, "final_atoms"):
+        assert list(result.final_atoms.columns[-5:]) == list(ATOM_KEYS)
+        assert list(result.final_atoms.columns[:2]) == ["run", "neuron"]
+        if module is not memory:
+            assert {f"{key}_mean" for key in ATOM_KEYS} <= set(result.metrics)
+    assert result.provenance["source"] == "computed"
