@@ -419,7 +419,8 @@ def main(argv=None) -> int:
                      "$INFOMORPHIC_CACHE_DIR or ~/.cache/infomorphic-companion)")
     rep = sub.add_parser("reproduce", help="execute the notebooks into the book's build input")
     rep.add_argument("--profile", choices=PROFILES, default="quick")
-    rep.add_argument("--only", nargs="+", metavar="NAME", help="notebook names, e.g. 01_theory")
+    rep.add_argument("--only", nargs="+", action="extend", metavar="NAME",
+                     help="notebook names, e.g. 01_theory (repeat or list several)")
     rep.add_argument("-p", "--parameter", action="append", metavar="KEY=VALUE",
                      help="override a parameter of the notebooks' parameters cell (repeatable)")
     rep.add_argument("--out", default=None, help="output folder (default: book/notebooks)")

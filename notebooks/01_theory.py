@@ -158,9 +158,8 @@ fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=False)
 for ax, name in zip(axes, ["AND", "XOR"]):
     p = gates[name]
     local = sx_pid(p, pointwise=True).pointwise
-    support = [
-        idx for idx in itertools.product(*map(range, p.shape)) if p[idx] > 0
-    ]
+    cells = itertools.product(*map(range, p.shape))
+    support = [idx for idx in cells if p[idx] > 0]
     values = np.array(
         [
             [float(local[key][idx]) for key in ATOM_KEYS[:4]]

@@ -144,7 +144,8 @@ print(
 # %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(8, 4))
 history_bands(ax, history, ATOM_KEYS, x="epoch")
-h_y = history[history.quantity == "entropy_Y"].groupby("epoch").value.mean()
+entropy = history[history.quantity == "entropy_Y"]
+h_y = entropy.groupby("epoch").value.mean()
 ax.plot(h_y.index, h_y, "k--", lw=1, label="H(Y)")
 ax.axhline(
     supervised.PAPER["entropy_Y"],

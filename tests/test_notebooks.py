@@ -89,3 +89,10 @@ def test_failing_notebook_is_named_and_others_kept(tmp_path):
     assert "boom" in json.dumps([c.get("outputs", []) for c in kept.cells])
     assert "02_bad.failed.ipynb" in result.stdout
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary folder left
+
+
+def test_only_may_be_repeated(tmp_path):
+    # every --only counts: an unknown name given first is not dropped by a later --only
+    result = reproduce("--only", "nope", "--only", "01_theory", "--out", str(tmp_path / "o"))
+    assert result.returncode == 2 and "nope" in result.stderr
+    assert not (tmp_path / "o").exists()
