@@ -58,13 +58,18 @@ class Vocabulary:
         except ValueError:
             raise ValueError(f"unknown atom {key!r}; known: {', '.join(self.keys)}") from None
 
+    @property
+    def names(self) -> dict[str, str]:
+        """Key -> label."""
+        return {a.key: a.label for a in self.atoms}
+
     def label(self, key: str) -> str:
         """The display label of ``key``; other names (non-atom quantities) pass unchanged."""
-        return dict(zip(self.keys, self.labels)).get(key, key)
+        return self.names.get(key, key)
 
     def relabel(self, frame):
         """A copy of a DataFrame (or Series) with atom keys in columns or index shown as labels."""
-        names = dict(zip(self.keys, self.labels))
+        names = self.names
         return frame.rename(index=names, columns=names) if frame.ndim == 2 else frame.rename(names)
 
 

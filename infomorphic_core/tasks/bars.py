@@ -30,7 +30,6 @@ import torch
 from .. import rng
 from ..data import all_bar_images, bar_masks
 from ..estimate import Binning
-from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..pid import PIDAtoms
 from ..train import TrainConfig, atom_dict, train
@@ -74,7 +73,6 @@ class Config(TaskConfig):
         number("p_bar", self.p_bar, 0, 1, open_low=True, open_high=True)
         number("weight_decay", self.weight_decay, 0, 1, open_high=True)
         number("decay_fraction", self.decay_fraction, 0, 1)
-        self._set("gamma", Goal.from_any(self.gamma).as_tuple())
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(n_updates=self.n_updates, learning_rate=self.learning_rate,

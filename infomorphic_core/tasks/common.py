@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 
 from ..checks import ConfigError, integer
-from ..goals import ATOM_KEYS
+from ..goals import ATOM_KEYS, Goal
 
 PROFILE_NAMES = ("quick", "paper")  # every task defines both; the command line offers these
 CUSTOM = "custom"
@@ -89,14 +89,7 @@ def validate(config, profiles: dict) -> None:
         if value is None and type(None) in typing.get_args(hints[f.name]):
             continue
         object.__setattr__(config, f.name, _check_type(f.name, value, kinds))
-    require_seed(config)
-
-
-def require_seed(config) -> None:
-    """The seed must be a non-negative integer (run i draws from seed + i)."""
-    seed = config.seed
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
+    integer("seed", config.seed, minimum=0)  # run i draws from seed + i
 
 
 def require_positive_ints(config, *names) -> None:
@@ -112,7 +105,8 @@ class TaskConfig:
 
     Construction runs, in order: the profile fills the sizes left at ``None`` and the label is
     derived from the sizes (:func:`apply_profile`), every field is type-checked
-    (:func:`validate`), the task's own :meth:`check`, then :meth:`layer_config` and
+    (:func:`validate`), ``gamma`` (a preset name, ``"only <atom>"`` or weights; every task
+    has one) becomes its weights, the task's own :meth:`check`, then :meth:`layer_config` and
     :meth:`train_config`, which check the settings they take. A config cannot change after
     that; :meth:`replace` makes a new one, checked the same way.
     """
@@ -125,6 +119,7 @@ class TaskConfig:
 
     def __post_init__(self):
         validate(self, self.PROFILES)
+        self._set("gamma", Goal.from_any(self.gamma).as_tuple())  # every task has a goal
         self.check()
         self.layer_config()
         self.train_config()

@@ -24,7 +24,6 @@ import torch
 
 from .. import rng
 from ..estimate import Binning
-from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
 from ..checks import number
@@ -55,7 +54,6 @@ class Config(TaskConfig):
         require_positive_ints(self, "n_runs", "n_updates", "samples_per_minibatch", "eval_samples")
         for name in ("epsilon", "p_observation"):
             number(name, getattr(self, name), 0, 1, open_low=True, open_high=True)
-        self._set("gamma", Goal.from_any(self.gamma).as_tuple())
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(n_updates=self.n_updates, learning_rate=self.learning_rate,

@@ -32,7 +32,6 @@ import torch
 
 from .. import hopfield, rng
 from ..estimate import Binning
-from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
 from ..checks import ConfigError, integer, number, one_of
@@ -75,7 +74,6 @@ class Config(TaskConfig):
     eval_every: int = 10
 
     def check(self):
-        self._set("gamma", Goal.from_any(self.gamma).as_tuple())
         one_of("protocol", self.protocol, PROTOCOLS)
         one_of("test_context", self.test_context, TEST_CONTEXTS)
         require_positive_ints(self, "n_runs", "n_neurons", "n_updates", "hold", "test_steps", "eval_every")

@@ -29,7 +29,6 @@ import torch
 from .. import rng
 from ..data import SOURCES, load_mnist, resolve_source
 from ..estimate import Binning
-from ..goals import Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
 from ..checks import ConfigError, number, one_of
@@ -66,7 +65,6 @@ class Config(TaskConfig):
         one_of("source", self.source, SOURCES)
         require_positive_ints(self, "n_runs", "epochs", "minibatch")
         number("failure_fraction", self.failure_fraction, 0, 1, open_low=True)
-        self._set("gamma", Goal.from_any(self.gamma).as_tuple())
 
     def train_config(self, per_epoch: int = 1) -> TrainConfig:
         """``epochs`` passes of ``per_epoch`` minibatches, evaluated and checkpointed each epoch."""
@@ -167,7 +165,7 @@ def _run(config: Config, checkpoint=None, source: str | None = None) -> Result:
     x_orient = x_train[:1000]
     layer = InfomorphicLayer(config.layer_config())
     stream = Stream(x_train, y_train, config)
-    n_updates = config.epochs * stream.per_epoch
+    schedule = config.train_config(stream.per_epoch)
 
     def evaluate(layer, step):
         flip = orientation(layer, x_orient)
@@ -178,7 +176,7 @@ def _run(config: Config, checkpoint=None, source: str | None = None) -> Result:
         values["accuracy"] = (prediction == y_test).float().mean(-1)
         return values
 
-    history = train(layer, stream, config.gamma, config.train_config(stream.per_epoch),
+    history = train(layer, stream, config.gamma, schedule,
                     evaluate=evaluate, checkpoint=checkpoint)
     history["epoch"] = history["step"] / stream.per_epoch
 
@@ -208,7 +206,7 @@ def _run(config: Config, checkpoint=None, source: str | None = None) -> Result:
         "n_inverted_neurons": int(flip.sum()),
         "n_runs": config.n_runs,
         "epochs": config.epochs,
-        "n_updates": n_updates,
+        "n_updates": schedule.n_updates,
         "dataset": data.dataset,
         "dataset_description": data.description,
     }
