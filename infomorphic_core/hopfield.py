@@ -54,3 +54,45 @@ def recall(weights, cues, steps: int = 20, mode: str = "synchronous", generator=
             field = (state * weights[:, None, i, :]).sum(-1)
             state[..., i] = sign_keep(field, state[..., i])
     return state
+
+
+def _zero_diagonal(w: torch.Tensor) -> torch.Tensor:
+    return w - torch.diag_embed(torch.diagonal(w, dim1=-2, dim2=-1))
+
+
+def pseudoinverse(patterns: torch.Tensor) -> torch.Tensor:
+    """The projection (pseudo-inverse) rule (Personnaz et al. 1985; Kanter & Sompolinsky 1987):
+    W = Ξ⁺Ξ, the orthogonal projector onto the span of the patterns, with W_ii = 0.
+    Each pattern keeps the field (1 − P_ii) ξ_i, so the patterns are fixed points while the
+    projector's diagonal stays below 1; from M = N on it is the identity and W = 0."""
+    xi = patterns.double()  # the projector's diagonal nears 1 as M nears N: keep the margin exact
+    return _zero_diagonal(torch.linalg.pinv(xi) @ xi).to(patterns.dtype)
+
+
+def stabilities(weights: torch.Tensor, patterns: torch.Tensor) -> torch.Tensor:
+    """Δ_i^μ = ξ_i^μ Σ_j W_ij ξ_j^μ / ‖w_i‖, [runs, N, patterns]: pattern μ is a fixed point of
+    the sign dynamics where every Δ_i^μ > 0; the smallest Δ is the margin of neuron i."""
+    field = weights @ patterns.transpose(-1, -2)
+    norm = weights.norm(dim=-1, keepdim=True).clamp_min(torch.finfo(weights.dtype).tiny)
+    return patterns.transpose(-1, -2) * field / norm
+
+
+def krauth_mezard(patterns: torch.Tensor, iterations: int = 2000) -> torch.Tensor:
+    """The minover perceptron rule with optimal stability (Krauth & Mézard 1987), every neuron
+    of every run at once: ``iterations`` times, each neuron i adds ξ_i^μ ξ^μ / N (j ≠ i) for
+    its pattern μ of least stability. As ``iterations`` grows the rows approach the largest
+    margin min_μ Δ_i^μ, which is positive up to the Gardner bound of M = 2N patterns."""
+    runs, m, n = patterns.shape
+    overlap = patterns @ patterns.transpose(-1, -2)  # Q_μν = Σ_j ξ_j^μ ξ_j^ν
+    xi = patterns.transpose(-1, -2)  # [runs, N, patterns]: ξ_i^μ
+    field = torch.zeros(runs, n, m, dtype=patterns.dtype)  # ξ_i^μ Σ_{j≠i} W_ij ξ_j^μ · N
+    counts = torch.zeros(runs, n, m, dtype=patterns.dtype)
+    for _ in range(iterations):
+        worst = field.argmin(-1, keepdim=True)  # [runs, N, 1]
+        counts.scatter_add_(-1, worst, torch.ones_like(worst, dtype=patterns.dtype))
+        q = torch.gather(overlap, 1, worst.expand(-1, -1, m))  # Q_{μ*ν} per neuron
+        sign = torch.gather(xi, -1, worst)  # ξ_i^{μ*}
+        # adding ξ_i^{μ*} ξ_j^{μ*} for j ≠ i changes neuron i's field on pattern ν by
+        # ξ_i^ν ξ_i^{μ*} (Q_{μ*ν} − ξ_i^{μ*} ξ_i^ν)
+        field += sign * xi * q - 1.0
+    return _zero_diagonal((counts * xi) @ patterns / n)

@@ -164,7 +164,7 @@ class InfomorphicLayer(torch.nn.Module):
 
     def aggregates(self, x_receptive: Tensor, x_context: Tensor) -> tuple[Tensor, Tensor]:
         """r, c: [runs, samples, neurons]."""
-        return self.receptive_drive(x_receptive), self._drive(x_context, self.w_context, self.b_context)
+        return self.receptive_drive(x_receptive), self.context_drive(x_context)
 
     def theta(self, x_receptive: Tensor, x_context: Tensor) -> Tensor:
         """Firing probability θ = P(Y = +1 | r, c) = σ(A(r, c)), [runs, samples, neurons]."""
@@ -206,13 +206,16 @@ class InfomorphicLayer(torch.nn.Module):
         """r = w_R·x_R + b_R, [runs, samples, neurons]."""
         return self._drive(x_receptive, self.w_receptive, self.b_receptive)
 
+    def context_drive(self, x_context: Tensor) -> Tensor:
+        """c = W_C·x_C + b_C, [runs, samples, neurons]."""
+        return self._drive(x_context, self.w_context, self.b_context)
+
     def step(self, r: Tensor, y_previous: Tensor, uniforms: Tensor) -> Tensor:
         """One step of the recurrent dynamics, used by :meth:`simulate` and by the memory test:
         ±1 outputs sampled from θ = σ(A(r, c)), the context drive c coming from the previous
         outputs ``y_previous``. ``r`` is the receptive drive (:meth:`receptive_drive`); all
         arguments and the result are [runs, samples, neurons]."""
-        c = self._drive(y_previous, self.w_context, self.b_context)
-        return self.sample(torch.sigmoid(self.activation(r, c)), uniforms)
+        return self.sample(torch.sigmoid(self.activation(r, self.context_drive(y_previous))), uniforms)
 
     def bins(self, r: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
         cfg = self.config

@@ -158,8 +158,8 @@ SMALL = {
     error_neuron: dict(n_runs=2, n_updates=5, eval_samples=200),
 }
 # metrics that are not scalars, each documented in its task's run()
-STRUCTURED = {"capacity_by_alpha", "hopfield_capacity_by_alpha", "storkey_capacity_by_alpha",
-              "hopfield_async_capacity_by_alpha"}
+STRUCTURED = {f"{prefix}capacity_by_alpha" for prefix in memory.NETWORKS.values()}
+INTERVALS = {f"{prefix}capacity_alpha0_ci" for prefix in memory.NETWORKS.values()}
 
 
 @pytest.mark.parametrize("module", SMALL, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
@@ -170,6 +170,8 @@ def test_every_result_keeps_the_contract(module, tmp_path):
     for key, value in result.metrics.items():
         if key in STRUCTURED:
             assert isinstance(value, dict), key
+        elif key in INTERVALS:
+            assert value is None or (isinstance(value, list) and len(value) == 2 and value[0] <= value[1])
         else:
             assert value is None or isinstance(value, (bool, int, float, str)), (key, value)
     assert list(result.history.columns[:5]) == ["run", "step", "neuron", "quantity", "value"]

@@ -1,4 +1,4 @@
-"""Associative memory with infomorphic neurons, against Hopfield baselines (PNAS §3.3, Fig. 4).
+"""Associative memory with infomorphic neurons, against classical baselines (PNAS §3.3, Fig. 4).
 
 100 neurons; neuron i receives element i of a random ±1 pattern as receptive input and the other
 99 neurons' outputs as context (no self-connections); the symmetric 8-norm activation; goal
@@ -7,26 +7,42 @@ elements to random ±1, present it for one step, then set x_R = 0 and run 20 ste
 stochastic dynamics; accuracy is the cosine similarity with the clean pattern, averaged over
 patterns; capacity(α) is the largest number of stored patterns with mean accuracy above 95%.
 
-Two training protocols (the SI, which holds the paper's, is not available):
+Training protocols (``protocol``; the paper's text states the first of the recurrent ones):
 
-- ``teacher_forced`` (our default): the context during training is the clean current pattern,
-  w_R is fixed at 0.25 on the diagonal, W_C starts N(0, 0.025²) and learns; a minibatch is one
-  pass over the patterns (each shown 8 times in the paper; 8 identical repeats give the same
-  histogram as one, so each pattern enters once).
-- ``sampled`` (the literal reading): patterns in random order, each held 8 steps, the context
-  being the other neurons' sampled outputs at t − 1, w_R learned. In our measurements it raises
-  I_red without learning to retrieve (see the chapter).
+- ``sampled``: patterns in random order, each held ``hold`` steps, the context being the other
+  neurons' sampled outputs at t − 1, w_R learned. This is the protocol §3.3 describes.
+- ``first_clean``: as ``sampled``, but the first step of each presentation, whose sampled
+  context still belongs to the previous pattern, gets the clean current pattern as context.
+- ``skip_first``: as ``sampled``, with the first step of each presentation left out of the
+  goal's histogram (a diagnostic of where the learning signal comes from).
+- ``teacher_forced`` (the default, a departure from the paper's text): the context during
+  training is the clean current pattern; a minibatch is one pass over the patterns (8 identical
+  repeats give the same histogram as one, so each pattern enters once).
 
-Context at the test's presentation step: ``cue`` (the corrupted pattern itself, our default:
-recurrent dynamics started at the cue) or ``previous`` (the state left by the previous test).
-No biases; R̃ in 2 bins (x_R takes two values), C̃ in 40 adaptive symmetric bins.
+Under ``teacher_forced`` w_R is fixed at ``w_receptive`` on the diagonal (it learns under the
+recurrent protocols unless ``learn_receptive`` says otherwise); W_C starts N(0, 0.025²). No
+biases; R̃ in 2 bins (x_R takes two values), C̃ in 40 adaptive symmetric bins.
+
+Test: the context at the presentation step is ``cue`` (the corrupted pattern itself: recurrent
+dynamics started at the cue) or ``previous`` (the state left by the previous test); the
+presentation's receptive weight is the trained one unless ``w_receptive_test`` sets another.
+Every infomorphic network is tested with the paper's stochastic readout and with a
+deterministic one (y = sign A, as in later work), reported side by side.
+
+Capacity: patterns are nested (the first M of one sequence per run), so accuracy is comparable
+across M. Each network is measured on the grid ``pattern_counts``, extended while it still
+passes, and refined by bisection to one pattern between the last passing and the first failing
+count; a bootstrap over runs gives its 95% interval. Baselines under the identical test:
+Hopfield networks with the Hebbian rule (synchronous and asynchronous updates), Storkey's rule,
+the pseudo-inverse (projection) rule and the Krauth–Mézard perceptron rule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Callable, ClassVar
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -44,13 +60,26 @@ PROFILES = {
               "alphas": tuple(round(0.1 * i, 1) for i in range(11))},
 }
 PAPER = {"capacity_alpha0": 35, "hopfield_capacity_alpha0": 14, "better_up_to_alpha": 0.4}
-PROTOCOLS = ("teacher_forced", "sampled")
+PROTOCOLS = ("teacher_forced", "sampled", "first_clean", "skip_first")
 TEST_CONTEXTS = ("cue", "previous")
+PATTERN_BLOCK = 10  # patterns are drawn in blocks of this many, each block from its own stream
+
+# network name -> prefix of its metric keys
+NETWORKS = {
+    "infomorphic": "",
+    "infomorphic, deterministic test": "deterministic_",
+    "Hopfield (Hebbian)": "hopfield_",
+    "Hopfield (Hebbian, asynchronous)": "hopfield_async_",
+    "Hopfield (Storkey)": "storkey_",
+    "Hopfield (pseudo-inverse)": "pseudoinverse_",
+    "Hopfield (Krauth–Mézard)": "perceptron_",
+}
+INFOMORPHIC = ("infomorphic", "infomorphic, deterministic test")
 
 
 @dataclass(frozen=True)
 class Config(TaskConfig):
-    """Settings of the associative memory and its Hopfield baselines (PNAS §3.3)."""
+    """Settings of the associative memory and its classical baselines (PNAS §3.3)."""
 
     PROFILES: ClassVar[dict] = PROFILES
 
@@ -62,42 +91,62 @@ class Config(TaskConfig):
     gamma: tuple | str = "memory"
     learning_rate: float = 3.0
     w_receptive: float = 0.25  # initial (teacher_forced: fixed) receptive weight
-    learn_receptive: bool | None = None  # None: False for teacher_forced, True for sampled
+    learn_receptive: bool | None = None  # None: False for teacher_forced, True otherwise
     init_std_context: float = 0.025
     hold: int = 8
     n_bins_receptive: int = 2
     n_bins_context: int = 40
     test_steps: int = 20
     test_context: str = "cue"
+    w_receptive_test: float | None = None  # receptive weight at presentation; None: trained
     threshold: float = 0.95
-    history_patterns: tuple = (35, 80)  # pattern counts whose training is logged in detail
+    max_patterns: int | None = None  # the capacity search stops here; None: 2 N (Gardner)
+    perceptron_iterations: int = 2000  # Krauth–Mézard updates per neuron
+    n_bootstrap: int = 1000  # resamples of the runs for a capacity's interval
+    history_patterns: tuple = (20, 35, 50, 80)  # pattern counts whose training is logged
     eval_every: int = 10
+    networks: tuple = tuple(NETWORKS)  # the networks measured (keys of NETWORKS)
 
     def check(self):
+        if not self.networks:
+            raise ConfigError("networks must name at least one network")
+        for name in self.networks:
+            one_of("networks", name, tuple(NETWORKS))
+        self._set("networks", tuple(self.networks))
         one_of("protocol", self.protocol, PROTOCOLS)
         one_of("test_context", self.test_context, TEST_CONTEXTS)
-        require_positive_ints(self, "n_runs", "n_neurons", "n_updates", "hold", "test_steps", "eval_every")
+        require_positive_ints(self, "n_runs", "n_neurons", "n_updates", "hold", "test_steps", "eval_every",
+                              "perceptron_iterations", "n_bootstrap")
         if not self.pattern_counts:
             raise ConfigError("pattern_counts must name at least one pattern count")
         for name in ("pattern_counts", "history_patterns"):
             for m in getattr(self, name):
                 integer(name, m)
+        if self.max_patterns is not None:
+            integer("max_patterns", self.max_patterns, minimum=max(self.pattern_counts))
         if not self.alphas:
             raise ConfigError("alphas must name at least one corruption fraction")
         for alpha in self.alphas:
             number("alphas", alpha, 0, 1)
         self._set("alphas", tuple(float(a) for a in self.alphas))
         number("threshold", self.threshold, 0, 1, open_low=True, open_high=True)
+        if self.w_receptive_test is not None:
+            number("w_receptive_test", self.w_receptive_test, 0, float("inf"), open_low=True)
 
     def train_config(self, log: bool = False) -> TrainConfig:
         """One update per minibatch; evaluated every ``eval_every`` updates when ``log``."""
         return TrainConfig(n_updates=self.n_updates, learning_rate=self.learning_rate,
                            eval_every=self.eval_every if log else 0)
 
+    @property
+    def pattern_limit(self) -> int:
+        """Largest pattern count the capacity search may try."""
+        return self.max_patterns or max(2 * self.n_neurons, max(self.pattern_counts))
+
     def estimated_bytes(self) -> int:
         """Peak memory of the runs, roughly: the test's noise and states for the largest pattern
         count per run (measured: 2.7 MB per run at 80 patterns, 100 neurons, 20 test steps)."""
-        largest = max(self.pattern_counts)
+        largest = self.pattern_limit
         return int(self.n_runs * 4 * (self.test_steps + 1) * largest * self.n_neurons * 4
                    + self.n_runs * self.n_neurons ** 2 * 4 * 8)
 
@@ -114,9 +163,13 @@ class Config(TaskConfig):
 
 
 def random_patterns(config: Config, m: int) -> torch.Tensor:
-    """[runs, m, N] random ±1 patterns (P = 0.5), run i from seed + i."""
-    return rng.per_run(lambda g: torch.where(torch.rand(m, config.n_neurons, generator=g) < 0.5, 1.0, -1.0),
-                       config.seed, config.n_runs, "patterns", m)
+    """[runs, m, N] random ±1 patterns (P = 0.5), run i from seed + i. Nested: the patterns for
+    m are the first m of those for any larger count (drawn in blocks of ``PATTERN_BLOCK``)."""
+    blocks = -(-m // PATTERN_BLOCK)
+    drawn = [rng.per_run(lambda g: torch.where(torch.rand(PATTERN_BLOCK, config.n_neurons, generator=g) < 0.5,
+                                               1.0, -1.0), config.seed, config.n_runs, "patterns", b)
+             for b in range(blocks)]
+    return torch.cat(drawn, 1)[:, :m] if drawn else torch.zeros(config.n_runs, 0, config.n_neurons)
 
 
 def corrupt(patterns, alpha, config: Config, *key):
@@ -140,29 +193,41 @@ class TeacherForced(Stateless):
 
 
 class Sampled(Recurrent):
-    """The literal protocol: patterns in random order, each held ``hold`` steps; the context is
-    the network's own sampled output of the previous step; no reset between minibatches."""
+    """The recurrent protocols: patterns in random order, each held ``hold`` steps; the context
+    is the network's own sampled output of the previous step (no reset between minibatches).
+    ``first_clean`` gives the first step of each presentation the clean pattern as context;
+    ``skip_first`` leaves that step out of the histogram."""
 
     def __init__(self, patterns, config: Config, layer):
         super().__init__(config.n_runs, config.n_neurons, layer.dtype)
         self.patterns, self.config = patterns, config
 
     def batch(self, layer, step):
-        m = self.patterns.shape[1]
+        m, hold = self.patterns.shape[1], self.config.hold
         order = rng.per_run(lambda g: torch.randperm(m, generator=g), self.config.seed, self.config.n_runs,
                             "order", step)
         x = torch.gather(self.patterns, 1, order[..., None].expand(-1, -1, self.patterns.shape[-1]))
-        x = x.repeat_interleave(self.config.hold, dim=1)
-        x_c, y = self.simulate(layer, x, "train", step)
-        self.state = y[:, -1]
+        x = x.repeat_interleave(hold, dim=1)
+        uniforms = layer.draw_uniforms(x.shape[1], "train", step)
+        contexts = []
+        for k in range(m):  # one presentation at a time: its first context may be the clean pattern
+            now = slice(k * hold, (k + 1) * hold)
+            start = x[:, now.start] if self.config.protocol == "first_clean" else self.state
+            x_c, y = layer.simulate(x[:, now], start, uniforms[:, now])
+            contexts.append(x_c)
+            self.state = y[:, -1]
+        x_c = torch.cat(contexts, 1)
+        if self.config.protocol == "skip_first":
+            keep = torch.arange(x.shape[1]) % hold != 0
+            return x[:, keep], x_c[:, keep]
         return x, x_c
 
 
 def learns_receptive(config: Config) -> bool:
     """``config.learn_receptive``, or when it is ``None`` the protocol's default: the receptive
-    weight learns under ``sampled`` and stays fixed under ``teacher_forced``. (Resolved here,
-    not stored: a config replaced to another protocol keeps the default of its protocol.)"""
-    return config.protocol == "sampled" if config.learn_receptive is None else config.learn_receptive
+    weight stays fixed under ``teacher_forced`` and learns under the recurrent protocols.
+    (Resolved here, not stored: a config replaced to another protocol keeps its default.)"""
+    return config.protocol != "teacher_forced" if config.learn_receptive is None else config.learn_receptive
 
 
 def make_layer(config: Config) -> InfomorphicLayer:
@@ -174,13 +239,20 @@ def make_layer(config: Config) -> InfomorphicLayer:
 
 
 @torch.no_grad()
-def infomorphic_recall(layer, patterns, cues, config: Config, *key):
-    """Accuracy [runs, patterns] of the test of §3.3.4 for an infomorphic network."""
+def infomorphic_recall(layer, patterns, cues, config: Config, *key, deterministic: bool = False):
+    """Accuracy [runs, patterns] of the test of §3.3.4 for an infomorphic network; with
+    ``deterministic`` every output is sign(A) instead of a sample (uniforms fixed at 1/2)."""
     def run(cue, context, sub_key):
         m = cue.shape[1]
         u = rng.per_run(lambda g: torch.rand(config.test_steps + 1, m, config.n_neurons, generator=g),
                         config.seed, config.n_runs, "test", *key, *sub_key)
-        y = layer.step(layer.receptive_drive(cue), context, u[:, 0])
+        if deterministic:
+            u = torch.full_like(u, 0.5)
+        if config.w_receptive_test is None:
+            drive = layer.receptive_drive(cue)
+        else:
+            drive = config.w_receptive_test * cue
+        y = layer.step(drive, context, u[:, 0])
         silent = torch.zeros_like(y)  # x_R = 0 after the presentation step (no receptive bias)
         for t in range(1, config.test_steps + 1):
             y = layer.step(silent, y, u[:, t])
@@ -211,13 +283,90 @@ def capacity(accuracy: dict, threshold: float) -> int:
     return max(passing) if passing else 0
 
 
+def search_capacity(evaluate: Callable[[int], dict], grid, alphas, threshold: float, limit: int):
+    """Capacities of one network, refined to one pattern.
+
+    ``evaluate(m)`` returns {α: per-run accuracies} for m stored patterns. The grid is measured,
+    extended in steps of max(last grid step, limit // 20) while some α still passes at its
+    largest count (up to ``limit``), then, for each α, bisected between the largest passing and
+    the next measured count. Returns ({α: capacity}, {m: {α: per-run accuracies}}, {m: stage}).
+    """
+    measured, stage = {}, {}
+
+    def at(m, how):
+        if m not in measured:
+            measured[m], stage[m] = evaluate(m), how
+        return measured[m]
+
+    def mean(m, alpha):
+        return float(np.mean(at(m, "bisection")[alpha]))
+
+    grid = sorted(set(grid))
+    for m in grid:
+        at(m, "grid")
+    step = max(grid[-1] - grid[-2] if len(grid) > 1 else grid[-1], limit // 20, 1)
+    largest = grid[-1]
+    while largest < limit and any(mean(largest, a) > threshold for a in alphas):
+        largest = min(largest + step, limit)
+        at(largest, "extension")
+    caps = {}
+    for alpha in alphas:
+        passing = [m for m in measured if mean(m, alpha) > threshold]
+        if not passing:
+            caps[alpha] = 0
+            continue
+        low = max(passing)
+        above = [m for m in measured if m > low]
+        high = min(above) if above else None
+        while high is not None and high - low > 1:
+            middle = (low + high) // 2
+            if mean(middle, alpha) > threshold:
+                low = middle
+            else:
+                high = middle
+        caps[alpha] = low
+    return caps, measured, stage
+
+
+def bootstrap_interval(per_run: dict, threshold: float, n_bootstrap: int, generator, level: float = 0.95):
+    """Interval of the capacity over resampled runs: ``per_run`` maps m to its per-run
+    accuracies; each resample draws runs with replacement and takes the largest m whose mean
+    exceeds ``threshold`` (among the measured m). Returns (low, high) pattern counts."""
+    counts = np.array(sorted(per_run))
+    table = np.stack([np.asarray(per_run[m], dtype=float) for m in counts], 1)  # [runs, counts]
+    picks = torch.randint(table.shape[0], (n_bootstrap, table.shape[0]), generator=generator).numpy()
+    means = table[picks].mean(1)  # [resamples, counts]
+    caps = np.where(means > threshold, counts, 0).max(1)
+    tail = (1 - level) / 2
+    low, high = np.quantile(caps, [tail, 1 - tail], method="inverted_cdf")
+    return int(low), int(high)
+
+
+@torch.no_grad()
+def neuron_diagnostics(layer, patterns) -> pd.DataFrame:
+    """Per run, on the stored patterns: neurons whose receptive input is the same in every
+    pattern, neurons whose recurrent field points against their element on most patterns
+    (sign-inverted), and the mean |recurrent field| and |receptive drive|."""
+    field = layer.context_drive(patterns)
+    constant = patterns.abs().sum(1) == patterns.sum(1).abs()  # [runs, N]
+    inverted = ((field * patterns) < 0).double().mean(1) > 0.5
+    return pd.DataFrame({
+        "patterns": patterns.shape[1], "run": range(patterns.shape[0]),
+        "constant inputs": constant.sum(-1).numpy(),
+        "inverted neurons": (inverted & ~constant).sum(-1).numpy(),
+        "inverted constant-input neurons": (inverted & constant).sum(-1).numpy(),
+        "recurrent field": field.abs().mean((1, 2)).double().numpy(),
+        "receptive drive": layer.receptive_drive(patterns).abs().mean((1, 2)).double().numpy(),
+    })
+
+
 @dataclass
 class Result:
     config: Config
     metrics: dict
-    accuracy: pd.DataFrame  # network, patterns, alpha, run, accuracy (mean over patterns)
+    accuracy: pd.DataFrame  # network, patterns, alpha, run, accuracy (mean over patterns), stage
     history: pd.DataFrame  # training of config.history_patterns
-    constant_inputs: pd.DataFrame = field(repr=False)  # patterns, run, neurons with constant ξ_i
+    neurons: pd.DataFrame = field(repr=False)  # per trained pattern count and run, see neuron_diagnostics
 
 
 def _train(config: Config, patterns, log: bool):
@@ -235,58 +384,92 @@ def _train(config: Config, patterns, log: bool):
     return layer, history
 
 
+RULES = {
+    "Hopfield (Hebbian)": (lambda p, c: hopfield.hebbian(p), "synchronous"),
+    "Hopfield (Hebbian, asynchronous)": (lambda p, c: hopfield.hebbian(p), "asynchronous"),
+    "Hopfield (Storkey)": (lambda p, c: hopfield.storkey(p), "synchronous"),
+    "Hopfield (pseudo-inverse)": (lambda p, c: hopfield.pseudoinverse(p), "synchronous"),
+    "Hopfield (Krauth–Mézard)": (lambda p, c: hopfield.krauth_mezard(p, c.perceptron_iterations), "synchronous"),
+}
+
+
 def _run(config: Config, checkpoint=None) -> Result:
     # short trainings: an interrupted run starts again (``checkpoint`` unused)
-    rows, histories, constant = [], [], []
-    counts = sorted(set(config.pattern_counts) | set(config.history_patterns))
-    for m in counts:
-        patterns = random_patterns(config, m)
-        layer, history = _train(config, patterns, log=m in config.history_patterns)
-        if m in config.history_patterns:
-            histories.append(history.assign(patterns=m))
-        constant.append(pd.DataFrame({"patterns": m, "run": range(config.n_runs),
-                                      "constant inputs": (patterns.abs().sum(1) == patterns.sum(1).abs()).sum(-1).numpy()}))
-        hebbian = hopfield.hebbian(patterns)
-        nets = {"infomorphic": None, "Hopfield (Hebbian)": (hebbian, "synchronous"),
-                "Hopfield (Hebbian, asynchronous)": (hebbian, "asynchronous"),
-                "Hopfield (Storkey)": (hopfield.storkey(patterns), "synchronous")}
-        for alpha in config.alphas:
-            cues = corrupt(patterns, alpha, config, m)
-            for name, net in nets.items():
-                if net is None:
-                    acc = infomorphic_recall(layer, patterns, cues, config, m, alpha)
-                else:
-                    acc = hopfield_recall(net[0], patterns, cues, config, net[1], m, alpha)
-                for run in range(config.n_runs):
-                    rows.append({"network": name, "patterns": m, "alpha": alpha, "run": run,
-                                 "accuracy": float(acc[run].mean()), "in grid": m in config.pattern_counts})
-    accuracy = pd.DataFrame(rows)
-    grid = accuracy[accuracy["in grid"]]
-    mean = grid.groupby(["network", "alpha", "patterns"]).accuracy.mean()
-    caps = {net: {f"{a:.1f}": capacity(mean[net][a].to_dict(), config.threshold) for a in config.alphas}
-            for net in mean.index.get_level_values(0).unique()}
-    metrics = {
-        "capacity_alpha0": caps["infomorphic"]["0.0"] if "0.0" in caps["infomorphic"] else None,
-        "hopfield_capacity_alpha0": caps["Hopfield (Hebbian)"].get("0.0"),
-        "storkey_capacity_alpha0": caps["Hopfield (Storkey)"].get("0.0"),
-        "hopfield_async_capacity_alpha0": caps["Hopfield (Hebbian, asynchronous)"].get("0.0"),
-        "capacity_by_alpha": caps["infomorphic"],
-        "hopfield_capacity_by_alpha": caps["Hopfield (Hebbian)"],
-        "storkey_capacity_by_alpha": caps["Hopfield (Storkey)"],
-        "hopfield_async_capacity_by_alpha": caps["Hopfield (Hebbian, asynchronous)"],
-        "capacity_definition": (f"largest number of stored patterns on the grid {list(config.pattern_counts)} "
-                                f"whose accuracy, averaged over patterns and runs, exceeds {config.threshold}"),
+    stored = random_patterns(config, config.pattern_limit)
+    cues = {alpha: corrupt(stored, alpha, config) for alpha in config.alphas}  # nested like the patterns
+    layers, histories, neurons = {}, [], []
+
+    def trained(m):
+        if m not in layers:
+            log = m in config.history_patterns
+            layers[m], history = _train(config, stored[:, :m], log)
+            if log:
+                histories.append(history.assign(patterns=m))
+            neurons.append(neuron_diagnostics(layers[m], stored[:, :m]))
+        return layers[m]
+
+    def evaluator(name):
+        def evaluate(m):
+            patterns = stored[:, :m]
+            if name in INFOMORPHIC:
+                layer, deterministic = trained(m), name != "infomorphic"
+                return {a: infomorphic_recall(layer, patterns, cues[a][:, :m], config, m, a,
+                                              deterministic=deterministic).mean(-1).numpy()
+                        for a in config.alphas}
+            rule, mode = RULES[name]
+            weights = rule(patterns, config)
+            return {a: hopfield_recall(weights, patterns, cues[a][:, :m], config, mode, m, a).mean(-1).numpy()
+                    for a in config.alphas}
+        return evaluate
+
+    rows, metrics = [], {}
+    for name, prefix in NETWORKS.items():
+        if name not in config.networks:
+            metrics |= {f"{prefix}capacity_alpha0": None, f"{prefix}capacity_by_alpha": {},
+                        f"{prefix}capacity_alpha0_ci": None}
+            continue
+        evaluate = evaluator(name)
+        caps, measured, stage = search_capacity(evaluate, config.pattern_counts, config.alphas,
+                                                config.threshold, config.pattern_limit)
+        if name in INFOMORPHIC:  # logged trainings outside the search are tested too, for the figures
+            for m in config.history_patterns:
+                if m not in measured:
+                    measured[m], stage[m] = evaluate(m), "history"
+        for m, by_alpha in sorted(measured.items()):
+            for alpha, per_run in by_alpha.items():
+                rows += [{"network": name, "patterns": m, "alpha": alpha, "run": run,
+                          "accuracy": float(value), "stage": stage[m]} for run, value in enumerate(per_run)]
+        searched = {m: by_alpha for m, by_alpha in measured.items() if stage[m] != "history"}
+        metrics[f"{prefix}capacity_alpha0"] = caps.get(0.0)
+        metrics[f"{prefix}capacity_by_alpha"] = {f"{a:.1f}": c for a, c in caps.items()}
+        metrics[f"{prefix}capacity_alpha0_ci"] = (
+            list(bootstrap_interval({m: v[0.0] for m, v in searched.items()}, config.threshold,
+                                    config.n_bootstrap, rng.generator(config.seed, "bootstrap", name)))
+            if 0.0 in caps else None)
+    n = config.n_neurons
+    metrics |= {
+        "capacity_per_neuron_alpha0": None if metrics["capacity_alpha0"] is None else metrics["capacity_alpha0"] / n,
+        "capacity_definition": (f"largest number of stored patterns whose accuracy, averaged over patterns and "
+                                f"runs, exceeds {config.threshold}; measured on the grid "
+                                f"{list(config.pattern_counts)}, extended while passing (at most "
+                                f"{config.pattern_limit}) and bisected to one pattern; nested pattern sets; "
+                                f"interval: {config.n_bootstrap} bootstrap resamples of the runs, 95%"),
+        "perceptron_rule": f"Krauth–Mézard minover, {config.perceptron_iterations} updates per neuron",
+        "gardner_bound_patterns": 2 * n,
         "protocol": config.protocol,
         "test_context": config.test_context,
+        "n_neurons": n,
         "n_runs": config.n_runs,
     }
-    return Result(config=config, metrics=metrics, accuracy=accuracy,
+    return Result(config=config, metrics=metrics, accuracy=pd.DataFrame(rows),
                   history=pd.concat(histories, ignore_index=True) if histories else pd.DataFrame(),
-                  constant_inputs=pd.concat(constant, ignore_index=True))
+                  neurons=(pd.concat(neurons).sort_values(["patterns", "run"], ignore_index=True)
+                           if neurons else pd.DataFrame()))
 
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
-    """Train for every pattern count, test every network (PNAS §3.3); cached by config and core.
+    """Train for every pattern count the capacity search asks for, test every network (PNAS
+    §3.3); cached by config and core.
 
     Parameters
     ----------
@@ -299,14 +482,16 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) ->
     Returns
     -------
     Result
-        ``metrics`` (capacities at α = 0 are flat; ``*_capacity_by_alpha`` are dicts from α to
-        a capacity), ``accuracy`` (network, patterns, α, run), ``history`` and
-        ``constant_inputs``.
+        ``metrics``: capacities at α = 0 are flat (``capacity_alpha0`` is the infomorphic
+        network under the paper's stochastic test; other networks by the prefixes of
+        ``NETWORKS``); ``*_capacity_by_alpha`` are dicts from α to a capacity and
+        ``*_capacity_alpha0_ci`` a [low, high] bootstrap interval. ``accuracy`` (network,
+        patterns, α, run, stage), ``history`` and ``neurons``.
 
     Examples
     --------
     >>> small = Config(n_runs=1, n_neurons=20, n_updates=5, pattern_counts=(3,), alphas=(0.0,),
-    ...                history_patterns=())
+    ...                history_patterns=(), max_patterns=6, perceptron_iterations=50)
     >>> result = run(small, use_cache=False)
     >>> sorted(result.accuracy.network.unique())[:2], list(result.metrics["capacity_by_alpha"])
     (['Hopfield (Hebbian)', 'Hopfield (Hebbian, asynchronous)'], ['0.0'])
