@@ -421,8 +421,9 @@ pd.DataFrame(rows).T.round(3)
 #
 # The same network and goal, trained four ways, accuracy at $\alpha = 0$ with the cue as
 # presentation context (recurrent protocols: 8 steps per presentation, patterns in random
-# order; `sampled` learns the receptive weight from 1 with SGD step 1, as in our earlier
-# search; `first_clean` and `skip_first` keep the teacher-forced settings):
+# order; `sampled` learns the receptive weight from 1 with SGD step 1, as the paper's text
+# has both weights learn; `first_clean` and `skip_first` keep the teacher-forced settings,
+# receptive weight fixed at 0.25):
 #
 # - `sampled`: the paper's text, the context is the sampled output of the previous step;
 # - `first_clean` (near-literal): as `sampled`, but the first step of each presentation,
