@@ -8,11 +8,14 @@ from __future__ import annotations
 import torch
 
 
+def _zero_diagonal(w: torch.Tensor) -> torch.Tensor:
+    return w - torch.diag_embed(torch.diagonal(w, dim1=-2, dim2=-1))
+
+
 def hebbian(patterns: torch.Tensor) -> torch.Tensor:
     """W = (1/N) Σ_μ ξ^μ ξ^μᵀ with W_ii = 0."""
     n = patterns.shape[-1]
-    w = patterns.transpose(-1, -2) @ patterns / n
-    return w - torch.diag_embed(torch.diagonal(w, dim1=-2, dim2=-1))
+    return _zero_diagonal(patterns.transpose(-1, -2) @ patterns / n)
 
 
 def storkey(patterns: torch.Tensor) -> torch.Tensor:
@@ -28,7 +31,7 @@ def storkey(patterns: torch.Tensor) -> torch.Tensor:
         h = (field - diag * xi)[..., :, None] - w * xi[..., None, :]
         w = w + (xi[..., :, None] * xi[..., None, :] - xi[..., :, None] * h.transpose(-1, -2)
                  - h * xi[..., None, :]) / n
-        w = w - torch.diag_embed(torch.diagonal(w, dim1=-2, dim2=-1))
+        w = _zero_diagonal(w)
     return w
 
 
@@ -54,10 +57,6 @@ def recall(weights, cues, steps: int = 20, mode: str = "synchronous", generator=
             field = (state * weights[:, None, i, :]).sum(-1)
             state[..., i] = sign_keep(field, state[..., i])
     return state
-
-
-def _zero_diagonal(w: torch.Tensor) -> torch.Tensor:
-    return w - torch.diag_embed(torch.diagonal(w, dim1=-2, dim2=-1))
 
 
 def pseudoinverse(patterns: torch.Tensor) -> torch.Tensor:

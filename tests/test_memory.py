@@ -176,6 +176,9 @@ def test_capacity_search_bisects_to_one_pattern():
     assert caps == {0.0: 37, 0.2: 18}
     assert len(asked) == len(set(asked)) and len(asked) < 6 + 2 * 4  # each count once, bisection not a scan
     assert {stage[m] for m in (38, 37)} == {"bisection"}
+    evaluate, asked = fake_network(37, low_fail=(5,))
+    caps, _, stage = memory.search_capacity(evaluate, (5, 10, 20, 30, 40), (0.0,), 0.95, 200, refine=False)
+    assert caps == {0.0: 30} and asked == [5, 10, 20, 30, 40] and set(stage.values()) == {"grid"}
 
 
 def test_capacity_search_extends_past_the_grid_up_to_the_limit():

@@ -79,7 +79,6 @@ TEST_CONTEXTS = ("cue", "previous")
 PATTERN_BLOCK = 10  # patterns are drawn in blocks of this many, each block from its own stream
 
 
-
 @dataclass(frozen=True)
 class Config(TaskConfig):
     """Settings of the associative memory and its classical baselines (PNAS §3.3)."""
@@ -287,13 +286,15 @@ def capacity(accuracy: dict, threshold: float) -> int:
     return max(passing) if passing else 0
 
 
-def search_capacity(evaluate: Callable[[int], dict], grid, alphas, threshold: float, limit: int):
+def search_capacity(evaluate: Callable[[int], dict], grid, alphas, threshold: float, limit: int,
+                    refine: bool = True):
     """Capacities of one network, refined to one pattern.
 
     ``evaluate(m)`` returns {α: per-run accuracies} for m stored patterns. The grid is measured,
     extended in steps of max(last grid step, limit // 20) while some α still passes at its
     largest count (up to ``limit``), then, for each α, bisected between the largest passing and
-    the next measured count. Returns ({α: capacity}, {m: {α: per-run accuracies}}, {m: stage}).
+    the next measured count (``refine=False``: the grid alone). Returns ({α: capacity},
+    {m: {α: per-run accuracies}}, {m: stage}).
     """
     measured, stage = {}, {}
 
@@ -308,6 +309,9 @@ def search_capacity(evaluate: Callable[[int], dict], grid, alphas, threshold: fl
     grid = sorted(set(grid))
     for m in grid:
         at(m, "grid")
+    if not refine:
+        return ({a: capacity({m: mean(m, a) for m in measured}, threshold) for a in alphas},
+                measured, stage)
     step = max(grid[-1] - grid[-2] if len(grid) > 1 else grid[-1], limit // 20, 1)
     largest = grid[-1]
     while largest < limit and any(mean(largest, a) > threshold for a in alphas):
@@ -315,11 +319,10 @@ def search_capacity(evaluate: Callable[[int], dict], grid, alphas, threshold: fl
         at(largest, "extension")
     caps = {}
     for alpha in alphas:
-        passing = [m for m in measured if mean(m, alpha) > threshold]
-        if not passing:
+        low = capacity({m: mean(m, alpha) for m in measured}, threshold)
+        if low == 0:
             caps[alpha] = 0
             continue
-        low = max(passing)
         above = [m for m in measured if m > low]
         high = min(above) if above else None
         while high is not None and high - low > 1:
@@ -433,14 +436,8 @@ def _run(config: Config, checkpoint=None) -> Result:
                         f"{prefix}capacity_alpha0_ci": None}
             continue
         evaluate = evaluator(name)
-        if config.refine:
-            caps, measured, stage = search_capacity(evaluate, config.pattern_counts, config.alphas,
-                                                    config.threshold, config.pattern_limit)
-        else:
-            measured = {m: evaluate(m) for m in sorted(set(config.pattern_counts))}
-            stage = dict.fromkeys(measured, "grid")
-            caps = {a: capacity({m: float(np.mean(v[a])) for m, v in measured.items()}, config.threshold)
-                    for a in config.alphas}
+        caps, measured, stage = search_capacity(evaluate, config.pattern_counts, config.alphas,
+                                                config.threshold, config.pattern_limit, config.refine)
         if name in INFOMORPHIC:  # logged trainings outside the search are tested too, for the figures
             for m in config.history_patterns:
                 if m not in measured:
