@@ -56,12 +56,19 @@ def product(r: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
     return r * (1.0 + c)
 
 
+def additive(r: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    """A = r + c: both inputs drive the neuron alike (the redundancy memory of Blümel et al.
+    2025, θ = σ(β(x_T + x_R)) with β = 1); either input alone drives it, as with the 8-norm."""
+    return r + c
+
+
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid_gain": sigmoid_gain,
     "kay_phillips": kay_phillips,
     "norm8": norm8,
     "linear": linear,
     "product": product,
+    "sum": additive,
 }
 
 

@@ -297,9 +297,10 @@ def reproduce(args) -> int:
 
 
 def task_modules() -> dict:
-    from .tasks import bars, error_neuron, memory, supervised
+    from .tasks import bars, error_neuron, memory, redundancy_memory, supervised
 
-    return {"supervised": supervised, "bars": bars, "memory": memory, "error_neuron": error_neuron}
+    return {"supervised": supervised, "bars": bars, "memory": memory, "error_neuron": error_neuron,
+            "redundancy_memory": redundancy_memory}
 
 
 def json_safe(value):

@@ -249,7 +249,11 @@ class InfomorphicLayer(torch.nn.Module):
         return self._weigh(sx_pid(joint, validate=False), gamma)
 
     def _weigh(self, atoms: PIDAtoms, gamma) -> Tensor:
-        weights = Goal.from_any(gamma).tensor(self.dtype, self.device)
+        """Γ·atoms; ``gamma`` may also be a tensor [runs, n_atoms], one goal per run."""
+        if isinstance(gamma, Tensor):
+            weights = gamma.to(self.dtype)[:, None, :] if gamma.dim() == 2 else gamma.to(self.dtype)
+        else:
+            weights = Goal.from_any(gamma).tensor(self.dtype, self.device)
         return (atoms.stack() * weights).sum(-1)
 
 
@@ -259,7 +263,7 @@ def pid_score(p: torch.Tensor, gamma) -> torch.Tensor:
     With G = a_R I(Y:R̃) + a_C I(Y:C̃) + a_RC I(Y:R̃,C̃) + a_red I_red + a_H H(Y), every term's
     derivative is a log-odds difference; the redundancy adds the S-term of the union events.
     """
-    a = Goal.from_any(gamma).classical()
+    a = _classical(gamma, p)
     tiny = torch.finfo(p.dtype).tiny
 
     def log_odds(x):
@@ -284,6 +288,20 @@ def pid_score(p: torch.Tensor, gamma) -> torch.Tensor:
         + a["a_red"] * delta_red
         - a["a_H"] * base
     )
+
+
+def _classical(gamma, p: torch.Tensor) -> dict:
+    """The classical coefficients of :meth:`Goal.classical`; for a tensor Γ [runs, n_atoms] (one
+    goal per run of joints p [runs, neurons, n_r, n_c, 2]) each is shaped to broadcast over
+    the runs' [neurons, n_r, n_c] grids."""
+    if not isinstance(gamma, torch.Tensor):
+        return Goal.from_any(gamma).classical()
+    w = gamma.to(p.dtype)
+    if w.dim() == 2:
+        w = w[:, None, None, None, :]
+    unq_r, unq_c, red, syn, res = w.unbind(-1)
+    return {"a_R": unq_r - syn, "a_C": unq_c - syn, "a_RC": syn - res, "a_red": red - unq_r - unq_c + syn,
+            "a_H": res}
 
 
 def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma):

@@ -40,9 +40,8 @@ the pseudo-inverse (projection) rule and the Krauth–Mézard perceptron rule.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, ClassVar
+from typing import ClassVar
 
-import numpy as np
 import pandas as pd
 import torch
 
@@ -50,6 +49,7 @@ from .. import hopfield, rng
 from ..estimate import Binning
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
+from ..capacity import bootstrap_interval, capacity, search_capacity
 from ..checks import ConfigError, integer, number, one_of
 from .common import Recurrent, Stateless, TaskConfig, cached_run, require_positive_ints
 
@@ -278,75 +278,6 @@ def hopfield_recall(weights, patterns, cues, config: Config, mode="synchronous",
     synchronous steps or asynchronous sweeps (unit order drawn from the seed and ``key``)."""
     generator = rng.generator(config.seed, "async", *key)
     return (hopfield.recall(weights, cues, config.test_steps, mode, generator) * patterns).mean(-1)
-
-
-def capacity(accuracy: dict, threshold: float) -> int:
-    """Largest pattern count whose mean accuracy exceeds ``threshold`` (0 if none)."""
-    passing = [m for m, a in accuracy.items() if a > threshold]
-    return max(passing) if passing else 0
-
-
-def search_capacity(evaluate: Callable[[int], dict], grid, alphas, threshold: float, limit: int,
-                    refine: bool = True):
-    """Capacities of one network, refined to one pattern.
-
-    ``evaluate(m)`` returns {α: per-run accuracies} for m stored patterns. The grid is measured,
-    extended in steps of max(last grid step, limit // 20) while some α still passes at its
-    largest count (up to ``limit``), then, for each α, bisected between the largest passing and
-    the next measured count (``refine=False``: the grid alone). Returns ({α: capacity},
-    {m: {α: per-run accuracies}}, {m: stage}).
-    """
-    measured, stage = {}, {}
-
-    def at(m, how):
-        if m not in measured:
-            measured[m], stage[m] = evaluate(m), how
-        return measured[m]
-
-    def mean(m, alpha):
-        return float(np.mean(at(m, "bisection")[alpha]))
-
-    grid = sorted(set(grid))
-    for m in grid:
-        at(m, "grid")
-    if not refine:
-        return ({a: capacity({m: mean(m, a) for m in measured}, threshold) for a in alphas},
-                measured, stage)
-    step = max(grid[-1] - grid[-2] if len(grid) > 1 else grid[-1], limit // 20, 1)
-    largest = grid[-1]
-    while largest < limit and any(mean(largest, a) > threshold for a in alphas):
-        largest = min(largest + step, limit)
-        at(largest, "extension")
-    caps = {}
-    for alpha in alphas:
-        low = capacity({m: mean(m, alpha) for m in measured}, threshold)
-        if low == 0:
-            caps[alpha] = 0
-            continue
-        above = [m for m in measured if m > low]
-        high = min(above) if above else None
-        while high is not None and high - low > 1:
-            middle = (low + high) // 2
-            if mean(middle, alpha) > threshold:
-                low = middle
-            else:
-                high = middle
-        caps[alpha] = low
-    return caps, measured, stage
-
-
-def bootstrap_interval(per_run: dict, threshold: float, n_bootstrap: int, generator, level: float = 0.95):
-    """Interval of the capacity over resampled runs: ``per_run`` maps m to its per-run
-    accuracies; each resample draws runs with replacement and takes the largest m whose mean
-    exceeds ``threshold`` (among the measured m). Returns (low, high) pattern counts."""
-    counts = np.array(sorted(per_run))
-    table = np.stack([np.asarray(per_run[m], dtype=float) for m in counts], 1)  # [runs, counts]
-    picks = torch.randint(table.shape[0], (n_bootstrap, table.shape[0]), generator=generator).numpy()
-    means = table[picks].mean(1)  # [resamples, counts]
-    caps = np.where(means > threshold, counts, 0).max(1)
-    tail = (1 - level) / 2
-    low, high = np.quantile(caps, [tail, 1 - tail], method="inverted_cdf")
-    return int(low), int(high)
 
 
 @torch.no_grad()
