@@ -1,0 +1,402 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Redundancy maximisation as associative memory learning
+#
+# Blümel et al. {cite}`bluemel2025` take the memory network of the previous chapter and ask
+# only one thing of each neuron: that its output carry as much information as possible that
+# is *redundant* between its external input $T = \xi_i$ (the pattern's element) and its
+# recurrent input $R = \sum_{j \ne i} W_{ij} s_j$. Their headline: such a network stores
+# $\alpha_c = 1.59$ patterns per neuron, against 0.14 for Hebb's rule, and 1.68 to 1.70 with goals
+# found by Bayesian optimisation. The Gardner bound {cite}`gardner1988` says that no rule can make
+# more than $2N$ unbiased random patterns fixed points of such a network, so this is within 20%
+# of what is possible at all. This chapter reruns that result with our core, under its protocol.
+#
+# ```{admonition} From the PNAS memory chapter to this one
+# :class: note
+# The neuron is the same idea: two sources, a goal over their five atoms, learned by gradient
+# ascent on a histogram estimate. What changes, and what each change does:
+#
+# | | PNAS memory (previous chapter) | redundancy memory (this chapter) |
+# |---|---|---|
+# | activation | 8-norm, the larger input wins | sum, $\theta = \sigma(x_T + x_R)$ |
+# | external weight $w_T$ | fixed at 0.25 (our teacher-forced choice) | frozen at 2.3: the pattern nearly decides the output during training |
+# | goal | $0.9\,I_\mathrm{red} + 0.1\,I(Y:T,R)$ | $I_\mathrm{red}$ only (and three other goals) |
+# | optimiser | SGD, step 3 | Adam, lr 0.05, one full-batch step per epoch |
+# | bins | $R$ in 40 adaptive bins | $T$ in 2 and $R$ in 60 fixed bins on $[-20, 20]$ |
+# | test | 20 stochastic steps after a one-step presentation | deterministic synchronous updates to a fixed point or 2-cycle |
+# | capacity | largest $M$ whose mean accuracy over runs passes | per seed, the last $M$ passed before the first failure; $\alpha_c$ is the mean |
+#
+# The ablation ladder below measures what the optimiser, the external weight, the bins and
+# the test each contribute.
+# ```
+
+# %% tags=["parameters"]
+profile = "quick"  # quick (40 neurons, 3 seeds, 500 epochs) or paper (100, 20, 5000)
+n_runs = None  # seeds; None: the profile's
+n_neurons = None  # network size; None: the profile's
+max_epochs = None  # epochs at most per pattern count; None: the profile's
+seed = 0  # seed s uses seed + s for patterns, weights, flips and samples
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from infomorphic_core.capacity import mean_interval
+from infomorphic_core.goals import ATOM_KEYS, BIVARIATE
+from infomorphic_core.plots import ATOM_COLORS, setup
+from infomorphic_core.rng import generator
+from infomorphic_core.tasks import redundancy_memory as rm
+
+setup(precision=2)
+# this page's sources are T (external, the package's receptive R) and R (recurrent, its C)
+LABELS = {
+    key: BIVARIATE.label(key).replace(",R", ",T").replace(",C", ",R")
+    for key in ATOM_KEYS
+}
+
+# %% [markdown]
+# ## Set-up
+#
+# As published with the paper's code (we wrote our own):
+#
+# - $N$ neurons (100 in the paper profile, 40 in the quick one). Neuron $i$: external input
+#   $x_T = w_T\,\xi_i$ with $w_T$ frozen at 2.3, recurrent input $x_R = \sum_{j\ne i} W_{ij} s_j$,
+#   $W$ starting $\mathcal N(0, 0.001^2)$, no biases, no self-connections; outputs $\pm 1$.
+# - Goal $\Gamma$ over $(I_{\mathrm{unq},T}, I_{\mathrm{unq},R}, I_\mathrm{red}, I_\mathrm{syn},
+#   H_\mathrm{res})$, redundancy only: $(0, 0, 1, 0, 0)$. (In the package's atom names $T$ is the
+#   receptive source, `unq_R`, and $R$ the context, `unq_C`.)
+# - **Teacher-forced training**: the recurrent input is computed from the clean stored
+#   pattern; one Adam step (lr 0.05) per epoch on all $M$ patterns at once; at most 5000 epochs
+#   (500 in the quick profile). Training stops at the first of 15 log-spaced epochs at which the
+#   clean-cue test passes, and that network is kept, as in the published code.
+# - **Test**: external input 0; the cue is a stored pattern with exactly $\lfloor fN \rfloor$
+#   bits flipped; synchronous updates $s \leftarrow \operatorname{sign}(W s)$ until a fixed point,
+#   a closed 2-cycle or 100 steps; score = cosine similarity with the stored pattern, averaged
+#   over the patterns. A network passes at $\ge 0.95$.
+# - **Capacity**: for each seed, $M$ runs up from $0.2N$ in steps of $0.02N$ ($0.05N$ in the
+#   quick profile), each $M$ trained from scratch on the first $M$ patterns of the seed's
+#   sequence, until the first failure; the seed's capacity is the last $M/N$ passed, $\alpha_c$
+#   the mean over seeds, with a bootstrap 95% interval over seeds. The classical rules are
+#   scanned the same way from the first step (they fail below $0.2N$).
+# - **Classical rules** under the identical test: Hebbian, Storkey, the pseudo-inverse
+#   (projection) rule {cite}`personnaz1985`, and the Krauth–Mézard perceptron rule with optimal
+#   stability {cite}`krauth1987` (2,000 updates per neuron), which approaches the Gardner bound.
+
+# %%
+config = rm.Config.from_profile(
+    profile,
+    n_runs=n_runs,
+    n_neurons=n_neurons,
+    max_epochs=max_epochs,
+    seed=seed,
+)
+result = rm.run(config)
+metrics, capacities = result.metrics, result.capacities
+main = capacities[capacities.experiment == "main"]
+print(
+    f"profile {config.profile}: N = {config.n_neurons}, {config.n_runs} seeds, "
+    f"at most {config.max_epochs} epochs, scan from {config.scan_start} N "
+    f"in steps of {config.scan_step} N"
+)
+
+# %% [markdown]
+# ## Capacity beside the paper's
+#
+# Infomorphic networks for the four goals of the paper, trained side by side on the same
+# patterns and initial weights, and the classical rules on the same patterns; mean $\alpha_c$
+# over seeds with its bootstrap 95% interval, the paper's value (mean of 20 seeds at
+# $N = 100$), and the distance to the Gardner bound $\alpha = 2$.
+
+# %%
+paper = {name: value for name, (_, value) in rm.GOALS.items()} | {
+    "Hebbian": 0.14
+}
+
+
+def summary(frame, network, test="f=0"):
+    values = frame[
+        (frame.network == network) & (frame.test == test)
+    ].alpha_c
+    return values.mean(), *mean_interval(
+        values, 1000, generator(seed, "table", network)
+    )
+
+
+rows = []
+for network in list(rm.GOALS) + list(config.networks):
+    mean, low, high = summary(main, network)
+    rows.append(
+        {
+            "network": network,
+            "α_c (ours)": mean,
+            "95% interval": f"[{low:.2f}, {high:.2f}]",
+            "paper": paper.get(network, np.nan),
+            "Gardner bound − ours": 2 - mean,
+        }
+    )
+table = pd.DataFrame(rows).set_index("network")
+table
+
+# %% tags=["hide-input"]
+COLORS = dict(
+    zip(list(rm.GOALS) + list(rm.RULES), [f"C{i}" for i in range(8)])
+)
+fig, ax = plt.subplots(figsize=(9, 4))
+order = list(rm.GOALS) + list(config.networks)
+for i, network in enumerate(order):
+    values = main[(main.network == network) & (main.test == "f=0")].alpha_c
+    jitter = np.linspace(-0.15, 0.15, len(values))
+    ax.scatter(i + jitter, values, s=18, color=COLORS[network], alpha=0.7)
+    ax.plot([i - 0.25, i + 0.25], [values.mean()] * 2, color="black", lw=2)
+    if network in paper:
+        ax.plot(
+            i,
+            paper[network],
+            marker="*",
+            ms=12,
+            color="black",
+            ls="none",
+            label="paper (mean of 20 seeds, N = 100)" if i == 0 else None,
+        )
+ax.axhline(2, color="grey", ls="--", lw=1.2, label="Gardner bound")
+ax.set_xticks(
+    range(len(order)), [n.replace(" + ", " +\n") for n in order], fontsize=8
+)
+ax.set_ylabel("capacity α_c (patterns per neuron)")
+ax.set_title(
+    f"per seed (dots) and mean (bar); N = {config.n_neurons}, {config.profile} profile"
+)
+ax.legend(fontsize=8, loc="center right")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## The ablation ladder
+#
+# The paper's ablation, cumulative: each row changes one choice of the row above, from the
+# least tuned network (plain SGD, adaptive bins, a learned external weight starting at 1,
+# stochastic test) to the published one. Ours beside the paper's (mean $\alpha_c$ over 20 seeds at
+# $N = 100$); the SGD step (0.1) is that of the published early configurations. The paper's
+# sixth row changes fixed bins to a differentiable soft binning, which we did not implement:
+# our sixth row is the fixed binning the published code uses by default, and our seventh row
+# adds the optimised goal to it.
+
+# %%
+ladder = result.ablation.assign(
+    **{
+        "95% interval": lambda t: [
+            f"[{a:.2f}, {b:.2f}]" for a, b in zip(t.low, t.high)
+        ]
+    }
+)[["row", "ours", "95% interval", "paper"]].set_index("row")
+ladder
+
+# %% [markdown]
+# Does each step move capacity the way it does in the paper? A step counts as "up" or "down"
+# when it moves the mean by more than one scan step, else "flat".
+
+
+# %%
+def direction(change):
+    step = config.scan_step  # smaller moves are "flat"
+    return "up" if change > step else "down" if change < -step else "flat"
+
+
+ours, theirs = ladder.ours.diff(), ladder.paper.diff()
+for row in ladder.index[1:]:
+    a, b = direction(ours[row]), direction(theirs[row])
+    print(
+        f"{row}: ours {a}, paper {b}" + ("" if a == b else "  <- differs")
+    )
+
+# %% [markdown]
+# ## Noisy cues
+#
+# The same trainings tested from cues with $\lfloor fN\rfloor$ bits flipped: capacity against
+# the corruption $f$. A value of 0 means the network fails already at the scan's first count.
+# The trainings stop at the first epoch that retrieves clean cues, so nothing in them asks for
+# basins of attraction.
+
+# %% tags=["hide-input"]
+noise = [t for t in main.test.unique() if t.startswith("f=")]
+fs = [float(t[2:]) for t in noise]
+fig, ax = plt.subplots(figsize=(6.5, 4))
+for network in [metrics["goal"]] + list(config.networks):
+    means = [
+        main[(main.network == network) & (main.test == t)].alpha_c.mean()
+        for t in noise
+    ]
+    ax.plot(fs, means, "o-", color=COLORS[network], label=network)
+ax.set_xlabel("fraction f of flipped bits in the cue")
+ax.set_ylabel("capacity α_c (patterns per neuron)")
+ax.legend(fontsize=8)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## Where capacity comes from: a small goal landscape
+#
+# Redundancy weighs 1; the weights of the unique information of the recurrent input,
+# $I_{\mathrm{unq},R}$, and of the residual entropy $H_\mathrm{res}$ vary on a grid (both are
+# negative in the optimised goal A). All nine goals train side by side; mean $\alpha_c$ over
+# seeds.
+
+# %%
+SWEEPS = {
+    "quick": {
+        "landscape": (-0.6, 0.0, 0.6),
+        "correlation": (0.5, 0.8),
+        "n_neurons": (30, 60),
+    },
+    "paper": {
+        "landscape": (-0.8, -0.4, 0.0, 0.4),
+        "correlation": (0.5, 0.6, 0.7, 0.8, 0.85),
+        "n_neurons": (50, 100, 200, 400),
+    },
+}[config.profile if config.profile in ("quick", "paper") else "quick"]
+land = rm.landscape(config, values=SWEEPS["landscape"])
+grid = land.groupby(["unq_C", "res"]).alpha_c.mean().unstack("res")
+grid.index.name, grid.columns.name = "weight of I_unq,R", "weight of H_res"
+grid
+
+# %% tags=["hide-input"]
+fig, ax = plt.subplots(figsize=(5.5, 4))
+image = ax.imshow(
+    grid.to_numpy(), origin="lower", cmap="viridis", vmin=0, vmax=2
+)
+ax.set_xticks(range(len(grid.columns)), [f"{v:g}" for v in grid.columns])
+ax.set_yticks(range(len(grid.index)), [f"{v:g}" for v in grid.index])
+for (i, j), v in np.ndenumerate(grid.to_numpy()):
+    ax.text(
+        j,
+        i,
+        f"{v:.2f}",
+        ha="center",
+        va="center",
+        color="white" if v < 1.2 else "black",
+    )
+ax.set_xlabel("weight of H_res")
+ax.set_ylabel("weight of I_unq,R")
+fig.colorbar(image, label="α_c (patterns per neuron)")
+ax.set_title("goal = I_red + a·I_unq,R + b·H_res")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## Correlated patterns and network size
+#
+# Correlated patterns: a Markov chain along the neurons, $P(\xi_i = \xi_{i-1}) = p$ ($p = 0.5$:
+# independent). Network size: $\alpha_c$ at several $N$ (the external weight stays 2.3). The
+# paper profile uses at most 5 seeds for the size scan.
+
+# %%
+corr = rm.sweep_setting(config, "correlation", SWEEPS["correlation"])
+size_config = config.replace(n_runs=min(config.n_runs, 5))
+size = rm.sweep_setting(size_config, "n_neurons", SWEEPS["n_neurons"])
+print("mean α_c by correlation p:")
+print(
+    corr.groupby(["correlation", "network"])
+    .alpha_c.mean()
+    .unstack("network")
+    .to_string()
+)
+print("\nmean α_c by network size N:")
+print(
+    size.groupby(["n_neurons", "network"])
+    .alpha_c.mean()
+    .unstack("network")
+    .to_string()
+)
+
+# %% tags=["hide-input"]
+fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+for ax, frame, x, label in (
+    (axes[0], corr, "correlation", "correlation p = P(ξ_i = ξ_{i−1})"),
+    (axes[1], size, "n_neurons", "network size N (neurons)"),
+):
+    for network, group in frame.groupby("network"):
+        stats = group.groupby(x).alpha_c.agg(["mean", "min", "max"])
+        ax.plot(
+            stats.index,
+            stats["mean"],
+            "o-",
+            color=COLORS[network],
+            label=network,
+        )
+        ax.fill_between(
+            stats.index,
+            stats["min"],
+            stats["max"],
+            color=COLORS[network],
+            alpha=0.2,
+        )
+    ax.axhline(2, color="grey", ls="--", lw=1)
+    ax.set_xlabel(label)
+axes[1].set_xscale("log", base=2)
+axes[0].set_ylabel("capacity α_c (mean, band: min to max over seeds)")
+axes[0].legend(fontsize=8)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## Atoms below and above capacity
+#
+# Networks trained for the full number of epochs (no early stop) at several loads $M/N$; the
+# five atoms on the stored patterns (bits, mean over neurons), with the clean-cue score. The
+# paper's point: below capacity all of $H(Y)$ is redundancy, each output a copy of its
+# external input that the recurrent input predicts; above it synergy and residual entropy
+# appear as retrieval fails.
+
+# %%
+atoms = rm.atoms_by_load(config, loads=(0.5, 1.0, 1.5, 2.0))
+by_load = atoms.groupby("load")[list(ATOM_KEYS) + ["score"]].mean()
+by_load.rename(columns=LABELS)
+
+# %% tags=["hide-input"]
+fig, ax = plt.subplots(figsize=(6.5, 4))
+for key in ATOM_KEYS:
+    ax.plot(
+        by_load.index,
+        by_load[key],
+        "o-",
+        color=ATOM_COLORS[key],
+        label=BIVARIATE.label(key),
+    )
+ax.plot(
+    by_load.index, by_load.score, "k--", label="clean-cue score (cosine)"
+)
+ax.axhline(0, color="black", lw=0.8)
+ax.set_xlabel("load M / N (patterns per neuron)")
+ax.set_ylabel("bits / cosine")
+ax.legend(fontsize=8, ncols=2)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## What is weak
+#
+# - **Soft binning** (the paper's sixth ablation row and, we read, its headline 1.59) is not
+#   implemented; our networks use the fixed bins of the published code's default.
+# - **The stochastic test** of the first ablation row is ours (20 sampled steps from the cue,
+#   cosine with the stored pattern averaged over the steps). The published code compares each
+#   sampled state with the first sampled state instead; with the small weights that early
+#   stopping leaves, sampled dynamics stay far from any pattern under our definition.
+# - **Early stopping keeps networks at the edge of retrieval**: a network passes at the first
+#   checkpoint that retrieves clean cues, so its basins are small, which the noisy-cue capacities
+#   show.
+# - The quick profile is smaller than the paper's in every size (neurons, seeds, epochs, scan
+#   step); its capacities are lower, the shapes the same. The paper profile's numbers are
+#   quoted on this page only where a run measured them.
