@@ -373,7 +373,7 @@ for key in ATOM_KEYS:
         by_load[key],
         "o-",
         color=ATOM_COLORS[key],
-        label=BIVARIATE.label(key),
+        label=LABELS[key],
     )
 ax.plot(
     by_load.index, by_load.score, "k--", label="clean-cue score (cosine)"
