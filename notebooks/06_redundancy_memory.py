@@ -362,7 +362,7 @@ plt.show()
 
 # %%
 atoms = rm.atoms_by_load(config, loads=(0.5, 1.0, 1.5, 2.0))
-by_load = atoms.groupby("load")[list(ATOM_KEYS) + ["score"]].mean()
+by_load = atoms.groupby("load")[list(ATOM_KEYS) + ["score"]].mean().round(3)
 by_load.rename(columns=LABELS)
 
 # %% tags=["hide-input"]

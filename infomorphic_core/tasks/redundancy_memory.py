@@ -62,12 +62,16 @@ GOALS = {
     "optimised B": ((0.48, -0.16, 0.25, 0.04, -0.63), 1.70),
 }
 PAPER = {"alpha_c": 1.59, "hebbian_alpha_c": 0.14, "gardner_bound": 2.0}
-# name -> (rule(patterns, config) -> weights, metric prefix)
+# name -> (rule(patterns, config) -> weights, metric prefix). The Hebbian and Krauth–Mézard
+# weights are multiples of 1/N: scaled by N they are integers, so their fields are exact and a
+# field of exactly 0 (the unit keeps its state) is the same on every CPU; the sign dynamics
+# does not change with the scale.
 RULES = {
-    "Hebbian": (lambda p, c: hopfield.hebbian(p), "hebbian"),
+    "Hebbian": (lambda p, c: hopfield.hebbian(p) * p.shape[-1], "hebbian"),
     "Storkey": (lambda p, c: hopfield.storkey(p), "storkey"),
     "pseudo-inverse": (lambda p, c: hopfield.pseudoinverse(p), "pseudoinverse"),
-    "Krauth–Mézard": (lambda p, c: hopfield.krauth_mezard(p, c.perceptron_iterations), "perceptron"),
+    "Krauth–Mézard": (lambda p, c: (hopfield.krauth_mezard(p, c.perceptron_iterations) * p.shape[-1]).round(),
+                      "perceptron"),
 }
 DETERMINISTIC, STOCHASTIC = "deterministic", "stochastic"
 PATTERN_BLOCK = 10
