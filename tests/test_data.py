@@ -196,3 +196,68 @@ def test_subset_split_is_stratified_and_fixed():
 def test_bad_source():
     with pytest.raises(ValueError, match="source"):
         data.load_mnist("web")
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """The fixture files in a folder, two gzipped and two raw; their content checksums stand in
+    for the official ones."""
+    files, raw = fixtures()
+    for name, content in raw.items():
+        bare = name.removesuffix(".gz")
+        monkeypatch.setitem(data.MNIST_CONTENT, bare, hashlib.sha256(content).hexdigest())
+        if "labels" in name:
+            (tmp_path / bare).write_bytes(content)
+        else:
+            (tmp_path / name).write_bytes(files[name])
+    monkeypatch.delenv(data.ENV_MNIST_DIR, raising=False)
+    return tmp_path, raw
+
+
+def test_local_folder_reads_gzipped_and_raw_files_and_says_so(folder):
+    root, raw = folder
+    mnist = data.load_mnist("folder", folder=root)
+    assert mnist.x_train.shape == (30, 784) and mnist.y_test.shape == (12,)
+    pixels = np.frombuffer(raw["train-images-idx3-ubyte.gz"], np.uint8, offset=16).reshape(30, 784)
+    np.testing.assert_array_equal(mnist.x_train, (pixels / 255.0).astype(np.float32))
+    assert mnist.dataset == "mnist" and str(root) in mnist.description
+    assert data.resolve_source("auto", folder=root) == "folder"
+
+
+def test_local_folder_from_the_environment(folder, monkeypatch):
+    root, _ = folder
+    monkeypatch.setenv(data.ENV_MNIST_DIR, str(root))
+    assert data.load_mnist("auto").x_test.shape == (12, 784)
+    assert data.resolve_source("auto") == "folder"
+
+
+def test_local_folder_refuses_other_content(folder):
+    root, raw = folder
+    labels = bytearray(raw["t10k-labels-idx1-ubyte.gz"])
+    labels[-1] = (labels[-1] + 1) % 10
+    (root / "t10k-labels-idx1-ubyte").write_bytes(bytes(labels))
+    with pytest.raises(ValueError, match="t10k-labels-idx1-ubyte: content SHA-256 differs"):
+        data.load_mnist("folder", folder=root)
+
+
+def test_local_folder_names_what_is_missing(folder, tmp_path):
+    root, _ = folder
+    (root / "train-labels-idx1-ubyte").unlink()
+    with pytest.raises(ValueError, match="neither train-labels-idx1-ubyte.gz nor train-labels-idx1-ubyte"):
+        data.load_mnist("folder", folder=root)
+    with pytest.raises(ValueError, match="does not exist"):
+        data.load_mnist("folder", folder=tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="INFOMORPHIC_MNIST_DIR"):
+        data.load_mnist("folder")
+
+
+def test_the_official_content_checksums():
+    """The published SHA-256 of the decompressed official files; the full data set, where a
+    machine has it in a local folder, is verified against them (skipped elsewhere)."""
+    assert data.MNIST_CONTENT["t10k-labels-idx1-ubyte"].startswith("ff7bcfd4")
+    root = data.mnist_folder()
+    if root is None:
+        pytest.skip(f"no local MNIST folder (set {data.ENV_MNIST_DIR})")
+    mnist = data.load_folder(root)
+    assert mnist.x_train.shape == (60000, 784) and mnist.x_test.shape == (10000, 784)
+    assert np.bincount(mnist.y_train).tolist()[:2] == [5923, 6742]

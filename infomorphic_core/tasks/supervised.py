@@ -51,7 +51,8 @@ class Config(TaskConfig):
     PROFILES: ClassVar[dict] = PROFILES
 
     epochs: int | None = None
-    source: str | None = None  # auto | full | subset
+    source: str | None = None  # auto | full | folder | subset
+    mnist_dir: str | None = None  # the folder of source folder (and auto); None: $INFOMORPHIC_MNIST_DIR
     minibatch: int = 128
     gamma: tuple | str = "supervised"
     learning_rate: float = 1.0
@@ -155,7 +156,7 @@ def logistic_regression_accuracy(data) -> float:
 
 def _run(config: Config, checkpoint=None, source: str | None = None) -> Result:
     torch.manual_seed(config.seed)  # sklearn and torch defaults; every stream is seeded explicitly
-    data = load_mnist(source or config.source)
+    data = load_mnist(source or config.source, folder=config.mnist_dir)
     if config.minibatch > len(data.x_train):
         raise ConfigError(f"minibatch must be at most the {len(data.x_train)} training images of "
                           f"{data.dataset}, got {config.minibatch}")
@@ -217,7 +218,8 @@ def _run(config: Config, checkpoint=None, source: str | None = None) -> Result:
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
     """Train and evaluate (PNAS §3.1); results are cached on disk by config, core source and the
-    data set actually used (``source="auto"`` resolves to the full set or the subset first).
+    data set actually used (``source="auto"`` resolves to the local folder, the download or the
+    subset first).
 
     Parameters
     ----------
@@ -242,6 +244,6 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) ->
     True
     """
     config = config or Config()
-    source = resolve_source(config.source)
+    source = resolve_source(config.source, folder=config.mnist_dir)
     return cached_run("supervised", config, lambda c, checkpoint: _run(c, checkpoint, source),
                       use_cache, cache_dir, data=source)
