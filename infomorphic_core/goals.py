@@ -98,6 +98,28 @@ def antichains(sources) -> list[tuple[tuple[str, ...], ...]]:
     return nodes
 
 
+def lattice_vocabulary(sources) -> Vocabulary:
+    """The atoms of a neuron with the named ``sources``: one per node of the PID lattice
+    (:func:`antichains`), keyed and labelled by their source sets in the order of ``sources``
+    (``{F}{C}``, ``{FC}{FL}``), followed by the residual entropy ``res``. Nodes are ordered
+    by their number of source sets, then their sizes."""
+    order = {name: i for i, name in enumerate(sources)}
+
+    def arranged(node):
+        return tuple(sorted((tuple(sorted(a, key=order.get)) for a in node),
+                            key=lambda a: (len(a), [order[x] for x in a])))
+
+    nodes = sorted((arranged(n) for n in antichains(sources)),
+                   key=lambda n: (-len(n), [len(a) for a in n], [[order[x] for x in a] for a in n]))
+    atoms = [Atom("".join("{" + "".join(a) + "}" for a in n), "Π" + "".join("{" + "".join(a) + "}" for a in n), n)
+             for n in nodes]
+    return Vocabulary(tuple(atoms) + (Atom("res", "H_res"),))
+
+
+# Three-source neurons (Schneider et al. 2025): feedforward F, context C, lateral L; 18 atoms
+TRIVARIATE = lattice_vocabulary(("F", "C", "L"))
+
+
 PRESETS = {
     # PNAS §3.1 and §3.3: mostly redundancy between receptive input and context
     "supervised": (0.1, 0.1, 1.0, 0.1, 0.0),

@@ -282,3 +282,79 @@ def test_helpers_validate_names():
         conditional_mutual_information(p, "s1", "s1")
     assert float(entropy(p, ("s1", "s2"))) == pytest.approx(2.0, abs=1e-12)
     assert float(conditional_mutual_information(p, "s1", "s2")) == pytest.approx(1.0, abs=1e-12)
+
+
+# --- three sources (sx_pid_lattice) ------------------------------------------------------------
+
+
+def dit_lattice_atoms(p, vocabulary):
+    """Each atom of ``vocabulary`` from dit's PID_SX on the pmf ``p[s1, s2, s3, t]``."""
+    import dit
+    from dit.pid import PID_SX
+
+    outcomes, probs = [], []
+    for idx in itertools.product(*(range(n) for n in p.shape)):
+        if p[idx] > 0:
+            outcomes.append(tuple(int(i) for i in idx))
+            probs.append(float(p[idx]))
+    k = p.ndim - 1
+    pid = PID_SX(dit.Distribution(outcomes, probs), [[i] for i in range(k)], [k])
+    sources = next(a.antichain[0] for a in vocabulary.atoms if len(a.antichain) == 1
+                   and len(a.antichain[0]) == k)
+    index = {name: i for i, name in enumerate(sources)}
+    out = {}
+    for atom in vocabulary.atoms:
+        if atom.antichain:
+            target = {frozenset(index[x] for x in a) for a in atom.antichain}
+            node = next(n for n in pid._lattice if {frozenset(a) for a in n} == target)
+            out[atom.key] = pid.get_pi(node)
+    return out
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 2, 2), (3, 2, 2, 2)])  # dit takes minutes on larger ones
+def test_three_sources_against_dit(shape):
+    pytest.importorskip("dit")
+    from infomorphic_core.goals import TRIVARIATE
+    from infomorphic_core.pid import sx_pid_lattice
+
+    rng = np.random.default_rng(sum(shape))
+    for zero_fraction in (0.0, 0.4):
+        p = rng.random(shape)
+        p[rng.random(shape) < zero_fraction] = 0.0
+        p /= p.sum()
+        ours = sx_pid_lattice(torch.as_tensor(p))
+        want = dit_lattice_atoms(p, TRIVARIATE)
+        assert len(want) == 18
+        for key, value in want.items():
+            assert abs(float(ours[key]) - value) < 1e-9, key
+
+
+def test_lattice_pid_of_two_sources_is_the_bivariate_one():
+    from infomorphic_core.goals import lattice_vocabulary
+    from infomorphic_core.pid import sx_pid_lattice
+
+    p = random_pmfs(np.random.default_rng(3), (3, 4, 2), 0.3, batch=(5,))
+    two = sx_pid(p)
+    lattice = sx_pid_lattice(p, lattice_vocabulary(("R", "C")))
+    for ours, key in (("unq_R", "{R}"), ("unq_C", "{C}"), ("red", "{R}{C}"), ("syn", "{RC}"), ("res", "res")):
+        torch.testing.assert_close(lattice[key], two[ours], rtol=0, atol=1e-12)
+
+
+def test_three_source_atoms_add_up_and_are_batched_and_differentiable():
+    from infomorphic_core.goals import TRIVARIATE
+    from infomorphic_core.pid import sx_pid_lattice
+
+    rng = np.random.default_rng(5)
+    p = torch.as_tensor(rng.random((4, 3, 2, 2, 2)))
+    p = (p / p.sum((-4, -3, -2, -1), keepdim=True)).requires_grad_(True)
+    atoms = sx_pid_lattice(p)
+    assert atoms.stack().shape == (4, 19)
+    p_t = p.sum((-4, -3, -2))
+    h_t = -(p_t * torch.log2(p_t)).sum(-1)
+    torch.testing.assert_close(atoms.stack().sum(-1), h_t, rtol=0, atol=1e-12)  # atoms sum to H(T)
+    alone = sx_pid_lattice(p[2].detach())
+    torch.testing.assert_close(atoms.stack()[2].detach(), alone.stack(), rtol=0, atol=1e-12)
+    atoms.stack()[..., TRIVARIATE.index("{F}{C}{L}")].sum().backward()
+    assert torch.isfinite(p.grad).all() and p.grad.abs().max() > 0
+    with pytest.raises(ValueError, match="sum to 1"):
+        sx_pid_lattice(torch.full((2, 2, 2, 2), 0.1))
