@@ -363,7 +363,7 @@ plt.show()
 # %%
 atoms = rm.atoms_by_load(config, loads=(0.5, 1.0, 1.5, 2.0))
 by_load = atoms.groupby("load")[list(ATOM_KEYS) + ["score"]].mean().round(3)
-by_load.rename(columns=LABELS)
+by_load.rename(columns=LABELS).map(lambda v: f"{v + 0.0:.3f}")  # no -0.000
 
 # %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(6.5, 4))
