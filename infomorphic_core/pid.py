@@ -312,10 +312,12 @@ def sx_pid_lattice(p, vocabulary: Vocabulary = TRIVARIATE, validate: bool = True
         return cache[key]
 
     p_t = table((), True)
-    p_s = table(sources, False)
     h_t = -(p_t * _log2(p_t)).sum(everything)
     red = {}
     for node in nodes:
+        # the union event only involves the node's own sources: sum over their marginal table
+        # instead of the full grid (single-set nodes reduce to a mutual information)
+        involved = set().union(*node)
         union_t, union = 0, 0
         for size in range(1, len(node) + 1):
             sign = 1.0 if size % 2 else -1.0
@@ -323,8 +325,8 @@ def sx_pid_lattice(p, vocabulary: Vocabulary = TRIVARIATE, validate: bool = True
                 names = set().union(*family)
                 union_t = union_t + sign * table(names, True)
                 union = union + sign * table(names, False)
-        union_t = union_t.expand_as(p) if isinstance(union_t, torch.Tensor) else union_t
-        red[node] = ((p * _log2(union_t)).sum(everything) - (p_s * _log2(union)).sum(everything)
+        q_t, q = table(involved, True), table(involved, False)
+        red[node] = (_dot(q_t, _log2(union_t.expand_as(q_t)), k + 1) - _dot(q, _log2(union.expand_as(q)), k + 1)
                      + h_t)
     atoms = {}
     for node in sorted(nodes, key=lambda n: sum(below(b, n) for b in nodes)):
