@@ -169,10 +169,10 @@ def test_auto_source_is_cached_under_the_data_set_used(tmp_path, monkeypatch):
     monkeypatch.setattr(supervised, "_run", fake_run)
     config = supervised.Config(profile="paper", n_runs=1)
     assert config.source == "auto"
-    monkeypatch.setattr(supervised, "resolve_source", lambda source: "subset")  # offline
+    monkeypatch.setattr(supervised, "resolve_source", lambda source, **kwargs: "subset")  # offline
     supervised.run(config, cache_dir=tmp_path)
     supervised.run(config, cache_dir=tmp_path)
-    monkeypatch.setattr(supervised, "resolve_source", lambda source: "full")  # network back
+    monkeypatch.setattr(supervised, "resolve_source", lambda source, **kwargs: "full")  # network back
     result = supervised.run(config, cache_dir=tmp_path)
     assert calls == ["subset", "full"] and result.provenance["source"] == "computed"
 
