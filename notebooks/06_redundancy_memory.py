@@ -122,7 +122,7 @@ print(
 
 # %%
 paper = {name: value for name, (_, value) in rm.GOALS.items()} | {
-    "Hebbian": 0.14
+    "Hebbian": rm.PAPER["hebbian_alpha_c"]
 }
 
 
@@ -373,7 +373,9 @@ for ax, frame, x, label in (
     ax.axhline(2, color="grey", ls="--", lw=1)
     ax.set_xlabel(label)
 axes[1].set_xscale("log", base=2)
-axes[1].set_xticks(SWEEPS["n_neurons"], [str(n) for n in SWEEPS["n_neurons"]])
+axes[1].set_xticks(
+    SWEEPS["n_neurons"], [str(n) for n in SWEEPS["n_neurons"]]
+)
 axes[1].minorticks_off()
 axes[0].set_ylabel("capacity α_c (mean, band: min to max over seeds)")
 axes[0].legend(fontsize=8)
