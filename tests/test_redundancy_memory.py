@@ -161,3 +161,14 @@ def test_cli_writes_the_documented_metrics(tmp_path):
     assert metrics["n_seeds"] == 2 and metrics["storkey_alpha_c"] is None
     assert metrics["alpha_c_ci"][0] <= metrics["alpha_c_mean"] <= metrics["alpha_c_ci"][1]
     assert set(metrics["alpha_c_by_goal"]) == set(rm.GOALS)
+
+
+def test_a_runs_scores_do_not_depend_on_its_batch():
+    config = small(noise_levels=(0.0, 0.2))
+    stored = rm.patterns(config, 10)
+    weights = torch.randn(3, 20, 20, generator=torch.Generator().manual_seed(0))
+    together = rm.scores(config, weights, stored, [0, 1, 2], ("k",))
+    alone = rm.scores(config, weights[[1]], stored[[1]], [1], ("k",))
+    for test in together:
+        assert together[test][1] == alone[test][0], test
+    assert together[rm.STOCHASTIC].std() > 0  # samples differ between seeds

@@ -227,12 +227,13 @@ def settle(weights: torch.Tensor, cues: torch.Tensor, max_iterations: int) -> to
 
 
 @torch.no_grad()
-def stochastic_recall(weights, cues, steps: int, generator) -> torch.Tensor:
-    """Sampled dynamics s ~ σ(W s) for ``steps`` steps from the cues: the states [steps, runs, m, N]."""
+def stochastic_recall(weights, cues, uniforms) -> torch.Tensor:
+    """Sampled dynamics s ~ σ(W s) from the cues [runs, m, N], one step per slice of
+    ``uniforms`` [runs, steps, m, N]: the states [steps, runs, m, N]."""
     state, states = cues, []
-    for _ in range(steps):
+    for t in range(uniforms.shape[1]):
         theta = torch.sigmoid(state @ weights.transpose(-1, -2))
-        state = torch.where(torch.rand(theta.shape, generator=generator, dtype=theta.dtype) < theta, 1.0, -1.0)
+        state = torch.where(uniforms[:, t] < theta, 1.0, -1.0).to(cues.dtype)
         states.append(state)
     return torch.stack(states)
 
@@ -246,8 +247,10 @@ def scores(config: Config, weights: torch.Tensor, stored: torch.Tensor, seeds, k
         cues = stored if f == 0 else _cues(config, stored, seeds, f)
         final = settle(weights, cues, config.max_iterations)
         out[f"f={f:g}"] = (final * stored).mean((-1, -2)).numpy()
-    generator = rng.generator(config.seed, "stochastic", *key)
-    states = stochastic_recall(weights, stored, config.stochastic_steps, generator)
+    shape = (config.stochastic_steps,) + tuple(stored.shape[1:])
+    uniforms = torch.stack([torch.rand(shape, generator=rng.generator(config.seed + int(s), "stochastic", *key))
+                            for s in seeds])  # drawn per seed: a run's samples do not depend on the batch
+    states = stochastic_recall(weights, stored, uniforms)
     out[STOCHASTIC] = (states * stored).mean((-1, -2, 0)).numpy()
     return out
 
