@@ -131,6 +131,12 @@ PRESETS = {
 }
 
 
+def classical_coefficients(unq_R, unq_C, red, syn, res) -> dict:
+    """:meth:`Goal.classical` from the five bivariate weights, numbers or tensors alike."""
+    return {"a_R": unq_R - syn, "a_C": unq_C - syn, "a_RC": syn - res,
+            "a_red": red - unq_R - unq_C + syn, "a_H": res}
+
+
 @dataclass(frozen=True)
 class Goal:
     """The weights Γ of the local goal, one per atom of ``vocabulary``, in its order.
@@ -220,10 +226,4 @@ class Goal:
         (Möbius relations, PNAS Eqs. 3-5, substituted); bivariate goals only."""
         if self.vocabulary != BIVARIATE:
             raise ValueError("classical coefficients are defined for the bivariate vocabulary")
-        return {
-            "a_R": self.unq_R - self.syn,
-            "a_C": self.unq_C - self.syn,
-            "a_RC": self.syn - self.res,
-            "a_red": self.red - self.unq_R - self.unq_C + self.syn,
-            "a_H": self.res,
-        }
+        return classical_coefficients(*self.weights)

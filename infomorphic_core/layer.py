@@ -16,7 +16,7 @@ from torch import Tensor
 from . import checks, rng
 from .activations import get_activation
 from .estimate import THETA_CLIP, Binning, theta_joint
-from .goals import Goal
+from .goals import Goal, classical_coefficients
 from .pid import PIDAtoms, sx_pid
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -299,9 +299,7 @@ def _classical(gamma, p: torch.Tensor) -> dict:
     w = gamma.to(p.dtype)
     if w.dim() == 2:
         w = w[:, None, None, None, :]
-    unq_r, unq_c, red, syn, res = w.unbind(-1)
-    return {"a_R": unq_r - syn, "a_C": unq_c - syn, "a_RC": syn - res, "a_red": red - unq_r - unq_c + syn,
-            "a_H": res}
+    return classical_coefficients(*w.unbind(-1))
 
 
 def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma):

@@ -78,11 +78,12 @@ class PIDAtoms:
         return "PIDAtoms(" + ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items()) + ")"
 
 
-def as_pmf(p) -> torch.Tensor:
-    """Convert ``p`` to a floating torch tensor and check that it is a batch of joint pmfs.
+def as_pmf(p, n_sources: int = 2) -> torch.Tensor:
+    """Convert ``p`` to a floating torch tensor and check that it is a batch of joint pmfs
+    over ``n_sources`` source axes and a target axis.
 
-    Raises ``ValueError`` naming the problem: rank below 3, an empty axis, negative or
-    non-finite entries, or a table whose total is off 1 by more than ``SUM_TOLERANCE``.
+    Raises ``ValueError`` naming the problem: rank below n_sources + 1, an empty axis, negative
+    or non-finite entries, or a table whose total is off 1 by more than ``SUM_TOLERANCE``.
     """
     if isinstance(p, np.ndarray) or not isinstance(p, torch.Tensor):
         p = torch.as_tensor(np.asarray(p))
@@ -90,13 +91,14 @@ def as_pmf(p) -> torch.Tensor:
         p = p.to(torch.float64)
     elif p.dtype not in SUM_TOLERANCE:
         raise ValueError(f"pmf dtype must be float32 or float64, got {p.dtype}")
-    if p.dim() < 3:
+    if p.dim() < n_sources + 1:
+        axes = ", ".join(f"n_s{i + 1}" for i in range(n_sources))
         raise ValueError(
-            f"pmf must have shape [..., n_s1, n_s2, n_t] (rank >= 3), got shape {tuple(p.shape)}"
+            f"pmf must have shape [..., {axes}, n_t] (rank >= {n_sources + 1}), got shape {tuple(p.shape)}"
         )
     if any(n == 0 for n in p.shape):
         raise ValueError(f"pmf has an empty axis: shape {tuple(p.shape)}")
-    total = p.sum(dim=(-3, -2, -1))
+    total = p.sum(dim=tuple(range(-n_sources - 1, 0)))
     if not bool(torch.isfinite(total).all()):
         kind = "NaN" if bool(torch.isnan(p).any()) else "infinite"
         raise ValueError(f"pmf has {kind} entries")
@@ -284,18 +286,7 @@ def sx_pid_lattice(p, vocabulary: Vocabulary = TRIVARIATE, validate: bool = True
     top = next(n for n in nodes if len(n) == 1 and all(set(m[0]) <= set(n[0]) for m in nodes if len(m) == 1))
     sources = top[0]
     k = len(sources)
-    if validate:
-        if not isinstance(p, torch.Tensor):
-            p = torch.as_tensor(np.asarray(p))
-        if not p.is_floating_point():
-            p = p.to(torch.float64)
-        if p.dim() < k + 1:
-            raise ValueError(f"pmf must have shape [..., {k} source axes, n_t], got {tuple(p.shape)}")
-        if bool((p < 0).any()) or not bool(torch.isfinite(p).all()):
-            raise ValueError("pmf has negative or non-finite entries")
-        off = (p.sum(tuple(range(-k - 1, 0))) - 1).abs().max().item()
-        if off > SUM_TOLERANCE.get(p.dtype, 1e-4):
-            raise ValueError(f"pmf tables must sum to 1; the worst table is off by {off:.3g}")
+    p = as_pmf(p, k) if validate else p
     axes = {name: -k - 1 + i for i, name in enumerate(sources)}
     everything = tuple(range(-k - 1, 0))
 
