@@ -66,8 +66,9 @@ def default_cache_dir() -> Path:
 
 
 def read_idx(path: Path, kind: str) -> np.ndarray:
-    """Parse an IDX file, gzipped (``.gz``) or raw: ``kind`` 'images' (magic 2051, [n, 28, 28]) or 'labels'
-    (magic 2049, [n]). A wrong magic number, shape or length raises ``ValueError`` naming the file."""
+    """Parse an IDX file, gzipped (``.gz``) or raw: ``kind`` 'images' (magic 2051,
+    [n, 28, 28]) or 'labels' (magic 2049, [n]). A wrong magic number, shape or length raises
+    ``ValueError`` naming the file."""
     return parse_idx(_read(path), path.name, kind)
 
 
