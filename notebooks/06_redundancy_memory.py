@@ -43,7 +43,7 @@
 # ```
 
 # %% tags=["parameters"]
-profile = "quick"  # quick (40 neurons, 3 seeds, 500 epochs) or paper (100, 20, 5000)
+profile = "quick"  # quick: N 40, 3 seeds; paper: N 100, 20 seeds
 n_runs = None  # seeds; None: the profile's
 n_neurons = None  # network size; None: the profile's
 max_epochs = None  # epochs at most per pattern count; None: the profile's
@@ -61,7 +61,8 @@ from infomorphic_core.rng import generator
 from infomorphic_core.tasks import redundancy_memory as rm
 
 setup(precision=2)
-# this page's sources are T (external, the package's receptive R) and R (recurrent, its C)
+# this page's sources are T (external; the package's receptive R)
+# and R (recurrent; the package's context C)
 LABELS = {
     key: BIVARIATE.label(key).replace(",R", ",T").replace(",C", ",R")
     for key in ATOM_KEYS
@@ -107,7 +108,8 @@ result = rm.run(config)
 metrics, capacities = result.metrics, result.capacities
 main = capacities[capacities.experiment == "main"]
 print(
-    f"profile {config.profile}: N = {config.n_neurons}, {config.n_runs} seeds, "
+    f"profile {config.profile}: N = {config.n_neurons}, "
+    f"{config.n_runs} seeds, "
     f"at most {config.max_epochs} epochs, scan from {config.scan_start} N "
     f"in steps of {config.scan_step} N"
 )
@@ -172,12 +174,12 @@ for i, network in enumerate(order):
             label="paper (mean of 20 seeds, N = 100)" if i == 0 else None,
         )
 ax.axhline(2, color="grey", ls="--", lw=1.2, label="Gardner bound")
-ax.set_xticks(
-    range(len(order)), [n.replace(" + ", " +\n") for n in order], fontsize=8
-)
+names = [n.replace(" + ", " +\n") for n in order]
+ax.set_xticks(range(len(order)), names, fontsize=8)
 ax.set_ylabel("capacity α_c (patterns per neuron)")
 ax.set_title(
-    f"per seed (dots) and mean (bar); N = {config.n_neurons}, {config.profile} profile"
+    f"per seed (dots) and mean (bar); N = {config.n_neurons}, "
+    f"{config.profile} profile"
 )
 ax.legend(fontsize=8, loc="center right")
 fig.tight_layout()

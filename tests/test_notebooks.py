@@ -41,6 +41,19 @@ def test_title_and_parameters_cell(source):
     assert all("#" in line for line in lines), "every knob needs a comment"
 
 
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
+def test_code_fits_the_page(source):
+    """The book's code column holds 77 monospace characters at a 1280-pixel window and 75 in a
+    folded (hide-input) cell, whose frame is narrower; the browser test checks the rendered page,
+    this check names the line without a browser or a built book."""
+    wide = []
+    for cell in jupytext.read(source).cells:
+        if cell.cell_type == "code":
+            limit = 75 if "hide-input" in cell.metadata.get("tags", []) else 77
+            wide += [line for line in cell.source.splitlines() if len(line) > limit]
+    assert not wide, f"code lines too wide for the page: {wide}"
+
+
 def reproduce(*args, cwd=ROOT):
     return subprocess.run([sys.executable, "-m", "infomorphic_core.cli", "reproduce", *args],
                           cwd=cwd, capture_output=True, text=True, timeout=300)
