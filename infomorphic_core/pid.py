@@ -14,6 +14,7 @@ sx redundancy can be negative (XOR: log2 2/3).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Iterable
@@ -26,6 +27,8 @@ from .goals import BIVARIATE, TRIVARIATE, Vocabulary
 __all__ = [
     "PIDAtoms",
     "sx_pid",
+    "sx_pid_lattice",
+    "sx_pid_samples",
     "entropy",
     "mutual_information",
     "conditional_mutual_information",
@@ -271,6 +274,34 @@ def below(beta, alpha) -> bool:
     return all(any(set(b) <= set(a) for b in beta) for a in alpha)
 
 
+def _lattice(vocabulary: Vocabulary):
+    """The nodes of ``vocabulary``'s lattice (antichains of source sets) and its sources, in
+    the order of the top node (``{FCL}``: F, C, L)."""
+    nodes = [a.antichain for a in vocabulary.atoms if a.antichain]
+    top = next(n for n in nodes if len(n) == 1 and all(set(m[0]) <= set(n[0]) for m in nodes if len(m) == 1))
+    return nodes, top
+
+
+def _union_terms(node):
+    """Inclusion-exclusion over the source sets of ``node``: (sign, source names) pairs whose
+    signed marginals sum to the probability that at least one set takes its observed values."""
+    for size in range(1, len(node) + 1):
+        for family in combinations(node, size):
+            yield (1.0 if size % 2 else -1.0), frozenset().union(*family)
+
+
+def _invert(red: dict, h_t: torch.Tensor, vocabulary: Vocabulary) -> PIDAtoms:
+    """Atoms by Möbius inversion of the redundancies ``red`` (node -> tensor),
+    Π(α) = red(α) − Σ_{β<α} Π(β); the residual is H(T) − red(top)."""
+    nodes, top = _lattice(vocabulary)
+    atoms = {}
+    for node in sorted(nodes, key=lambda n: sum(below(b, n) for b in nodes)):
+        atoms[node] = red[node] - sum((atoms[b] for b in atoms if b != node and below(b, node)),
+                                      torch.zeros_like(h_t))
+    values = [atoms[a.antichain] if a.antichain else h_t - red[top] for a in vocabulary.atoms]
+    return PIDAtoms(torch.stack(values, -1), vocabulary)
+
+
 def sx_pid_lattice(p, vocabulary: Vocabulary = TRIVARIATE, validate: bool = True) -> PIDAtoms:
     """sx-PID of joint pmfs ``p[..., s_1, ..., s_k, t]`` with k sources, one atom per node of the
     lattice of ``vocabulary`` (18 for three sources) plus the residual entropy ``res``.
@@ -281,25 +312,22 @@ def sx_pid_lattice(p, vocabulary: Vocabulary = TRIVARIATE, validate: bool = True
     inclusion-exclusion over the sets of α; the atoms follow by Möbius inversion,
     Π(α) = red(α) − Σ_{β<α} Π(β). The sources are the axes in the order of the vocabulary's
     top node (``{FCL}``: F, C, L). Batched over leading axes, differentiable, float32/64.
+    For the joint of a minibatch, :func:`sx_pid_samples` gives the same atoms without the
+    full table.
     """
-    nodes = [a.antichain for a in vocabulary.atoms if a.antichain]
-    top = next(n for n in nodes if len(n) == 1 and all(set(m[0]) <= set(n[0]) for m in nodes if len(m) == 1))
+    nodes, top = _lattice(vocabulary)
     sources = top[0]
     k = len(sources)
     p = as_pmf(p, k) if validate else p
     axes = {name: -k - 1 + i for i, name in enumerate(sources)}
     everything = tuple(range(-k - 1, 0))
-
-    def marginal(names, with_t):
-        drop = tuple(axes[x] for x in sources if x not in names) + (() if with_t else (-1,))
-        return p.sum(drop, keepdim=True) if drop else p
-
     cache = {}
 
     def table(names, with_t):
         key = (frozenset(names), with_t)
         if key not in cache:
-            cache[key] = marginal(names, with_t)
+            drop = tuple(axes[x] for x in sources if x not in names) + (() if with_t else (-1,))
+            cache[key] = p.sum(drop, keepdim=True) if drop else p
         return cache[key]
 
     p_t = table((), True)
@@ -308,23 +336,84 @@ def sx_pid_lattice(p, vocabulary: Vocabulary = TRIVARIATE, validate: bool = True
     for node in nodes:
         # the union event only involves the node's own sources: sum over their marginal table
         # instead of the full grid (single-set nodes reduce to a mutual information)
+        union_t = sum(sign * table(names, True) for sign, names in _union_terms(node))
+        union = sum(sign * table(names, False) for sign, names in _union_terms(node))
         involved = set().union(*node)
-        union_t, union = 0, 0
-        for size in range(1, len(node) + 1):
-            sign = 1.0 if size % 2 else -1.0
-            for family in combinations(node, size):
-                names = set().union(*family)
-                union_t = union_t + sign * table(names, True)
-                union = union + sign * table(names, False)
         q_t, q = table(involved, True), table(involved, False)
         red[node] = (_dot(q_t, _log2(union_t.expand_as(q_t)), k + 1) - _dot(q, _log2(union.expand_as(q)), k + 1)
                      + h_t)
-    atoms = {}
-    for node in sorted(nodes, key=lambda n: sum(below(b, n) for b in nodes)):
-        atoms[node] = red[node] - sum((atoms[b] for b in atoms if b != node and below(b, node)),
-                                      torch.zeros_like(h_t))
-    values = [atoms[a.antichain] if a.antichain else h_t - red[top] for a in vocabulary.atoms]
-    return PIDAtoms(torch.stack(values, -1), vocabulary)
+    return _invert(red, h_t, vocabulary)
+
+
+def sx_pid_samples(weights: torch.Tensor, bins, n_bins, vocabulary: Vocabulary = TRIVARIATE) -> PIDAtoms:
+    """sx-PID atoms of the joint of a sample, p(s, t) = (1/B) Σ_n 1[bins_n = s] w_n(t), evaluated
+    at the B samples instead of on the full table.
+
+    Every atom is an average of a local quantity over p, and p puts mass only on the cells the
+    samples occupy: Σ_cells p(s, t) i(s, t) = (1/B) Σ_n Σ_t w_n(t) i(s_n, t), each marginal
+    looked up at the sample's own cell. A minibatch of 1,024 touches a few hundred of a
+    three-source neuron's 8,000 cells, so this costs a few passes over B·n_t numbers per node
+    instead of passes over the table. Equal to :func:`sx_pid_lattice` of the histogram (up to
+    float rounding), and differentiable in ``weights`` alike.
+
+    Parameters
+    ----------
+    weights : tensor ``[..., B, n_t]``
+        P(T = t | sample n): each row sums to 1 (for a binary neuron ``(1 − θ, θ)``).
+    bins : sequence of integer tensors ``[..., B]``
+        The bin of every sample in each source, in the order of the vocabulary's top node.
+    n_bins : sequence of int
+        The number of bins of each source.
+
+    Returns
+    -------
+    PIDAtoms shaped like the leading axes ``...``.
+    """
+    nodes, top = _lattice(vocabulary)
+    sources = top[0]
+    if len(bins) != len(sources) or len(n_bins) != len(sources):
+        raise ValueError(f"need bins and n_bins for each of the sources {sources}, got {len(bins)} and "
+                         f"{len(n_bins)}")
+    *lead, n_samples, n_t = weights.shape
+    n_tables = math.prod(lead)
+    device = weights.device
+    # target-major layout [table, t, sample]: entry (table, t, n) looks up entry
+    # (table, cell_n, t) of a flat marginal table P(sources named, t), and sums over t are
+    # additions of contiguous slices
+    w_t = weights.reshape(n_tables, n_samples, n_t).transpose(1, 2).contiguous()
+    flat_w = w_t.reshape(-1)
+    base = torch.arange(n_tables, device=device)[:, None, None]
+    target = torch.arange(n_t, device=device)[:, None]
+    flat_bins = [b.reshape(n_tables, 1, n_samples) for b in bins]
+    at_samples = {}
+
+    def marginal(names):
+        if names not in at_samples:
+            cell, size = base, 1
+            for name, b, n in zip(sources, flat_bins, n_bins):
+                if name in names:
+                    cell, size = cell * n + b, size * n
+            cell = (cell * n_t + target).reshape(-1)
+            table = torch.zeros(n_tables * size * n_t, dtype=weights.dtype, device=device)
+            at_samples[names] = table.index_add(0, cell, flat_w / n_samples).index_select(0, cell)
+        return at_samples[names]
+
+    # node by node, so that every temporary is B·n_t numbers per table and stays in cache
+    mass = _sum_slices(w_t, 1)
+    red = {}
+    for node in nodes:
+        (_, first), *rest = _union_terms(node)
+        union_t = marginal(first)
+        for sign, names in rest:
+            union_t = union_t + marginal(names) if sign > 0 else union_t - marginal(names)
+        union_t = union_t.reshape(n_tables, n_t, n_samples)
+        union = _sum_slices(union_t, 1)
+        total = _dot(w_t, _log2(union_t), 2) - _dot(mass, _log2(union), 1)
+        red[node] = total.reshape(lead) / n_samples
+    p_t = weights.mean(-2)
+    h_t = -(p_t * _log2(p_t)).sum(-1)
+    red = {node: value + h_t for node, value in red.items()}
+    return _invert(red, h_t, vocabulary)
 
 
 def _names(variables) -> list[str]:

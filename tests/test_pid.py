@@ -358,3 +358,56 @@ def test_three_source_atoms_add_up_and_are_batched_and_differentiable():
     assert torch.isfinite(p.grad).all() and p.grad.abs().max() > 0
     with pytest.raises(ValueError, match="sum to 1"):
         sx_pid_lattice(torch.full((2, 2, 2, 2), 0.1))
+
+
+def histogram(weights, bins, n_bins):
+    """The joint p(s_1, ..., s_k, t) of samples by scatter-adding their weights: [..., *n_bins, n_t]."""
+    *lead, n_samples, n_t = weights.shape
+    cell = torch.zeros_like(bins[0])
+    for b, n in zip(bins, n_bins):
+        cell = cell * n + b
+    size = int(np.prod(n_bins))
+    table = torch.zeros(*lead, size, n_t, dtype=weights.dtype)
+    table = table.scatter_add(-2, cell[..., None].expand(*cell.shape, n_t), weights / n_samples)
+    return table.reshape(*lead, *n_bins, n_t)
+
+
+@pytest.mark.parametrize("n_bins", [(4, 3, 5), (20, 20, 20)])
+def test_atoms_at_the_samples_equal_the_atoms_of_the_histogram(n_bins):
+    """Σ_cells p·i = (1/B) Σ_n Σ_t w_n(t) i(s_n, t): values and gradients equal the full-table
+    sx-PID, also where θ is exactly 0 or 1 (outputs of zero probability)."""
+    from infomorphic_core.pid import sx_pid_lattice, sx_pid_samples
+
+    generator = torch.Generator().manual_seed(7)
+    theta = torch.rand(2, 3, 300, generator=generator, dtype=torch.float64)
+    theta[0, 0, :40] = 1.0
+    theta[1, 2, 10:30] = 0.0
+    theta.requires_grad_(True)
+    bins = [torch.randint(0, n, (2, 3, 300), generator=generator) for n in n_bins]
+    weights = torch.stack([1 - theta, theta], -1)
+    ours = sx_pid_samples(weights, bins, n_bins)
+    full = sx_pid_lattice(histogram(weights, bins, n_bins))
+    assert ours.stack().shape == (2, 3, 19)
+    torch.testing.assert_close(ours.stack(), full.stack(), rtol=0, atol=1e-12)
+    gamma = torch.randn(19, generator=generator, dtype=torch.float64)
+    ours_grad, = torch.autograd.grad((ours.stack() * gamma).sum(), theta)
+    full_grad, = torch.autograd.grad((full.stack() * gamma).sum(), theta)
+    assert torch.isfinite(ours_grad).all() and ours_grad.abs().max() > 0
+    torch.testing.assert_close(ours_grad, full_grad, rtol=0, atol=1e-12)
+
+
+def test_atoms_at_the_samples_of_two_sources_are_the_bivariate_ones_in_float32():
+    from infomorphic_core.goals import lattice_vocabulary
+    from infomorphic_core.pid import sx_pid_samples
+
+    generator = torch.Generator().manual_seed(8)
+    theta = torch.rand(5, 500, generator=generator)
+    bins = [torch.randint(0, n, (5, 500), generator=generator) for n in (6, 4)]
+    weights = torch.stack([1 - theta, theta], -1)
+    ours = sx_pid_samples(weights, bins, (6, 4), lattice_vocabulary(("R", "C")))
+    two = sx_pid(histogram(weights.double(), bins, (6, 4)))
+    assert ours.stack().dtype == torch.float32
+    for key, name in (("{R}", "unq_R"), ("{C}", "unq_C"), ("{R}{C}", "red"), ("{RC}", "syn"), ("res", "res")):
+        torch.testing.assert_close(ours[key].double(), two[name], rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match="each of the sources"):
+        sx_pid_samples(weights, bins[:1], (6,), lattice_vocabulary(("R", "C")))
