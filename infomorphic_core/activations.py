@@ -62,6 +62,17 @@ def additive(r: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
     return r + c
 
 
+def three_source(f: torch.Tensor, c: torch.Tensor, l: torch.Tensor, c1: float = 0.1, c2: float = 0.1,
+                 w1: float = 2.0, w2: float = 2.0) -> torch.Tensor:
+    """A = f·[(1 − c1 − c2) + c1·σ(w1·f·c) + c2·σ(w2·f·l)]: the feedforward drive f, its gain
+    modulated by the context c and the lateral input l (Schneider et al., ICLR 2025; there
+    c1 = c2 = 0.1, w1 = w2 = 2). The gain lies in (1 − c1 − c2, 1), so sign(A) = sign(f):
+    context and lateral input modulate the feedforward decision, never flip it. With c2 = 0
+    it is the context-only neuron, with c1 = 0 the lateral-only one."""
+    gain = (1.0 - c1 - c2) + c1 * torch.sigmoid(w1 * f * c) + c2 * torch.sigmoid(w2 * f * l)
+    return f * gain
+
+
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid_gain": sigmoid_gain,
     "kay_phillips": kay_phillips,

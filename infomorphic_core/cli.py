@@ -297,10 +297,10 @@ def reproduce(args) -> int:
 
 
 def task_modules() -> dict:
-    from .tasks import bars, error_neuron, memory, redundancy_memory, supervised
+    from .tasks import bars, error_neuron, memory, redundancy_memory, supervised, trivariate
 
     return {"supervised": supervised, "bars": bars, "memory": memory, "error_neuron": error_neuron,
-            "redundancy_memory": redundancy_memory}
+            "redundancy_memory": redundancy_memory, "trivariate": trivariate}
 
 
 def json_safe(value):

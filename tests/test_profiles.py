@@ -5,9 +5,9 @@ from dataclasses import replace
 import pytest
 
 from infomorphic_core.sweep import sweep
-from infomorphic_core.tasks import bars, error_neuron, memory, supervised
+from infomorphic_core.tasks import bars, error_neuron, memory, redundancy_memory, supervised, trivariate
 
-TASKS = [supervised, bars, memory, error_neuron]
+TASKS = [supervised, bars, memory, error_neuron, redundancy_memory, trivariate]
 
 
 def sizes_match(module, config, profile):

@@ -1,0 +1,391 @@
+"""Three-source infomorphic neurons on MNIST beside backprop (Schneider et al., ICLR 2025).
+
+784 pixels -> N hidden neurons with a feedforward (F), a context (C: the one-hot label through a
+learned linear map) and a lateral input (L: the other hidden neurons' ±1 outputs) -> 10 readout
+neurons with two sources (F: the hidden outputs, C: their own label element). The hidden neurons
+maximise a goal over the 18 atoms of the three-source sx-PID, the readout neurons a bivariate one;
+no error is passed between the layers.
+
+Settings as published with the paper's code (the ``Config`` defaults): A = f·[0.8 + 0.1·σ(2fc)
++ 0.1·σ(2fl)]; two steps per minibatch, step 1 with a zero lateral vector (so l = b_L), step 2
+with the sampled outputs of step 1, only step 2 in the goal; F, C, L each in 20 fixed bins on
+[−20, 20]; readout A = r, context weight fixed at the identity, 20 × 20 adaptive bins,
+Γ = (−0.2, 0.1, 1, 0.1, 0); Adam per layer (hidden lr 2e-3, weight decay 3.5e-4; readout 3e-3,
+1.5e-4), minibatch 1,024, 100 epochs; MNIST standardised by the training mean and standard
+deviation, 80/20 train/validation split per seed. Evaluation: label context 0 in both layers,
+the hidden units sampled, a readout neuron whose mean θ on an evaluation batch of 1,024 is ≥ ½
+read as 1 − θ, then the largest θ wins. "Train" accuracy is measured during the epoch, with the
+label given, as published.
+
+The backprop network has the same shape and inputs: stochastic ±1 hidden units (sampled; the
+gradient of σ as surrogate, 2σ'(A) for ±1 outputs), the same two lateral steps, a linear readout
+trained by cross-entropy on its drives (our reading of "cross-entropy on the readout"), Adam lr
+1e-3. The random-projection baseline freezes the hidden layer at its initial weights and trains
+only the infomorphic readout; its hidden units are deterministic (+1 where A > 0), as published.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .. import rng
+from ..checks import ConfigError, integer, number, one_of
+from ..data import SOURCES, load_mnist, resolve_source
+from ..estimate import Binning
+from ..goals import TRIVARIATE, Goal
+from ..layer import InfomorphicLayer, LayerConfig, ThreeSourceConfig, ThreeSourceLayer
+from .common import TaskConfig, cached_run, require_positive_ints
+
+N_CLASSES = 10
+# Hidden goals over the 18 atoms (Schneider et al. 2025): the heuristic one, and the largest
+# weights of the goal found by optimisation (all others 0)
+GOALS = {
+    "heuristic": {"{F}{C}": 1.0},
+    "optimised": {"{F}{C}{L}": 0.33, "{F}{C}": 1.0, "{F}{L}": -1.0, "{FC}{FL}": -1.0},
+}
+# networks compared: infomorphic ones named by their hidden goal, and the two baselines
+NETWORKS = ("optimised", "heuristic", "random projection", "backprop")
+PAPER = {"test_accuracy_median": 0.9513, "validation_accuracy_median": 0.9495,
+         "train_accuracy_median": 0.9693}
+PROFILES = {
+    "quick": {"n_runs": 2, "epochs": 15, "n_hidden": 50, "minibatch": 256, "source": "subset",
+              "sizes": (10, 50), "networks": NETWORKS},
+    "paper": {"n_runs": 10, "epochs": 100, "n_hidden": 100, "minibatch": 1024, "source": "auto",
+              "sizes": (10, 50, 100, 500), "networks": NETWORKS},
+}
+
+
+def hidden_goal(name_or_weights) -> Goal:
+    """A hidden goal from a name of :data:`GOALS`, weights by atom key, or 19 numbers."""
+    if isinstance(name_or_weights, str):
+        if name_or_weights not in GOALS:
+            raise ConfigError(f"hidden_goal must be one of {sorted(GOALS)} or weights, got {name_or_weights!r}")
+        return Goal.of(TRIVARIATE, **GOALS[name_or_weights])
+    if isinstance(name_or_weights, dict):
+        return Goal.of(TRIVARIATE, **name_or_weights)
+    return Goal(tuple(name_or_weights), TRIVARIATE)
+
+
+@dataclass(frozen=True)
+class Config(TaskConfig):
+    """The published settings (see the module's docstring); a profile sets the sizes."""
+
+    PROFILES: ClassVar[dict] = PROFILES
+
+    epochs: int | None = None
+    n_hidden: int | None = None
+    minibatch: int | None = None
+    source: str | None = None  # auto | full | folder | subset
+    mnist_dir: str | None = None  # the folder of source folder (and auto); None: $INFOMORPHIC_MNIST_DIR
+    sizes: tuple | None = None  # hidden sizes of the error-against-N comparison
+    networks: tuple | None = None  # of NETWORKS
+    hidden_goal: str = "optimised"  # the main network's goal, a name of GOALS
+    gamma: tuple | str = (-0.2, 0.1, 1.0, 0.1, 0.0)  # the readout's goal
+    hidden_lr: float = 2e-3
+    hidden_weight_decay: float = 3.5e-4
+    readout_lr: float = 3e-3
+    readout_weight_decay: float = 1.5e-4
+    backprop_lr: float = 1e-3
+    context_gain: float = 0.1
+    lateral_gain: float = 0.1
+    n_bins: int = 20
+    bin_range: float = 20.0
+    n_partners: int | None = None  # lateral partners per neuron; None: all others
+    validation_fraction: float = 0.2
+    eval_batch: int = 1024
+    ablation: bool = True  # also train the main goal with each of its weights set to 0 in turn
+
+    def check(self):
+        one_of("source", self.source, SOURCES)
+        one_of("hidden_goal", self.hidden_goal, tuple(GOALS))
+        require_positive_ints(self, "n_runs", "epochs", "n_hidden", "minibatch", "n_bins", "eval_batch")
+        for name in self.networks:
+            one_of("networks", name, NETWORKS)
+        for n in self.sizes:
+            integer("sizes", n)
+        for name in ("hidden_lr", "readout_lr", "backprop_lr", "bin_range"):
+            number(name, getattr(self, name), 0, math.inf, open_low=True)
+        for name in ("hidden_weight_decay", "readout_weight_decay", "context_gain", "lateral_gain"):
+            number(name, getattr(self, name), 0, math.inf)
+        number("validation_fraction", self.validation_fraction, 0, 1, open_low=True, open_high=True)
+
+    def layer_config(self, n_hidden: int | None = None) -> ThreeSourceConfig:
+        edges = (-self.bin_range, self.bin_range)
+        return ThreeSourceConfig(n_neurons=n_hidden or self.n_hidden, n_feedforward=784, n_context=N_CLASSES,
+                                 n_runs=self.n_runs, n_partners=self.n_partners, context_gain=self.context_gain,
+                                 lateral_gain=self.lateral_gain, binning=Binning(self.n_bins, "fixed", edges),
+                                 seed=self.seed)
+
+    def readout_config(self, n_hidden: int) -> LayerConfig:
+        return LayerConfig(n_neurons=N_CLASSES, n_receptive=n_hidden, n_context=N_CLASSES, n_runs=self.n_runs,
+                           activation="linear", binning_receptive=Binning(self.n_bins, "adaptive"),
+                           binning_context=Binning(self.n_bins, "adaptive"),
+                           context_mask=torch.eye(N_CLASSES).tolist(), seed=self.seed + 7919)
+
+    def train_config(self):
+        return None  # each network has its own optimisers (see ``_train``)
+
+    def estimated_bytes(self) -> int:
+        n = max(self.sizes + (self.n_hidden,))
+        return int(self.n_runs * (self.minibatch * n * 8 * 4 * 60 + n * 8000 * 2 * 4 * 4 + 784 * n * 4 * 4))
+
+
+@dataclass
+class Split:
+    """Standardised images and labels: per-run training and validation indices, and the test set."""
+
+    x: torch.Tensor  # [n_train, 784], the 60k (or subset) training images
+    y: torch.Tensor
+    fit: torch.Tensor  # [runs, n_fit] indices into x
+    validation: torch.Tensor  # [runs, n_validation]
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    dataset: str
+
+
+def split(config: Config, data) -> Split:
+    """Standardise by the training images' mean and standard deviation; each run draws its own
+    80/20 split of the training images (seed + run)."""
+    x = torch.from_numpy(data.x_train)
+    mean, std = x.mean(), x.std()
+    n = len(x)
+    n_validation = round(config.validation_fraction * n)
+    order = rng.per_run(lambda g: torch.randperm(n, generator=g), config.seed, config.n_runs, "split")
+    if config.minibatch > n - n_validation:
+        raise ConfigError(f"minibatch must be at most the {n - n_validation} training images of the split, "
+                          f"got {config.minibatch}")
+    return Split((x - mean) / std, torch.from_numpy(data.y_train), order[:, n_validation:], order[:, :n_validation],
+                 (torch.from_numpy(data.x_test) - mean) / std, torch.from_numpy(data.y_test), data.dataset)
+
+
+def one_hot(labels: torch.Tensor) -> torch.Tensor:
+    return torch.nn.functional.one_hot(labels, N_CLASSES).float()
+
+
+def _sample(theta: torch.Tensor, config: Config, *key) -> torch.Tensor:
+    """±1 samples of θ [runs, samples, neurons], run i from its own stream (seed + i, key)."""
+    uniforms = rng.per_run(lambda g: torch.rand(theta.shape[1:], generator=g), config.seed, config.n_runs, *key)
+    return torch.where(uniforms < theta.detach(), 1.0, -1.0)
+
+
+def hidden_pass(hidden: ThreeSourceLayer, x, x_context, config: Config, *key, sample: bool = True):
+    """The two lateral steps: (f, c, l, θ) of step 2 and its ±1 outputs; step 1 sees a zero
+    lateral vector (l = b_L), step 2 the detached outputs of step 1. The outputs are sampled,
+    or with ``sample=False`` the sign of A (the Heaviside units of the random projection)."""
+
+    def output(theta, step):
+        return _sample(theta, config, *key, step) if sample else torch.where(theta.detach() > 0.5, 1.0, -1.0)
+
+    f, c, l = hidden.drives(x, x_context, None)
+    l = hidden.lateral(output(hidden.theta(f, c, l), 1))
+    theta = hidden.theta(f, c, l)
+    return f, c, l, theta, output(theta, 2)
+
+
+def oriented(theta: torch.Tensor, batch: int) -> torch.Tensor:
+    """θ of readout neurons [runs, samples, 10], a neuron read as 1 − θ on every batch of
+    ``batch`` samples where its mean θ is ≥ ½."""
+    parts = []
+    for part in theta.split(batch, dim=1):
+        flip = part.mean(1, keepdim=True) >= 0.5
+        parts.append(torch.where(flip, 1 - part, part))
+    return torch.cat(parts, 1)
+
+
+class Network:
+    """One kind of network (``kind`` in :data:`NETWORKS`) with N hidden neurons, batched over runs."""
+
+    def __init__(self, kind: str, config: Config, n_hidden: int, goal: Goal | None = None):
+        self.kind, self.config = kind, config
+        self.sampled = kind != "random projection"  # the published projection: Heaviside units
+        self.hidden = ThreeSourceLayer(config.layer_config(n_hidden))
+        if kind == "backprop":
+            scale = 1 / math.sqrt(n_hidden)
+            w = rng.per_run(lambda g: torch.rand(N_CLASSES, n_hidden + 1, generator=g), config.seed,
+                            config.n_runs, "init", "backprop readout")
+            w = (2 * w - 1) * scale
+            self.w_out = torch.nn.Parameter(w[..., :-1].contiguous())
+            self.b_out = torch.nn.Parameter(w[..., -1].contiguous())
+            self.optimizers = [torch.optim.Adam(list(self.hidden.parameters()) + [self.w_out, self.b_out],
+                                                lr=config.backprop_lr)]
+            return
+        self.readout = InfomorphicLayer(config.readout_config(n_hidden))
+        with torch.no_grad():  # the label reaches readout neuron k as itself: identity, not learned
+            self.readout.w_context.copy_(torch.eye(N_CLASSES).expand_as(self.readout.w_context))
+        self.readout.w_context.requires_grad_(False)
+        readout = [p for p in self.readout.parameters() if p.requires_grad]
+        self.optimizers = [torch.optim.Adam(readout, lr=config.readout_lr, weight_decay=config.readout_weight_decay)]
+        if kind != "random projection":
+            self.goal = goal or hidden_goal(kind)
+            self.optimizers.append(torch.optim.Adam(self.hidden.parameters(), lr=config.hidden_lr,
+                                                    weight_decay=config.hidden_weight_decay))
+
+    def step(self, x, labels, *key) -> torch.Tensor:
+        """One update on a minibatch x [runs, B, 784]; returns the readout's θ (oriented) or,
+        for backprop, its drives, [runs, B, 10], as measured during the step."""
+        label = one_hot(labels)
+        for optimizer in self.optimizers:
+            optimizer.zero_grad()
+        f, c, l, theta, y = hidden_pass(self.hidden, x, label, self.config, *key, sample=self.sampled)
+        if self.kind == "backprop":
+            y = y + 2 * (theta - theta.detach())  # sampled ±1 forward, 2σ'(A) backward
+            logits = torch.matmul(y, self.w_out.transpose(-1, -2)) + self.b_out[:, None, :]
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, N_CLASSES), labels.reshape(-1),
+                                                     reduction="sum") / labels.shape[-1]
+            loss.backward()
+            out = logits.detach()
+        else:
+            readout_goal, _ = self.readout.goal(y, label, self.config.gamma)
+            loss = -readout_goal.sum()
+            if self.kind != "random projection":
+                loss = loss - self.hidden.goal(self.hidden.atoms(f, c, l, theta), self.goal).sum()
+            loss.backward()
+            out = oriented(self.readout.theta(y, label).detach(), labels.shape[-1])
+        for optimizer in self.optimizers:
+            optimizer.step()
+        self.hidden.apply_mask()
+        return out
+
+    @torch.no_grad()
+    def predict(self, images, index, *key) -> torch.Tensor:
+        """Predicted digits [runs, samples] of ``images[index]`` (``index`` [runs, samples], or
+        ``None`` for all images, shared by the runs), without the label: label context 0 in both
+        layers, taken in evaluation batches of ``eval_batch``."""
+        batch = self.config.eval_batch
+        n = len(images) if index is None else index.shape[-1]
+        out = []
+        for i, start in enumerate(range(0, n, batch)):
+            part = images[start:start + batch] if index is None else images[index[:, start:start + batch]]
+            *_, y = hidden_pass(self.hidden, part, None, self.config, *key, i, sample=self.sampled)
+            if self.kind == "backprop":
+                out.append(torch.matmul(y, self.w_out.transpose(-1, -2)) + self.b_out[:, None, :])
+            else:
+                zeros = torch.zeros(part.shape[-2], N_CLASSES)
+                out.append(oriented(self.readout.theta(y, zeros), batch))
+        return torch.cat(out, 1).argmax(-1)
+
+    @torch.no_grad()
+    def hidden_atoms(self, x, labels, *key) -> torch.Tensor:
+        """The hidden neurons' 19 atoms on one batch with the label given, [runs, N, 19]."""
+        f, c, l, theta, _ = hidden_pass(self.hidden, x, one_hot(labels), self.config, *key)
+        return self.hidden.atoms(f, c, l, theta).stack()
+
+
+def _train(config: Config, data: Split, kind: str, n_hidden: int,
+           goal: Goal | None = None) -> tuple[pd.DataFrame, Network]:
+    """Train one kind of network (an infomorphic one with ``goal`` when given); the per-epoch
+    history, one row per run and epoch."""
+    torch.manual_seed(config.seed)
+    net = Network(kind, config, n_hidden, goal)
+    n_fit = data.fit.shape[1]
+    per_epoch = n_fit // config.minibatch
+    rows = []
+    for epoch in range(1, config.epochs + 1):
+        order = rng.per_run(lambda g: torch.randperm(n_fit, generator=g), config.seed, config.n_runs,
+                            "order", epoch)
+        correct = torch.zeros(config.n_runs)
+        for b in range(per_epoch):
+            idx = data.fit.gather(1, order[:, b * config.minibatch:(b + 1) * config.minibatch])
+            labels = data.y[idx]
+            out = net.step(data.x[idx], labels, kind, n_hidden, "train", epoch, b)
+            correct += (out.argmax(-1) == labels).float().sum(-1)
+        train = correct / (per_epoch * config.minibatch)
+        validation = (net.predict(data.x, data.validation, kind, n_hidden, "validation", epoch)
+                      == data.y[data.validation]).double().mean(-1)
+        test = (net.predict(data.x_test, None, kind, n_hidden, "test", epoch) == data.y_test).double().mean(-1)
+        for run in range(config.n_runs):
+            rows.append({"network": kind, "n_hidden": n_hidden, "run": run, "epoch": epoch,
+                         "train_accuracy": float(train[run]), "validation_accuracy": float(validation[run]),
+                         "test_accuracy": float(test[run])})
+    return pd.DataFrame(rows), net
+
+
+@dataclass
+class Result:
+    config: Config
+    metrics: dict
+    history: pd.DataFrame  # network, n_hidden, run, epoch, train/validation/test accuracy
+    atoms: pd.DataFrame  # run, neuron, one column per atom key of the main network's hidden neurons
+
+
+def _median(history: pd.DataFrame, network: str, n_hidden: int, column: str) -> float:
+    last = history[(history.network == network) & (history.n_hidden == n_hidden)]
+    return float(last[last.epoch == last.epoch.max()][column].median())
+
+
+def _run(config: Config, source: str) -> Result:
+    data = split(config, load_mnist(source, folder=config.mnist_dir))
+    main = config.hidden_goal
+    frames, atoms = [], None
+    jobs = [(main, config.n_hidden)] + [(kind, n) for kind in config.networks for n in config.sizes]
+    jobs += [(kind, config.n_hidden) for kind in config.networks]
+    done = set()
+    for kind, n in jobs:
+        if (kind, n) in done:
+            continue
+        done.add((kind, n))
+        history, net = _train(config, data, kind, n)
+        frames.append(history)
+        if (kind, n) == (main, config.n_hidden):
+            idx = data.fit[:, :config.eval_batch]
+            values = net.hidden_atoms(data.x[idx], data.y[idx], "atoms").double().numpy()
+            runs, neurons = values.shape[:2]
+            atoms = pd.DataFrame(values.reshape(runs * neurons, -1), columns=list(TRIVARIATE.keys))
+            atoms.insert(0, "neuron", np.tile(np.arange(neurons), runs))
+            atoms.insert(0, "run", np.repeat(np.arange(runs), neurons))
+    n = config.n_hidden
+    ablation = {}
+    if config.ablation:
+        goal = hidden_goal(main)
+        for key, weight in zip(TRIVARIATE.keys, goal.weights):
+            if weight != 0:
+                name = f"{main} without {key}"
+                reduced = Goal.of(TRIVARIATE, **{k: w for k, w in zip(TRIVARIATE.keys, goal.weights) if k != key})
+                history, _ = _train(config, data, name, n, reduced)
+                frames.append(history)
+                ablation[key] = _median(history, name, n, "validation_accuracy")
+    history = pd.concat(frames, ignore_index=True)
+    metrics = {
+        "test_accuracy_median": _median(history, main, n, "test_accuracy"),
+        "validation_accuracy_median": _median(history, main, n, "validation_accuracy"),
+        "train_accuracy_median": _median(history, main, n, "train_accuracy"),
+        "hidden_goal": main,
+        "accuracy_by_n": {kind: {str(size): _median(history, kind, size, "test_accuracy") for size in config.sizes}
+                          for kind in config.networks},
+        "ablation": ablation,
+        "validation_accuracy_full_goal": _median(history, main, n, "validation_accuracy"),
+        "paper": PAPER,
+        "dataset": data.dataset,
+        "n_seeds": config.n_runs,
+        "n_hidden": n,
+        "epochs": config.epochs,
+    }
+    if "backprop" in config.networks:
+        metrics["backprop_test_accuracy_median"] = _median(history, "backprop", n, "test_accuracy")
+        metrics["ratio_to_backprop"] = metrics["test_accuracy_median"] / metrics["backprop_test_accuracy_median"]
+    return Result(config, metrics, history, atoms)
+
+
+def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
+    """Train the main network (``hidden_goal``, ``n_hidden``) and the ``networks`` at every
+    hidden size of ``sizes``; cached on disk by config, core source and the data set used.
+
+    Examples
+    --------
+    >>> result = run(Config(n_runs=1, epochs=1, n_hidden=8, minibatch=256, sizes=(8,),
+    ...                     networks=("backprop",), source="subset"), use_cache=False)
+    >>> sorted(result.history.network.unique())
+    ['backprop', 'optimised']
+    >>> 0 < result.metrics["test_accuracy_median"] <= 1
+    True
+    """
+    config = config or Config()
+    source = resolve_source(config.source, folder=config.mnist_dir)
+    return cached_run("trivariate", config, lambda c, checkpoint: _run(c, source), use_cache, cache_dir,
+                      data=source)
