@@ -5,24 +5,26 @@ The public API, importable from here:
 
 - the sx-PID: :func:`sx_pid` and its :class:`PIDAtoms`, with :func:`entropy`,
   :func:`mutual_information`, :func:`conditional_mutual_information`; :func:`sx_pid_lattice`
-  for neurons with more sources (18 atoms for three);
+  for neurons with more sources (18 atoms for three), :func:`sx_pid_samples` for the joint of a
+  minibatch evaluated at its samples;
 - the atom vocabulary and goals: :data:`BIVARIATE`, :data:`TRIVARIATE`, :data:`ATOM_KEYS`,
   :data:`ATOM_LABELS`, :class:`Goal`, :data:`PRESETS`;
 - neurons and learning: :class:`InfomorphicLayer`, :class:`LayerConfig`, :class:`Binning`,
+  :class:`ThreeSourceLayer`, :class:`ThreeSourceConfig`,
   :func:`train`, :class:`TrainConfig`, :func:`update`;
 - :class:`ConfigError`, raised for settings that cannot work.
 
 The paper's experiments are the modules of :mod:`infomorphic_core.tasks` (``supervised``,
-``bars``, ``memory``, ``error_neuron``, ``redundancy_memory``), each with a ``Config`` and a ``run``; figure helpers
-are in :mod:`infomorphic_core.plots` (not imported here: it needs matplotlib).
+``bars``, ``memory``, ``error_neuron``, ``redundancy_memory``, ``trivariate``), each with a ``Config``
+and a ``run``; figure helpers are in :mod:`infomorphic_core.plots` (not imported here: it needs matplotlib).
 """
 
 from .checks import ConfigError
 from .estimate import Binning
 from .goals import ATOM_KEYS, ATOM_LABELS, BIVARIATE, PRESETS, TRIVARIATE, Goal
-from .layer import InfomorphicLayer, LayerConfig
+from .layer import InfomorphicLayer, LayerConfig, ThreeSourceConfig, ThreeSourceLayer
 from .pid import (PIDAtoms, conditional_mutual_information, entropy, mutual_information, sx_pid,
-                  sx_pid_lattice)
+                  sx_pid_lattice, sx_pid_samples)
 from .train import TrainConfig, train, update
 
 __version__ = "0.1.0"
@@ -30,5 +32,6 @@ __version__ = "0.1.0"
 __all__ = [
     "ATOM_KEYS", "ATOM_LABELS", "BIVARIATE", "Binning", "ConfigError", "Goal", "InfomorphicLayer",
     "LayerConfig", "PIDAtoms", "PRESETS", "TRIVARIATE", "TrainConfig", "conditional_mutual_information",
-    "entropy", "mutual_information", "sx_pid", "sx_pid_lattice", "train", "update",
+    "ThreeSourceConfig", "ThreeSourceLayer", "entropy", "mutual_information", "sx_pid", "sx_pid_lattice",
+    "sx_pid_samples", "train", "update",
 ]

@@ -122,3 +122,15 @@ def test_a_run_in_a_batch_equals_the_run_alone():
         b = alone[alone.network == network][columns].to_numpy()
         # measured equal here; batched float sums may move a prediction on another CPU
         assert abs(a - b).max() <= 0.01, network
+
+
+def test_two_source_comparison_networks():
+    context, lateral = tv.hidden_goal("context only"), tv.hidden_goal("lateral only")
+    assert context.vocabulary == lattice_vocabulary(("F", "C")) and getattr(context, "{F}{C}") == 0.775
+    assert lateral.vocabulary == lattice_vocabulary(("F", "L")) and getattr(lateral, "{L}") == -0.408
+    config = small(epochs=1, networks=("context only", "lateral only"))
+    assert tv.Network("context only", config, 12).hidden.w_lateral is None
+    assert tv.Network("lateral only", config, 12).hidden.w_context is None
+    history = tv.run(config, use_cache=False).history
+    assert set(history.network) == {"optimised", "context only", "lateral only"}
+    assert history.test_accuracy.between(0, 1).all()

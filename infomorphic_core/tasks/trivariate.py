@@ -38,35 +38,41 @@ from .. import rng
 from ..checks import ConfigError, integer, number, one_of
 from ..data import SOURCES, load_mnist, resolve_source
 from ..estimate import Binning
-from ..goals import TRIVARIATE, Goal
+from ..goals import TRIVARIATE, Goal, lattice_vocabulary
 from ..layer import InfomorphicLayer, LayerConfig, ThreeSourceConfig, ThreeSourceLayer
 from .common import TaskConfig, cached_run, require_positive_ints
 
 N_CLASSES = 10
 # Hidden goals over the 18 atoms (Schneider et al. 2025): the heuristic one, and the largest
-# weights of the goal found by optimisation (all others 0)
+# weights of the goal found by optimisation (all others 0); the two-source comparison networks
+# with the goals published for them (optimised for N = 100)
 GOALS = {
     "heuristic": {"{F}{C}": 1.0},
     "optimised": {"{F}{C}{L}": 0.33, "{F}{C}": 1.0, "{F}{L}": -1.0, "{FC}{FL}": -1.0},
+    "context only": {"{F}": 0.038, "{C}": 0.318, "{F}{C}": 0.775, "{FC}": 0.154, "res": 0.0076},
+    "lateral only": {"{F}": 0.805, "{L}": -0.408, "{F}{L}": 0.538, "{FL}": 0.563, "res": -0.0097},
 }
+HIDDEN_SOURCES = {"context only": ("F", "C"), "lateral only": ("F", "L")}  # others: F, C, L
 # networks compared: infomorphic ones named by their hidden goal, and the two baselines
-NETWORKS = ("optimised", "heuristic", "random projection", "backprop")
+NETWORKS = ("optimised", "heuristic", "context only", "lateral only", "random projection", "backprop")
 PAPER = {"test_accuracy_median": 0.9513, "validation_accuracy_median": 0.9495,
          "train_accuracy_median": 0.9693}
 PROFILES = {
     "quick": {"n_runs": 2, "epochs": 15, "n_hidden": 50, "minibatch": 256, "source": "subset",
-              "sizes": (10, 50), "networks": NETWORKS},
+              "sizes": (10, 50), "networks": ("optimised", "heuristic", "random projection", "backprop")},
     "paper": {"n_runs": 10, "epochs": 100, "n_hidden": 100, "minibatch": 1024, "source": "auto",
               "sizes": (10, 50, 100, 500), "networks": NETWORKS},
 }
 
 
 def hidden_goal(name_or_weights) -> Goal:
-    """A hidden goal from a name of :data:`GOALS`, weights by atom key, or 19 numbers."""
+    """A hidden goal from a name of :data:`GOALS` (over the atoms of that network's sources),
+    weights by atom key, or 19 numbers (three sources)."""
     if isinstance(name_or_weights, str):
         if name_or_weights not in GOALS:
             raise ConfigError(f"hidden_goal must be one of {sorted(GOALS)} or weights, got {name_or_weights!r}")
-        return Goal.of(TRIVARIATE, **GOALS[name_or_weights])
+        return Goal.of(lattice_vocabulary(HIDDEN_SOURCES.get(name_or_weights, ("F", "C", "L"))),
+                       **GOALS[name_or_weights])
     if isinstance(name_or_weights, dict):
         return Goal.of(TRIVARIATE, **name_or_weights)
     return Goal(tuple(name_or_weights), TRIVARIATE)
@@ -115,9 +121,10 @@ class Config(TaskConfig):
             number(name, getattr(self, name), 0, math.inf)
         number("validation_fraction", self.validation_fraction, 0, 1, open_low=True, open_high=True)
 
-    def layer_config(self, n_hidden: int | None = None) -> ThreeSourceConfig:
+    def layer_config(self, n_hidden: int | None = None, sources=("F", "C", "L")) -> ThreeSourceConfig:
         edges = (-self.bin_range, self.bin_range)
         return ThreeSourceConfig(n_neurons=n_hidden or self.n_hidden, n_feedforward=784, n_context=N_CLASSES,
+                                 sources=sources,
                                  n_runs=self.n_runs, n_partners=self.n_partners, context_gain=self.context_gain,
                                  lateral_gain=self.lateral_gain, binning=Binning(self.n_bins, "fixed", edges),
                                  seed=self.seed)
@@ -183,7 +190,8 @@ def hidden_pass(hidden: ThreeSourceLayer, x, x_context, config: Config, *key, sa
         return _sample(theta, config, *key, step) if sample else torch.where(theta.detach() > 0.5, 1.0, -1.0)
 
     f, c, l = hidden.drives(x, x_context, None)
-    l = hidden.lateral(output(hidden.theta(f, c, l), 1))
+    if l is not None:  # a network without lateral input takes one step
+        l = hidden.lateral(output(hidden.theta(f, c, l), 1))
     theta = hidden.theta(f, c, l)
     return f, c, l, theta, output(theta, 2)
 
@@ -204,7 +212,7 @@ class Network:
     def __init__(self, kind: str, config: Config, n_hidden: int, goal: Goal | None = None):
         self.kind, self.config = kind, config
         self.sampled = kind != "random projection"  # the published projection: Heaviside units
-        self.hidden = ThreeSourceLayer(config.layer_config(n_hidden))
+        self.hidden = ThreeSourceLayer(config.layer_config(n_hidden, HIDDEN_SOURCES.get(kind, ("F", "C", "L"))))
         if kind == "backprop":
             scale = 1 / math.sqrt(n_hidden)
             w = rng.per_run(lambda g: torch.rand(N_CLASSES, n_hidden + 1, generator=g), config.seed,
@@ -336,7 +344,7 @@ def _run(config: Config, source: str) -> Result:
             idx = data.fit[:, :config.eval_batch]
             values = net.hidden_atoms(data.x[idx], data.y[idx], "atoms").double().numpy()
             runs, neurons = values.shape[:2]
-            atoms = pd.DataFrame(values.reshape(runs * neurons, -1), columns=list(TRIVARIATE.keys))
+            atoms = pd.DataFrame(values.reshape(runs * neurons, -1), columns=list(net.hidden.config.vocabulary.keys))
             atoms.insert(0, "neuron", np.tile(np.arange(neurons), runs))
             atoms.insert(0, "run", np.repeat(np.arange(runs), neurons))
     n = config.n_hidden

@@ -36,7 +36,8 @@ MATH_PATHS = {
     "aten-default+mkl-compatible": {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"},
 }
 SEEDS = (1,)
-SEEDED = ("02_supervised", "03_unsupervised_bars", "04_memory", "05_error_neuron", "06_redundancy_memory")
+SEEDED = ("02_supervised", "03_unsupervised_bars", "04_memory", "05_error_neuron", "06_redundancy_memory",
+          "07_trivariate")
 
 
 def variants():
