@@ -52,7 +52,7 @@ from infomorphic_core.plots import band, setup
 from infomorphic_core.tasks import trivariate as tv
 
 setup(precision=3)
-COLORS = dict(zip(tv.NETWORKS, ["C0", "C1", "C2", "C3"]))
+COLORS = {name: f"C{i}" for i, name in enumerate(tv.NETWORKS)}
 
 # %% [markdown]
 # ## Set-up
