@@ -372,8 +372,8 @@ class ThreeSourceLayer(torch.nn.Module):
     def drives(self, x: Tensor, x_context: Tensor | None, y_previous: Tensor | None):
         """f, c, l [runs, samples, neurons] from the inputs [(runs,) samples, inputs] and the
         previous outputs [runs, samples, neurons] (``None``: a zero vector, so l = b_L, as the
-        first lateral step). A source the layer lacks is returned as ``None``; so is c when
-        ``x_context`` is ``None`` (no label: c = b_C)."""
+        first lateral step). ``x_context`` ``None`` (no label) gives c = b_C. A source the layer
+        lacks is returned as ``None``."""
         drive = InfomorphicLayer._drive
         f = drive(x, self.w_feedforward, self.b_feedforward)
         c = l = None
@@ -393,7 +393,7 @@ class ThreeSourceLayer(torch.nn.Module):
         from .activations import three_source
 
         cfg = self.config
-        zero = torch.zeros((), dtype=f.dtype)
+        zero = torch.zeros((), dtype=f.dtype, device=f.device)
         return torch.sigmoid(three_source(f, zero if c is None else c, zero if l is None else l,
                                           cfg.context_gain if c is not None else 0.0,
                                           cfg.lateral_gain if l is not None else 0.0))

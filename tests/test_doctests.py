@@ -7,7 +7,7 @@ import pytest
 
 MODULES = ["infomorphic_core.goals", "infomorphic_core.pid", "infomorphic_core.layer",
            "infomorphic_core.train", "infomorphic_core.tasks.supervised", "infomorphic_core.tasks.bars",
-           "infomorphic_core.tasks.memory", "infomorphic_core.tasks.error_neuron"]
+           "infomorphic_core.tasks.memory", "infomorphic_core.tasks.error_neuron", "infomorphic_core.tasks.trivariate"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -134,3 +134,19 @@ def test_two_source_comparison_networks():
     history = tv.run(config, use_cache=False).history
     assert set(history.network) == {"optimised", "context only", "lateral only"}
     assert history.test_accuracy.between(0, 1).all()
+
+
+def test_each_network_is_cached_on_its_own(tmp_path, monkeypatch):
+    """A run that adds a network trains only that one; the others (and the data) come from the
+    cache, as after a run killed part-way."""
+    trained = []
+    real = tv._trained
+    monkeypatch.setattr(tv, "_trained", lambda config, data, kind, n, goal: trained.append(kind) or real(
+        config, data, kind, n, goal))
+    first = tv.run(small(epochs=1), cache_dir=tmp_path)
+    assert trained == ["optimised", "backprop"]
+    second = tv.run(small(epochs=1, networks=("backprop", "random projection")), cache_dir=tmp_path)
+    assert trained == ["optimised", "backprop", "random projection"]
+    a, b = first.history, second.history
+    assert a[a.network == "backprop"].test_accuracy.tolist() == b[b.network == "backprop"].test_accuracy.tolist()
+    assert second.metrics["dataset"] == "mnist-subset-5k"

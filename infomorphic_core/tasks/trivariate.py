@@ -55,6 +55,7 @@ GOALS = {
 HIDDEN_SOURCES = {"context only": ("F", "C"), "lateral only": ("F", "L")}  # others: F, C, L
 # networks compared: infomorphic ones named by their hidden goal, and the two baselines
 NETWORKS = ("optimised", "heuristic", "context only", "lateral only", "random projection", "backprop")
+DATASETS = {"subset": "mnist-subset-5k", "full": "mnist", "folder": "mnist"}  # by resolved source
 PAPER = {"test_accuracy_median": 0.9513, "validation_accuracy_median": 0.9495,
          "train_accuracy_median": 0.9693}
 PROFILES = {
@@ -280,7 +281,7 @@ class Network:
 
     @torch.no_grad()
     def hidden_atoms(self, x, labels, *key) -> torch.Tensor:
-        """The hidden neurons' 19 atoms on one batch with the label given, [runs, N, 19]."""
+        """The hidden neurons' atoms on one batch with the label given, [runs, N, n_atoms]."""
         f, c, l, theta, _ = hidden_pass(self.hidden, x, one_hot(labels), self.config, *key)
         return self.hidden.atoms(f, c, l, theta).stack()
 
@@ -327,35 +328,59 @@ def _median(history: pd.DataFrame, network: str, n_hidden: int, column: str) -> 
     return float(last[last.epoch == last.epoch.max()][column].median())
 
 
-def _run(config: Config, source: str) -> Result:
-    data = split(config, load_mnist(source, folder=config.mnist_dir))
-    main = config.hidden_goal
-    frames, atoms = [], None
-    jobs = [(main, config.n_hidden)] + [(kind, n) for kind in config.networks for n in config.sizes]
-    jobs += [(kind, config.n_hidden) for kind in config.networks]
-    done = set()
-    for kind, n in jobs:
-        if (kind, n) in done:
-            continue
-        done.add((kind, n))
-        history, net = _train(config, data, kind, n)
-        frames.append(history)
-        if (kind, n) == (main, config.n_hidden):
-            idx = data.fit[:, :config.eval_batch]
-            values = net.hidden_atoms(data.x[idx], data.y[idx], "atoms").double().numpy()
-            runs, neurons = values.shape[:2]
-            atoms = pd.DataFrame(values.reshape(runs * neurons, -1), columns=list(net.hidden.config.vocabulary.keys))
-            atoms.insert(0, "neuron", np.tile(np.arange(neurons), runs))
-            atoms.insert(0, "run", np.repeat(np.arange(runs), neurons))
-    n = config.n_hidden
+@dataclass
+class Trained:
+    """One network trained: its per-epoch ``history`` and its hidden neurons' atoms (one row
+    per run and neuron) on one minibatch of training images with the label given."""
+
+    history: pd.DataFrame
+    atoms: pd.DataFrame
+
+
+def _trained(config: Config, data: Split, kind: str, n_hidden: int, goal: Goal | None) -> Trained:
+    history, net = _train(config, data, kind, n_hidden, goal)
+    idx = data.fit[:, :config.eval_batch]
+    values = net.hidden_atoms(data.x[idx], data.y[idx], "atoms").double().numpy()
+    runs, neurons = values.shape[:2]
+    atoms = pd.DataFrame(values.reshape(runs * neurons, -1), columns=list(net.hidden.config.vocabulary.keys))
+    atoms.insert(0, "neuron", np.tile(np.arange(neurons), runs))
+    atoms.insert(0, "run", np.repeat(np.arange(runs), neurons))
+    return Trained(history, atoms)
+
+
+def _run(config: Config, source: str, use_cache: bool, cache_dir) -> Result:
+    data = None
+
+    def trained(kind, n, goal=None):
+        # each network is cached on its own: a killed run recomputes only the ones it had not
+        # finished, and a run that adds a network or a size trains only that one
+        def compute(c, _):
+            nonlocal data
+            if data is None:
+                data = split(c, load_mnist(source, folder=c.mnist_dir))
+            return _trained(c, data, kind, n, goal)
+
+        # keyed by the settings that shape this one network, not by the list of the others
+        alone = config.replace(networks=(), sizes=(), ablation=False, hidden_goal="optimised", n_hidden=n)
+        return cached_run("trivariate_network", alone, compute, use_cache, cache_dir, data=source, network=kind,
+                          goal=None if goal is None else goal.as_tuple())
+
+    main, n = config.hidden_goal, config.n_hidden
+    first = trained(main, n)
+    frames, atoms = [first.history], first.atoms
+    jobs = [(kind, size) for kind in config.networks for size in config.sizes + (n,)]
+    for kind, size in dict.fromkeys(jobs):
+        if (kind, size) != (main, n):
+            frames.append(trained(kind, size).history)
     ablation = {}
     if config.ablation:
         goal = hidden_goal(main)
-        for key, weight in zip(TRIVARIATE.keys, goal.weights):
+        weights = dict(zip(goal.vocabulary.keys, goal.weights))
+        for key, weight in weights.items():
             if weight != 0:
                 name = f"{main} without {key}"
-                reduced = Goal.of(TRIVARIATE, **{k: w for k, w in zip(TRIVARIATE.keys, goal.weights) if k != key})
-                history, _ = _train(config, data, name, n, reduced)
+                reduced = Goal.of(goal.vocabulary, **{k: w for k, w in weights.items() if k != key})
+                history = trained(name, n, reduced).history
                 frames.append(history)
                 ablation[key] = _median(history, name, n, "validation_accuracy")
     history = pd.concat(frames, ignore_index=True)
@@ -369,7 +394,7 @@ def _run(config: Config, source: str) -> Result:
         "ablation": ablation,
         "validation_accuracy_full_goal": _median(history, main, n, "validation_accuracy"),
         "paper": PAPER,
-        "dataset": data.dataset,
+        "dataset": DATASETS[source],
         "n_seeds": config.n_runs,
         "n_hidden": n,
         "epochs": config.epochs,
@@ -382,12 +407,13 @@ def _run(config: Config, source: str) -> Result:
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
     """Train the main network (``hidden_goal``, ``n_hidden``) and the ``networks`` at every
-    hidden size of ``sizes``; cached on disk by config, core source and the data set used.
+    hidden size of ``sizes``; cached on disk by config, core source and the data set used, and
+    each network on its own (a killed run retrains only the networks it had not finished).
 
     Examples
     --------
     >>> result = run(Config(n_runs=1, epochs=1, n_hidden=8, minibatch=256, sizes=(8,),
-    ...                     networks=("backprop",), source="subset"), use_cache=False)
+    ...                     networks=("backprop",), ablation=False, source="subset"), use_cache=False)
     >>> sorted(result.history.network.unique())
     ['backprop', 'optimised']
     >>> 0 < result.metrics["test_accuracy_median"] <= 1
@@ -395,5 +421,5 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) ->
     """
     config = config or Config()
     source = resolve_source(config.source, folder=config.mnist_dir)
-    return cached_run("trivariate", config, lambda c, checkpoint: _run(c, source), use_cache, cache_dir,
-                      data=source)
+    return cached_run("trivariate", config, lambda c, _: _run(c, source, use_cache, cache_dir), use_cache,
+                      cache_dir, data=source)
