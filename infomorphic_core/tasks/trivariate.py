@@ -36,7 +36,7 @@ import torch
 
 from .. import rng
 from ..checks import ConfigError, integer, number, one_of
-from ..data import SOURCES, load_mnist, resolve_source
+from ..data import DATASETS, SOURCES, load_mnist, resolve_source
 from ..estimate import Binning
 from ..goals import TRIVARIATE, Goal, lattice_vocabulary
 from ..layer import InfomorphicLayer, LayerConfig, ThreeSourceConfig, ThreeSourceLayer
@@ -55,7 +55,6 @@ GOALS = {
 HIDDEN_SOURCES = {"context only": ("F", "C"), "lateral only": ("F", "L")}  # others: F, C, L
 # networks compared: infomorphic ones named by their hidden goal, and the two baselines
 NETWORKS = ("optimised", "heuristic", "context only", "lateral only", "random projection", "backprop")
-DATASETS = {"subset": "mnist-subset-5k", "full": "mnist", "folder": "mnist"}  # by resolved source
 PAPER = {"test_accuracy_median": 0.9513, "validation_accuracy_median": 0.9495,
          "train_accuracy_median": 0.9693}
 PROFILES = {
@@ -154,7 +153,6 @@ class Split:
     validation: torch.Tensor  # [runs, n_validation]
     x_test: torch.Tensor
     y_test: torch.Tensor
-    dataset: str
 
 
 def split(config: Config, data) -> Split:
@@ -169,7 +167,7 @@ def split(config: Config, data) -> Split:
         raise ConfigError(f"minibatch must be at most the {n - n_validation} training images of the split, "
                           f"got {config.minibatch}")
     return Split((x - mean) / std, torch.from_numpy(data.y_train), order[:, n_validation:], order[:, :n_validation],
-                 (torch.from_numpy(data.x_test) - mean) / std, torch.from_numpy(data.y_test), data.dataset)
+                 (torch.from_numpy(data.x_test) - mean) / std, torch.from_numpy(data.y_test))
 
 
 def one_hot(labels: torch.Tensor) -> torch.Tensor:
