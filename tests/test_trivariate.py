@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from infomorphic_core.activations import three_source
+from infomorphic_core.data import load_mnist
 from infomorphic_core.estimate import Binning
 from infomorphic_core.goals import TRIVARIATE, Goal, lattice_vocabulary
 from infomorphic_core.layer import ThreeSourceConfig, ThreeSourceLayer
@@ -114,14 +115,31 @@ def test_the_networks_learn_on_the_subset():
 
 
 def test_a_run_in_a_batch_equals_the_run_alone():
-    together = tv.run(small(epochs=1), use_cache=False).history
-    alone = tv.run(small(epochs=1, n_runs=1, seed=1), use_cache=False).history
-    columns = ["train_accuracy", "validation_accuracy", "test_accuracy"]
-    for network in ("optimised", "backprop"):
-        a = together[(together.network == network) & (together.run == 1)][columns].to_numpy()
-        b = alone[alone.network == network][columns].to_numpy()
-        # measured equal here; batched float sums may move a prediction on another CPU
-        assert abs(a - b).max() <= 0.01, network
+    """Run 1 of a two-run batch gets the split, initial weights, samples and first update of
+    the same run trained alone (seed 1). Compared on the first update, where the batched and
+    the single-run float sums differ only in rounding: later Adam updates divide by the root of
+    small second moments and amplify that rounding (measured: up to 0.09 of a step after five
+    steps), and an accuracy near chance jumps with it, so whole histories agree only
+    statistically between CPUs."""
+    raw = load_mnist("subset")
+    for kind in ("optimised", "backprop"):
+        together, alone = [], []
+        for config, keep in ((small(), together), (small(n_runs=1, seed=1), alone)):
+            data = tv.split(config, raw)
+            net = tv.Network(kind, config, 12)
+            start = {name: p.detach().clone() for name, p in net.hidden.named_parameters()}
+            idx = data.fit[:, :config.minibatch]
+            out = net.step(data.x[idx], data.y[idx], kind, 12, "train", 1, 0)
+            grads = {name: p.grad for name, p in net.hidden.named_parameters()}
+            keep.extend([data.fit, data.validation, start, out, grads])
+        (fit, validation, start, out, grads), (fit1, validation1, start1, out1, grads1) = together, alone
+        assert torch.equal(fit[1], fit1[0]) and torch.equal(validation[1], validation1[0])
+        for name in start:
+            assert torch.equal(start[name][1], start1[name][0]), name
+            scale = grads1[name][0].abs().max()
+            torch.testing.assert_close(grads[name][1], grads1[name][0], rtol=0, atol=1e-4 * scale,
+                                       msg=f"{kind}: gradient of {name}")
+        torch.testing.assert_close(out[1], out1[0], rtol=0, atol=1e-5, msg=kind)
 
 
 def test_two_source_comparison_networks():
