@@ -1,7 +1,8 @@
 """Test-session set-up shared by the unit tests and the notebooks' regression (nbval).
 
 - Every session computes against its own empty results cache, so no test ever checks a result
-  read from disk instead of the code (notebook kernels inherit the variable).
+  read from disk instead of the code (notebook kernels inherit the variable); with
+  pytest-xdist each worker has its own.
 - nbval compares each notebook cell's output exactly, except the cells that
   ``notebooks/regression.toml`` names: those are compared by ``tests/regression/compare.py``
   (trained numbers within a measured tolerance, chaotic ones by their words only).
@@ -15,54 +16,32 @@ from pathlib import Path
 
 import pytest
 
-from tests.regression.compare import load_rules, mismatch
+from tests.regression.compare import compare_cell, load_rules
 
 _CACHE = tempfile.TemporaryDirectory(prefix="infomorphic-test-cache-")
 
 
 def pytest_configure(config):
     os.environ["INFOMORPHIC_CACHE_DIR"] = _CACHE.name
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # one of several test processes (make test: -n JOBS): one math thread each, for the
+        # tests and the notebook kernels they start, so that the processes share the cores
+        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = "1"
+        import torch
+
+        torch.set_num_threads(1)
 
 
 def pytest_unconfigure(config):
     _CACHE.cleanup()
 
 
-def _flatten(item, outputs) -> dict[str, list[str]]:
-    """nbval's view of a cell's outputs: MIME type or stream name -> sanitised texts."""
-    from nbval.plugin import transform_streams_for_comparison
-
-    flat: dict[str, list[str]] = {}
-    skip = item.parent.skip_compare
-    for output in transform_streams_for_comparison(outputs):
-        for key, value in output.items():
-            if key in skip:
-                continue
-            values = value.items() if key == "data" else [(key, value)]
-            for sub_key, text in values:
-                if sub_key not in skip:
-                    flat.setdefault(sub_key, []).append(item.sanitize(text))
-    return flat
-
-
 def _rule_comparison(rule):
     def compare_outputs(self, test, ref, skip_compare=None):
-        self.comparison_traceback = []
-        got, want = _flatten(self, test), _flatten(self, ref)
-        if rule.mode == "none":
-            return True
-        if set(got) != set(want) or any(len(got[k]) != len(want[k]) for k in want):
-            self.comparison_traceback.append(f"output kinds differ: {sorted(want)} != {sorted(got)}")
-            return False
-        for key in want:
-            for reference, output in zip(want[key], got[key]):
-                problem = mismatch(str(reference), str(output), rule)
-                if problem:
-                    self.comparison_traceback.append(
-                        f"{key}: {problem}\n(rule: {rule.mode}, {rule.why})\n"
-                        f"<<< reference\n{reference}\n=== now\n{output}\n>>>")
-                    return False
-        return True
+        problem = compare_cell(ref, test, rule, self.sanitize, self.parent.skip_compare)
+        self.comparison_traceback = [problem] if problem else []
+        return problem is None
     return compare_outputs
 
 

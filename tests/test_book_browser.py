@@ -12,22 +12,14 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "book" / "_build" / "html"
+from tests.book import HTML, ROOT, require
+
 PAGE = "notebooks/01_theory.html"
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
 SCREENSHOT = ROOT / "book" / "_build" / "screenshot_01_theory.png"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def require(condition, reason):
-    """Skip on a developer machine; in CI (CI=true) a missing prerequisite is a failure."""
-    if not condition:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ The words and layout of an output must match exactly; each number in it must lie
 tolerance of its cell (``notebooks/regression.toml``), which the spread measured across CPU math
 paths and seeds (``tests/regression/spread.md``) sizes. The root ``conftest.py`` plugs this into
 nbval for the cells the table names; every other cell is compared exactly by nbval itself.
+:func:`compare_cell` applies the same comparison to a notebook executed elsewhere (the book's).
 """
 
 from __future__ import annotations
@@ -82,4 +83,41 @@ def mismatch(reference: str, output: str, rule: Rule) -> str | None:
         if not abs(a - b) <= allowed:
             return (f"number {index + 1} ({ref_words[index][-40:]!r} ...): reference {a:g}, "
                     f"now {b:g}, differs by {abs(a - b):.3g} > {allowed:.3g} allowed")
+    return None
+
+
+def flatten(outputs, sanitize, skip) -> dict[str, list[str]]:
+    """nbval's view of a cell's outputs: MIME type or stream name -> sanitised texts, without
+    the keys in ``skip``."""
+    from nbval.plugin import transform_streams_for_comparison
+
+    flat: dict[str, list[str]] = {}
+    for output in transform_streams_for_comparison(outputs):
+        for key, value in output.items():
+            if key in skip:
+                continue
+            values = value.items() if key == "data" else [(key, value)]
+            for sub_key, text in values:
+                if sub_key not in skip:
+                    flat.setdefault(sub_key, []).append(sanitize(text))
+    return flat
+
+
+def compare_cell(reference, outputs, rule: Rule | None, sanitize, skip) -> str | None:
+    """``None`` when a cell's ``outputs`` match its ``reference`` outputs (exactly, as nbval
+    compares, or under ``rule``), else what differs."""
+    if rule is not None and rule.mode == "none":
+        return None
+    got, want = flatten(outputs, sanitize, skip), flatten(reference, sanitize, skip)
+    if set(got) != set(want) or any(len(got[k]) != len(want[k]) for k in want):
+        return f"output kinds differ: {sorted(want)} != {sorted(got)}"
+    for key in want:
+        for expected, output in zip(want[key], got[key]):
+            if rule is None:
+                problem = None if expected == output else "differs"
+            else:
+                problem = mismatch(str(expected), str(output), rule)
+            if problem:
+                how = "exact" if rule is None else f"{rule.mode}, {rule.why}"
+                return f"{key}: {problem}\n(rule: {how})\n<<< reference\n{expected}\n=== now\n{output}\n>>>"
     return None
