@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= quick
 SANITIZE := notebooks/nbval_sanitize.cfg
+# Notebooks executed (and test processes run) at a time, one math thread each: these small
+# tensors gain nothing from a second thread, so processes, not threads, use the cores.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
 .PHONY: setup test regression book references bench browser clean
 
@@ -17,19 +20,20 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # Unit tests, then the notebooks' reference outputs (nbval; trained numbers within the
-# tolerances of notebooks/regression.toml), then the browser check of the built book
-# (book/_build/html; skipped outside CI when the book has not been built). Every session
-# computes against an empty results cache (conftest.py).
+# tolerances of notebooks/regression.toml); the checks of the built book (its pages in a
+# browser, its executed chapters against the references) are skipped outside CI when the
+# book has not been built. Every session computes against an empty results cache
+# (conftest.py); loadscope keeps each notebook's cells in one process, in order.
 test: setup browser
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE)
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) -n $(JOBS) --dist loadscope
 
 # The notebooks' regression alone, e.g. under another CPU math path:
 #   ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE make regression
 regression: setup
-	$(BIN)/python -m pytest notebooks --nbval --nbval-sanitize-with $(SANITIZE)
+	$(BIN)/python -m pytest notebooks --nbval --nbval-sanitize-with $(SANITIZE) -n $(JOBS) --dist loadscope
 
 book: setup
-	$(BIN)/infomorphic reproduce --profile $(PROFILE)
+	$(BIN)/infomorphic reproduce --profile $(PROFILE) --jobs $(JOBS)
 	$(BIN)/jupyter-book build book -W -n --keep-going --all
 	@echo "Book: $(CURDIR)/book/_build/html/index.html"
 

@@ -7,6 +7,7 @@ machine (reported in results.json under "machine").
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 import sys
@@ -211,6 +212,51 @@ def training():
         out[f"{name}_step_1_run_s"] = t_alone
         out[f"{name}_step_100_runs_s"] = t_together
     out["bars_step_autograd_1_run_s"] = best_time(bars_sized(1, gradient="autograd"), repeats=3)
+    return out
+
+
+@benchmark
+def sweep_engine():
+    """A 16-point bars grid (4 learning rates × 4 weights of the residual atom, 8 runs × 40
+    updates each, cache off) on a LocalCluster of 1 and of 2 workers (one thread each; the
+    clusters' start-up timed apart), and one point in this process against one on a worker."""
+    import tempfile
+
+    from distributed import Client, LocalCluster
+
+    from infomorphic_core import sweep
+
+    base = {"n_runs": 8, "n_updates": 40, "eval_every": 20, "steps_per_minibatch": 256, "eval_steps": 1024}
+    grid = {"base": base, "grid": {"learning_rate": [0.25, 0.5, 1.0, 2.0], "gamma[4]": [0.0, 0.05, 0.1, 0.2]}}
+    one = {"base": base, "grid": {"learning_rate": [1.0]}}
+    out = {}
+    quiet = dict(use_cache=False, threads=1, log=lambda *_: None)
+
+    def timed(fn):
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+
+    with tempfile.TemporaryDirectory() as tmp:
+        torch.set_num_threads(1)
+        out["sweep_1_point_serial_s"] = min(timed(lambda: sweep.run_sweep("bars", one, tmp, **quiet))
+                                            for _ in range(3))
+        for workers in (1, 2):
+            start = time.perf_counter()
+            with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0") as cluster, \
+                    Client(cluster) as client:
+                client.wait_for_workers(workers)
+                out[f"sweep_cluster_start_{workers}_workers_s"] = time.perf_counter() - start
+                run = functools.partial(sweep.run_sweep, client=client, **quiet)
+                if workers == 1:
+                    run("bars", one, tmp)  # the workers' first call imports and warms up
+                    out["sweep_1_point_dask_s"] = min(timed(lambda: run("bars", one, tmp)) for _ in range(3))
+                else:
+                    client.run(lambda: __import__("infomorphic_core.tasks.bars"))
+                out[f"sweep_16_points_{workers}_workers_s"] = timed(lambda: run("bars", grid, tmp))
+        torch.set_num_threads(2)
+    out["sweep_2_workers_speedup"] = out["sweep_16_points_1_workers_s"] / out["sweep_16_points_2_workers_s"]
+    out["sweep_dask_overhead_1_point"] = out["sweep_1_point_dask_s"] / out["sweep_1_point_serial_s"] - 1
     return out
 
 

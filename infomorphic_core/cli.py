@@ -1,7 +1,9 @@
 """Command line of the companion: run a task, reproduce the book's notebooks, list both.
 
     infomorphic run TASK --profile quick|paper [--set KEY=VALUE ...] --out DIR [--no-cache]
-    infomorphic reproduce --profile quick|paper [--only NAME ...] [-p KEY=VALUE ...]
+    infomorphic reproduce --profile quick|paper [--only NAME ...] [-p KEY=VALUE ...] [--jobs N]
+    infomorphic sweep TASK --grid GRID.yaml --out DIR [--workers N | --scheduler ADDRESS]
+    infomorphic search TASK --space SPACE.yaml --trials N --out DIR [--workers N | --scheduler ADDRESS]
     infomorphic list
 """
 
@@ -70,6 +72,9 @@ class NotebookFailed(RuntimeError):
     def __init__(self, message: str, path: Path):
         super().__init__(message)
         self.path = path
+
+    def __reduce__(self):  # raised in a worker process of ``reproduce --jobs``
+        return NotebookFailed, (str(self), self.path)
 
 
 def check_parameters(name: str, parameters: dict, declared: dict) -> None:
@@ -157,11 +162,13 @@ def execute(name: str, parameters: dict, out_dir: Path, notebooks: Path = NOTEBO
         os.replace(executed, out_dir / f"{name}.ipynb")
         (out_dir / f"{name}.failed.ipynb").unlink(missing_ok=True)
     computed = [r for r in results if r["source"] == "computed"]
+    # parts a task caches on its own (a network, a capacity scan) are logged under other names
+    whole = [r for r in results if r.get("task") in task_modules()] or results
     return {
         "notebook": name,
-        # the profile of the page's first result says what ran ("custom" if the parameters
-        # changed a size); a page without task results runs the requested profile
-        "profile": results[0].get("profile") if results else parameters.get("profile", "quick"),
+        # the profile of the page's first task result says what ran ("custom" if the
+        # parameters changed a size); a page without task results runs the requested profile
+        "profile": whole[0].get("profile") if whole else parameters.get("profile", "quick"),
         "wall_time_s": round(wall, 1),
         "results_computed": len(computed),
         "results_from_cache": len(results) - len(computed),
@@ -231,6 +238,21 @@ def strip_volatile_metadata(path: Path) -> None:
     nbformat.write(notebook, path)
 
 
+def execute_one(name, parameters, out_dir, notebooks, declared, references) -> dict:
+    record = execute(name, parameters, out_dir, notebooks, declared)
+    if references:
+        strip_volatile_metadata(out_dir / f"{name}.ipynb")
+    return record
+
+
+def one_thread() -> None:
+    """In a worker of ``reproduce --jobs``: the notebooks' kernels (which inherit the
+    environment) use one math thread each, so that N notebooks share N cores without
+    oversubscription; these small tensors gain nothing from a second thread."""
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = "1"
+
+
 def reproduce(args) -> int:
     notebooks = Path(args.notebooks) if args.notebooks else NOTEBOOKS
     if not notebooks.is_dir() or not notebook_names(notebooks):
@@ -269,24 +291,47 @@ def reproduce(args) -> int:
         print("error: " + "\nerror: ".join(problems), file=sys.stderr)
         return 2
     records, failed = {}, []
-    for name in selected:
-        print(f"[{name}] running (profile {args.profile}) ...", flush=True)
-        start = time.perf_counter()
-        try:
-            records[name] = execute(name, parameters, out_dir, notebooks, declared[name])
-            if args.references:
-                strip_volatile_metadata(out_dir / f"{name}.ipynb")
-        except Exception as error:  # report every failing notebook, keep going
+    jobs = min(args.jobs, len(selected))
+
+    def report(name, start, outcome):
+        if isinstance(outcome, Exception):  # report every failing notebook, keep going
             failed.append(name)
-            text = str(error).strip()
-            first_line = text.splitlines()[-1] if text else type(error).__name__
-            kept = f" (executed copy: {error.path})" if isinstance(error, NotebookFailed) else ""
+            text = str(outcome).strip()
+            first_line = text.splitlines()[-1] if text else type(outcome).__name__
+            kept = f" (executed copy: {outcome.path})" if isinstance(outcome, NotebookFailed) else ""
             print(f"[{name}] FAILED after {time.perf_counter() - start:.1f} s: {first_line}{kept}",
                   flush=True)
-            continue
-        r = records[name]
+            return
+        records[name] = r = outcome
         print(f"[{name}] done in {r['wall_time_s']:.1f} s ({r['results_computed']} results computed, "
               f"{r['results_from_cache']} from the cache) -> {out_dir / (name + '.ipynb')}", flush=True)
+
+    work = [(name, parameters, out_dir, notebooks, declared[name], args.references) for name in selected]
+    start = time.perf_counter()
+    if jobs <= 1:
+        for item in work:
+            print(f"[{item[0]}] running (profile {args.profile}) ...", flush=True)
+            start = time.perf_counter()
+            try:
+                outcome = execute_one(*item)
+            except Exception as error:
+                outcome = error
+            report(item[0], start, outcome)
+    else:
+        import concurrent.futures
+        import multiprocessing
+
+        print(f"running {len(work)} notebooks, {jobs} at a time, one thread each "
+              f"(profile {args.profile}) ...", flush=True)
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked threads
+        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context,
+                                                    initializer=one_thread) as pool:
+            futures = {pool.submit(execute_one, *item): item[0] for item in work}
+            for future in concurrent.futures.as_completed(futures):
+                error = future.exception()
+                report(futures[future], start, error if error is not None else future.result())
+        order = {name: i for i, name in enumerate(selected)}
+        failed.sort(key=order.get)
     if records and not args.references:
         page = write_reproducibility(records, out_dir)
         print(f"reproducibility record: {page}")
@@ -405,6 +450,71 @@ def run_task(args) -> int:
     return 0
 
 
+def sweep_or_search(args) -> int:
+    """``infomorphic sweep`` and ``infomorphic search`` (see :mod:`infomorphic_core.sweep`):
+    settings are checked before anything runs (exit 2); exit 1 names the points that failed."""
+    from . import sweep
+
+    try:
+        out = check_dir(Path(args.out).absolute())
+        if args.cache_dir and not args.no_cache:
+            check_dir(args.cache_dir)
+        tasks = task_modules()
+        if args.task not in tasks:
+            raise ValueError(f"unknown task {args.task!r}; known: {', '.join(tasks)}")
+        if args.command == "sweep":
+            spec = sweep.read_yaml(args.grid, sweep.SPEC_KEYS, "grid")
+            sweep.make_blocks(tasks[args.task], spec.get("profile", "quick"), sweep.expand(spec))
+        else:
+            spec = sweep.read_yaml(args.space, sweep.SPACE_KEYS, "space")
+            sweep.parse_space(tasks[args.task], spec)
+        if args.workers is not None and args.workers < 0:
+            raise ValueError("--workers must be 0 (no Dask) or more")
+    except (ValueError, TypeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    workers = (os.cpu_count() or 1) if args.workers is None else args.workers
+    client = None
+    try:
+        client = sweep.client_for(workers, args.scheduler)
+        options = dict(client=client, use_cache=not args.no_cache, cache_dir=args.cache_dir,
+                       threads=1)  # each call one math thread: workers, not threads, use the cores
+        if args.command == "sweep":
+            result = sweep.run_sweep(args.task, spec, out, **options)
+        else:
+            sweep.run_search(args.task, spec, args.trials, out, **options)
+    except (ValueError, TypeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        if client is not None:
+            cluster = getattr(client, "cluster", None)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    if args.command == "sweep":
+        print(f"{len(result.table)} rows -> {out / 'sweep.parquet'} ({result.computed} batched calls computed, "
+              f"the others read from the cache)")
+        if result.failed:
+            print(f"error: {len(result.failed)} point(s) failed: {', '.join(result.failed)} "
+                  f"(errors in {out / 'failed.json'})", file=sys.stderr)
+            return 1
+    else:
+        print(f"best trial -> {out / 'best.json'}; all trials -> {out / 'trials.parquet'}; "
+              f"importance -> {out / 'importance.json'}")
+    return 0
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="infomorphic", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -427,9 +537,33 @@ def main(argv=None) -> int:
     rep.add_argument("--out", default=None, help="output folder (default: book/notebooks)")
     rep.add_argument("--notebooks", default=None, help="folder of the NN_name.py notebooks "
                      "(default: notebooks/ of the checkout)")
+    rep.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                     help="execute N notebooks at a time, each in its own process with one math "
+                          "thread (default 1: one after the other, with the default threads)")
     rep.add_argument("--references", action="store_true",
                      help="re-record the paired reference notebooks/NAME.ipynb (quick profile)")
+    for name, help_text in (("sweep", "run a task over a grid of settings (Dask)"),
+                            ("search", "search a task's settings with Optuna (Dask)")):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("task", help="task name (see `infomorphic list`)")
+        if name == "sweep":
+            cmd.add_argument("--grid", required=True, help="YAML file of the points (see the docs)")
+        else:
+            cmd.add_argument("--space", required=True, help="YAML file of the search space and metric")
+            cmd.add_argument("--trials", type=positive_int, required=True, help="completed trials wanted")
+        cmd.add_argument("--out", required=True, help="output folder (a rerun continues in it)")
+        where = cmd.add_mutually_exclusive_group()
+        where.add_argument("--workers", type=int, default=None, metavar="N",
+                           help="local Dask workers, one thread each (default: one per core; "
+                                "0: no Dask, in this process)")
+        where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                           help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+        cmd.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+        cmd.add_argument("--cache-dir", default=None, help="cache folder; on a cluster, one every "
+                         "worker can reach (default: $INFOMORPHIC_CACHE_DIR or ~/.cache/infomorphic-companion)")
     args = parser.parse_args(argv)
+    if args.command in ("sweep", "search"):
+        return sweep_or_search(args)
     if args.command == "list":
         print("tasks:", ", ".join(task_modules()))
         names = notebook_names() if NOTEBOOKS.is_dir() else []

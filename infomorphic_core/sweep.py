@@ -1,16 +1,66 @@
-"""Settings searches: run a task over a grid of config overrides and tabulate its metrics."""
+"""Settings sweeps and searches, in one process or on a Dask cluster.
+
+    infomorphic sweep TASK --grid GRID.yaml --out DIR [--workers N | --scheduler ADDRESS]
+    infomorphic search TASK --space SPACE.yaml --trials N --out DIR [--workers N | --scheduler ADDRESS]
+
+A **grid** file names the points of a sweep; every key but ``grid`` and ``points`` is optional::
+
+    profile: quick            # the task's profile; every point starts from it
+    base: {n_updates: 100}    # settings shared by every point
+    grid:                     # Cartesian product: one point per combination
+      learning_rate: [0.01, 0.03]
+      seed: [0, 8, 16]
+    points:                   # or (and, crossed with the grid) an explicit list
+      - {gamma: "only red"}
+      - {gamma: [0, 0, 1, 0, 0.1]}
+
+Points that differ only in ``seed`` run as one batched call (runs are a tensor axis: a point
+with seed s and n runs holds the runs s .. s+n-1, and points whose runs follow each other are
+computed together). Each batched call is one cached task run, keyed by its config and the
+core's source, so a sweep that is stopped and started again with the same command computes
+only what is missing; a call that raises is recorded with its error and the others go on.
+
+A **space** file describes an Optuna search; the objective is a named metric of the task,
+never a test-set number::
+
+    profile: quick
+    base: {n_runs: 2}
+    metric: alpha_c_mean      # a scalar of the task's metrics
+    direction: maximize
+    sampler: tpe              # or cmaes
+    params:
+      gamma[1]: {low: -1.0, high: 1.0}        # element 1 of the tuple field gamma
+      learning_rate: {low: 0.001, high: 0.1, log: true}
+      n_bins: {low: 5, high: 30, type: int}
+      binning: {choices: [fixed, adaptive]}
+    start:                    # optional: trials to evaluate first (a new study only)
+      - {gamma[1]: 0.0, learning_rate: 0.05, n_bins: 20, binning: fixed}
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import itertools
-from dataclasses import replace
+import json
+import math
+import re
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pandas as pd
+
+from .checks import ConfigError
+
+SPEC_KEYS = {"profile", "base", "grid", "points"}
+SPACE_KEYS = {"profile", "base", "metric", "direction", "sampler", "seed", "params", "start"}
+ELEMENT = re.compile(r"^([A-Za-z_]\w*)\[(\d+)\]$")
 
 
 def sweep(run, base_config, grid: dict, metrics=None, **run_kwargs) -> pd.DataFrame:
     """One row per combination of ``grid`` (field -> list of values), with the scalar metrics
-    of ``run(replace(base_config, **combination))`` (each cached like any run)."""
+    of ``run(replace(base_config, **combination))`` (each cached like any run), in this process."""
     names = list(grid)
     if "profile" in names:
         # replace() would carry the base's sizes over; the profile is derived from the sizes
@@ -23,3 +73,452 @@ def sweep(run, base_config, grid: dict, metrics=None, **run_kwargs) -> pd.DataFr
                    if isinstance(v, (int, float)) and (metrics is None or k in metrics)}
         rows.append(dict(zip(names, values)) | scalars)
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Grid files and batched calls
+
+
+def read_yaml(path, allowed: set[str], what: str) -> dict:
+    import yaml
+
+    try:
+        spec = yaml.safe_load(Path(path).read_text())
+    except OSError as error:
+        raise ConfigError(f"{what} file {path}: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{what} file {path} is not valid YAML: {error}") from None
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{what} file {path} must hold a mapping with keys {sorted(allowed)}")
+    unknown = sorted(set(spec) - allowed)
+    if unknown:
+        raise ConfigError(f"{what} file {path}: unknown key(s) {unknown}; known: {sorted(allowed)}")
+    return spec
+
+
+def expand(spec: dict) -> list[dict]:
+    """The points of a grid spec: ``base`` updated by each combination of ``grid``, crossed with
+    each entry of ``points``; at least one point."""
+    base = spec.get("base") or {}
+    grid = spec.get("grid") or {}
+    points = spec.get("points") or [{}]
+    if not isinstance(base, dict) or not isinstance(grid, dict) or not isinstance(points, list):
+        raise ConfigError("base and grid must be mappings, points a list of mappings")
+    for name, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise ConfigError(f"grid: {name} must be a non-empty list of values")
+    if not all(isinstance(p, dict) for p in points):
+        raise ConfigError("points must be a list of mappings (setting: value)")
+    if "profile" in grid or "profile" in base or any("profile" in p for p in points):
+        raise ConfigError("set the profile once, at the top of the file (profile: quick|paper)")
+    if "n_runs" in grid or any("n_runs" in p for p in points):
+        raise ConfigError("n_runs is shared by every point (set it in base); seeds vary per point")
+    names = list(grid)
+    combos = [dict(zip(names, values)) for values in itertools.product(*(grid[n] for n in names))]
+    return [base | point | combo for point in points for combo in combos]
+
+
+def point_id(settings: dict) -> str:
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+@dataclass
+class Block:
+    """Points that differ only in their seed, computed in one call of ``n_runs`` runs from
+    ``seed``; ``points`` are (point index, first run within the block)."""
+
+    settings: dict  # without seed
+    seed: int
+    n_runs: int
+    points: list = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{point_id(self.settings)}-s{self.seed}-r{self.n_runs}"
+
+
+def make_blocks(module, profile: str, points: list[dict]) -> list[Block]:
+    """Group the points into batched calls, after checking each point's config (a bad setting
+    stops the sweep before anything runs)."""
+    groups: dict[str, list] = {}
+    for index, settings in enumerate(points):
+        config = make_config(module, profile, settings)
+        rest = {k: v for k, v in settings.items() if k != "seed"}
+        groups.setdefault(json.dumps(rest, sort_keys=True, default=str), []).append(
+            (config.seed, config.n_runs, index, rest))
+    blocks = []
+    for members in groups.values():
+        members.sort()
+        for seed, n_runs, index, rest in members:
+            last = blocks[-1] if blocks and blocks[-1].settings == rest else None
+            if last is not None and last.seed + last.n_runs == seed:
+                last.points.append((index, last.n_runs))
+                last.n_runs += n_runs
+            elif last is not None and seed < last.seed + last.n_runs:
+                raise ConfigError(f"seed {seed} repeats runs of the point with seed "
+                                  f"{last.seed} (each point holds n_runs seeds)")
+            else:
+                blocks.append(Block(rest, seed, n_runs, [(index, 0)]))
+    return blocks
+
+
+def make_config(module, profile: str, settings: dict):
+    """The task's config for ``settings``; ``name[i]`` keys set one element of a tuple field."""
+    fields = {f.name for f in dataclasses.fields(module.Config)} - {"profile"}
+    plain = {k: v for k, v in settings.items() if not ELEMENT.match(k)}
+    unknown = sorted(set(plain) - fields)
+    if unknown:
+        raise ConfigError(f"unknown setting(s) {unknown}; known: {sorted(fields)}")
+    config = module.Config(profile=profile, **plain)
+    elements = {k: v for k, v in settings.items() if ELEMENT.match(k)}
+    if elements:
+        changes = {}
+        for key, value in elements.items():
+            name, index = ELEMENT.match(key).groups()
+            current = list(changes.get(name, getattr(config, name, None)) or ())
+            if name not in fields or not isinstance(getattr(config, name), tuple):
+                raise ConfigError(f"{key}: {name} is not a list setting of this task")
+            if int(index) >= len(current):
+                raise ConfigError(f"{key}: {name} has {len(current)} elements")
+            current[int(index)] = value
+            changes[name] = tuple(current)
+        config = module.Config(profile=profile, **(plain | changes))
+    return config
+
+
+def run_block(task: str, profile: str, settings: dict, seed: int, n_runs: int, use_cache: bool,
+              cache_dir, threads: int | None = None) -> dict:
+    """One batched call: the task's result reduced to what the sweep keeps (plain data, so that
+    it travels from a Dask worker). ``threads`` sets torch's math threads first."""
+    import torch
+
+    from .cli import json_safe, task_modules
+
+    if threads:
+        torch.set_num_threads(threads)
+    module = task_modules()[task]
+    config = make_config(module, profile, settings | {"seed": seed, "n_runs": n_runs})
+    result = module.run(config, use_cache=use_cache, cache_dir=cache_dir)
+    per_run = module.per_run(result) if hasattr(module, "per_run") else None
+    scalars = {k: v for k, v in result.metrics.items()
+               if isinstance(v, (int, float, str, bool)) or v is None}
+    return {"config": json_safe(dataclasses.asdict(config)), "metrics": json_safe(result.metrics),
+            "scalars": scalars, "per_run": None if per_run is None else per_run.to_dict("records"),
+            "provenance": json_safe(result.provenance)}
+
+
+@dataclass
+class SweepResult:
+    table: pd.DataFrame  # one row per run (or per point, for a task without per-run metrics)
+    failed: dict  # point id -> error text
+    computed: int  # batched calls computed now (the others came from the cache)
+
+
+def run_sweep(task: str, spec: dict, out, client=None, use_cache: bool = True, cache_dir=None,
+              threads: int | None = None, log=print) -> SweepResult:
+    """Run every point of ``spec`` (see the module docstring); with a ``distributed.Client``
+    the batched calls run on its workers, else one after the other here. Writes
+    ``out/sweep.parquet`` (one row per run: the point's settings, its seed, the run's seed, the
+    per-run metrics, the data set and the core's source hash), ``out/points/ID/metrics.json``
+    and ``out/failed.json``; each file is written whole or not at all."""
+    from .cli import task_modules
+
+    modules = task_modules()
+    if task not in modules:
+        raise ConfigError(f"unknown task {task!r}; known: {', '.join(modules)}")
+    module = modules[task]
+    profile = spec.get("profile", "quick")
+    points = expand(spec)
+    blocks = make_blocks(module, profile, points)
+    out = Path(out)
+    log(f"{task}: {len(points)} points in {len(blocks)} batched calls "
+        f"({'Dask: ' + str(client.dashboard_link) if client is not None else 'in this process'})")
+    outcomes: dict[str, dict] = {}
+    start = time.perf_counter()
+
+    def done(block, outcome):
+        outcomes[block.name] = outcome
+        status = "FAILED: " + outcome["error"].splitlines()[-1] if "error" in outcome else (
+            "computed" if outcome["provenance"]["source"] == "computed" else "from the cache")
+        log(f"[{len(outcomes)}/{len(blocks)}] {block.name} {status} ({time.perf_counter() - start:.1f} s)")
+
+    arguments = [(task, profile, b.settings, b.seed, b.n_runs, use_cache, cache_dir, threads) for b in blocks]
+    if client is None:
+        for block, args in zip(blocks, arguments):
+            try:
+                done(block, run_block(*args))
+            except Exception as error:  # recorded; the other points go on
+                done(block, {"error": f"{type(error).__name__}: {error}"})
+    else:
+        from distributed import as_completed
+
+        futures = {client.submit(run_block, *args, key=f"infomorphic-{task}-{b.name}-{time.time_ns()}",
+                                 pure=False, retries=0): b for b, args in zip(blocks, arguments)}
+        for future in as_completed(futures):
+            block = futures[future]
+            if future.status == "error":
+                error = future.exception()
+                done(block, {"error": f"{type(error).__name__}: {error}"})
+            else:
+                done(block, future.result())
+    rows, failed = [], {}
+    for block in blocks:
+        outcome = outcomes[block.name]
+        sizes = [b - a for (_, a), (_, b) in zip(block.points, block.points[1:] + [(None, block.n_runs)])]
+        for (index, first), size in zip(block.points, sizes):
+            settings = points[index]
+            pid = point_id(settings)
+            seed = block.seed + first
+            record = {"point": pid, "settings": settings, "seed": seed, "n_runs": size,
+                      "batched_with": {"seed": block.seed, "n_runs": block.n_runs}}
+            if "error" in outcome:
+                failed[pid] = outcome["error"]
+                record["error"] = outcome["error"]
+                rows.append(_row(settings, pid, seed, None, {}, None, outcome["error"]))
+            else:
+                per_run = outcome["per_run"]
+                record |= {"metrics_of_the_batched_call": outcome["metrics"],
+                           "provenance": outcome["provenance"]}
+                if per_run is None:  # the task has no per-run metrics: the call's scalars
+                    rows.append(_row(settings, pid, seed, None, outcome["scalars"], outcome, None))
+                else:
+                    mine = per_run[first:first + size]
+                    record["runs"] = mine
+                    for i, values in enumerate(mine):
+                        rows.append(_row(settings, pid, seed, seed + i, values, outcome, None))
+            write_json(out / "points" / pid / "metrics.json", record)
+    table = pd.DataFrame(rows)
+    write_table(table, out / "sweep.parquet")
+    write_json(out / "failed.json", failed)
+    computed = sum(1 for o in outcomes.values() if "error" not in o and o["provenance"]["source"] == "computed")
+    return SweepResult(table, failed, computed)
+
+
+def _row(settings, pid, seed, run_seed, values, outcome, error) -> dict:
+    row = {k: (json.dumps(v) if isinstance(v, (list, dict)) else v) for k, v in settings.items() if k != "seed"}
+    row |= {"point": pid, "seed": seed, "run_seed": run_seed}
+    row |= {k: v for k, v in values.items() if k != "run"}
+    if outcome is not None:
+        row |= {"dataset": outcome["metrics"].get("dataset"), "source": outcome["provenance"]["source"],
+                "code_hash": _code_hash()}
+    row["error"] = error
+    return row
+
+
+def _code_hash() -> str:
+    from .cache import core_hash
+
+    return core_hash()[:16]
+
+
+def write_json(path: Path, value) -> None:
+    from .cache import write_atomic
+    from .cli import json_safe
+
+    write_atomic(path, (json.dumps(json_safe(value), indent=2, allow_nan=False) + "\n").encode())
+
+
+def write_table(table: pd.DataFrame, path: Path) -> None:
+    """Parquet, written to a temporary file beside ``path`` and renamed over it."""
+    import io
+
+    from .cache import write_atomic
+
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False)
+    write_atomic(path, buffer.getvalue())
+
+
+# ---------------------------------------------------------------------------------------------
+# Optuna searches
+
+
+def _optuna():
+    import warnings
+
+    with warnings.catch_warnings():  # tqdm.auto (progress bars we do not use) warns in notebooks
+        warnings.simplefilter("ignore")
+        import optuna
+    return optuna
+
+
+def run_search(task: str, space: dict, trials: int, out, client=None, use_cache: bool = True,
+               cache_dir=None, threads: int | None = None, log=print):
+    """An Optuna study of ``trials`` completed trials over ``space`` (see the module docstring),
+    stored in ``out/study.db`` (SQLite): a search started again continues the same study.
+    Trials run on the client's workers (as many at a time as it has) or here, one at a time.
+    Writes ``out/trials.parquet``, ``out/best.json`` and ``out/importance.json``."""
+    optuna = _optuna()
+
+    from .cli import task_modules
+
+    modules = task_modules()
+    if task not in modules:
+        raise ConfigError(f"unknown task {task!r}; known: {', '.join(modules)}")
+    module = modules[task]
+    profile, base, metric, direction, distributions, sampler = parse_space(module, space)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(storage=f"sqlite:///{out / 'study.db'}", study_name=task,
+                                direction=direction, sampler=sampler, load_if_exists=True)
+    stale = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.RUNNING]
+    for t in stale:  # left running by a search that was stopped: their results never came
+        study.tell(t.number, state=optuna.trial.TrialState.FAIL)
+    if not study.get_trials(deepcopy=False):
+        for params in space.get("start") or []:
+            study.enqueue_trial(params)
+    complete = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+    log(f"{task}: study {out / 'study.db'} has {complete} completed trials; {trials} wanted "
+        f"({'Dask: ' + str(client.dashboard_link) if client is not None else 'in this process'})")
+    parallel = 1 if client is None else max(1, len(client.scheduler_info()["workers"]))
+    failures = 0
+
+    def submit(trial):
+        settings = base | trial.params
+        args = (task, profile, settings, settings.get("seed", 0), None, use_cache, cache_dir, threads)
+        if client is None:
+            return args
+        return client.submit(_objective_block, *args, metric, pure=False)
+
+    running = {}
+    while complete < trials:
+        while len(running) < parallel and complete + len(running) < trials:
+            trial = study.ask(distributions)
+            running[trial.number] = (trial, submit(trial))
+        number = _next_finished(running, client)
+        trial, handle = running.pop(number)
+        try:
+            value = _objective_block(*handle, metric) if client is None else handle.result()
+        except Exception as error:  # recorded as a failed trial; the search goes on
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            failures += 1
+            log(f"trial {number} FAILED: {type(error).__name__}: {error}")
+            if failures > max(3, trials):
+                raise RuntimeError(f"{failures} trials failed; the last: {error}") from error
+            continue
+        study.tell(trial, value)
+        complete += 1
+        log(f"trial {number}: {metric} = {value:.4g} with {trial.params} ({complete}/{trials})")
+    frame = study.trials_dataframe()
+    write_table(frame, out / "trials.parquet")
+    best = study.best_trial
+    write_json(out / "best.json", {"metric": metric, "direction": direction, "value": best.value,
+                                   "params": best.params, "trial": best.number,
+                                   "completed_trials": complete})
+    importance = {}
+    if len(distributions) > 1 and complete >= 2:
+        importance = dict(optuna.importance.get_param_importances(study))
+    elif len(distributions) == 1:
+        importance = {next(iter(distributions)): 1.0}
+    write_json(out / "importance.json", importance)
+    return study
+
+
+def parse_space(module, space: dict):
+    """``(profile, base, metric, direction, distributions, sampler)`` of a space spec, every
+    part checked (a point at the low ends of the ranges must make a valid config)."""
+    optuna = _optuna()
+
+    profile = space.get("profile", "quick")
+    base = space.get("base") or {}
+    metric = space.get("metric")
+    direction = space.get("direction", "maximize")
+    params = space.get("params") or {}
+    if not isinstance(metric, str) or not metric:
+        raise ConfigError("metric: name the task's metric to optimise (e.g. validation_accuracy_median)")
+    if "test" in metric:
+        raise ConfigError(f"metric {metric!r} is a test-set number; a search optimises a "
+                          f"validation or training metric, and the test set judges its winner")
+    if direction not in ("maximize", "minimize"):
+        raise ConfigError(f"direction must be maximize or minimize, got {direction!r}")
+    if not isinstance(base, dict) or not isinstance(params, dict) or not params:
+        raise ConfigError("params: at least one setting to search, e.g. learning_rate: {low: 0.001, high: 0.1}")
+    distributions = {name: distribution(name, spec) for name, spec in params.items()}
+    start = space.get("start") or []
+    if not isinstance(start, list) or not all(isinstance(p, dict) and set(p) == set(params) for p in start):
+        raise ConfigError(f"start: a list of trials, each giving every parameter {sorted(params)}")
+    for point in start:
+        for name, value in point.items():
+            d = distributions[name]
+            inside = value in d.choices if hasattr(d, "choices") else (
+                isinstance(value, (int, float)) and d.low <= value <= d.high)
+            if not inside:
+                raise ConfigError(f"start: {name} = {value!r} lies outside its range")
+    first = {name: d.choices[0] if hasattr(d, "choices") else d.low for name, d in distributions.items()}
+    make_config(module, profile, base | first)
+    sampler_name, seed = space.get("sampler", "tpe"), space.get("seed", 0)
+    if sampler_name == "tpe":
+        sampler = optuna.samplers.TPESampler(seed=seed)
+    elif sampler_name == "cmaes":
+        sampler = optuna.samplers.CmaEsSampler(seed=seed)
+    else:
+        raise ConfigError(f"sampler must be tpe or cmaes, got {sampler_name!r}")
+    return profile, base, metric, direction, distributions, sampler
+
+
+def _next_finished(running: dict, client) -> int:
+    if client is None:
+        return next(iter(running))
+    from distributed import wait
+
+    futures = {handle: number for number, (_, handle) in running.items()}
+    finished = wait(list(futures), return_when="FIRST_COMPLETED").done
+    return min(futures[f] for f in finished)
+
+
+def _objective_block(task, profile, settings, seed, n_runs, use_cache, cache_dir, threads, metric) -> float:
+    from .cli import task_modules
+
+    module = task_modules()[task]
+    config = make_config(module, profile, settings)
+    outcome = run_block(task, profile, settings, seed, config.n_runs, use_cache, cache_dir, threads)
+    value = outcome["metrics"].get(metric)
+    if not isinstance(value, (int, float)) or value is None or not math.isfinite(value):
+        known = sorted(k for k, v in outcome["scalars"].items() if isinstance(v, (int, float)))
+        raise ConfigError(f"metric {metric!r} is not a number of the {task} task's metrics; "
+                          f"numbers: {known}")
+    return float(value)
+
+
+def distribution(name: str, spec):
+    """An Optuna distribution from ``{low, high[, log][, type: int]}`` or ``{choices: [...]}``."""
+    optuna = _optuna()
+
+    if not isinstance(spec, dict):
+        raise ConfigError(f"params: {name} must be a mapping like {{low: 0, high: 1}} or {{choices: [a, b]}}")
+    if "choices" in spec:
+        choices = spec["choices"]
+        if not isinstance(choices, list) or not choices:
+            raise ConfigError(f"params: {name}: choices must be a non-empty list")
+        return optuna.distributions.CategoricalDistribution(
+            [tuple(c) if isinstance(c, list) else c for c in choices])
+    unknown = sorted(set(spec) - {"low", "high", "log", "type", "step"})
+    if unknown or "low" not in spec or "high" not in spec:
+        raise ConfigError(f"params: {name} needs low and high (and optionally log, step, type: int)")
+    low, high = spec["low"], spec["high"]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)) or low >= high:
+        raise ConfigError(f"params: {name}: low and high must be numbers with low < high")
+    if spec.get("type", "float") == "int":
+        return optuna.distributions.IntDistribution(int(low), int(high), log=bool(spec.get("log", False)),
+                                                    step=int(spec.get("step", 1)))
+    if spec.get("type", "float") != "float":
+        raise ConfigError(f"params: {name}: type must be float or int")
+    return optuna.distributions.FloatDistribution(float(low), float(high), log=bool(spec.get("log", False)),
+                                                  step=spec.get("step"))
+
+
+def client_for(workers: int | None, scheduler: str | None, threads: int = 1):
+    """A ``distributed.Client``: to the scheduler at ``scheduler``, or to a new LocalCluster of
+    ``workers`` processes with ``threads`` threads each; ``None`` when neither is given."""
+    if scheduler is None and not workers:
+        return None
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        return Client(scheduler)
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
+                           dashboard_address=":0", silence_logs=logging.ERROR)
+    return Client(cluster)

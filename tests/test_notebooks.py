@@ -84,17 +84,24 @@ def test_override_changes_the_output(tmp_path):
     assert not (tmp_path / "b" / "reproducibility.md").exists()
 
 
-def test_failing_notebook_is_named_and_others_kept(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_failing_notebook_is_named_and_others_kept(tmp_path, jobs):
+    """One after the other, and two at a time in worker processes (one math thread each)."""
     source = tmp_path / "nb"
     source.mkdir()
     header = ("# %% [markdown]\n# # {title}\n\n# %% tags=[\"parameters\"]\nprofile = \"quick\"  # profile\n\n")
-    (source / "01_good.py").write_text(header.format(title="Good") + "# %%\nprint('fine')\n")
+    threads = "import torch\nprint('threads', torch.get_num_threads())\n"
+    (source / "01_good.py").write_text(header.format(title="Good") + "# %%\n" + threads)
     (source / "02_bad.py").write_text(header.format(title="Bad") + "# %%\nraise RuntimeError('boom')\n")
     out = tmp_path / "out" / "notebooks"
     out.mkdir(parents=True)
     (out / "02_bad.ipynb").write_text("previous output")
-    result = reproduce("--notebooks", str(source), "--out", str(out))
+    result = reproduce("--notebooks", str(source), "--out", str(out), "--jobs", jobs)
     assert result.returncode == 1
+    good = nbformat.read(out / "01_good.ipynb", as_version=4)
+    printed = json.dumps([c.get("outputs", []) for c in good.cells])
+    if jobs == "2":
+        assert "threads 1" in printed and "2 at a time" in result.stdout
     assert "02_bad" in result.stderr and "FAILED" in result.stdout
     assert (out / "01_good.ipynb").exists()
     assert (out / "02_bad.ipynb").read_text() == "previous output"

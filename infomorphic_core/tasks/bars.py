@@ -259,6 +259,20 @@ def _run(config: Config, checkpoint=None) -> Result:
                   final_atoms=final_atoms)
 
 
+def per_run(result: Result) -> pd.DataFrame:
+    """One row per run: its atoms and I(Y:R|C) averaged over the neurons, its layer MI (bits),
+    the number of distinct bars its neurons encode, and whether that is all of them."""
+    atoms = result.final_atoms.assign(cond_mi=result.final_atoms.unq_R + result.final_atoms.syn)
+    frame = atoms.drop(columns=["neuron", "bar"]).groupby("run").mean().add_suffix("_mean").reset_index()
+    with torch.no_grad():
+        theta = theta_without_context(result.layer())
+        _, distinct = bar_assignment(theta)
+        frame["layer_mi"] = layer_mutual_information(theta).numpy()
+    frame["bars_encoded"] = distinct.numpy()
+    frame["all_bars"] = distinct.numpy() == N_NEURONS
+    return frame
+
+
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
     """Train the bars network and evaluate it (PNAS §3.2). Results are cached on disk by
     config and core source; a killed run resumes from its last checkpoint.

@@ -108,6 +108,8 @@ class Config(TaskConfig):
     networks: tuple = tuple(RULES)  # classical rules scanned beside the infomorphic network
     perceptron_iterations: int = 2000
     n_bootstrap: int = 1000
+    compare_goals: bool = True  # also scan the published goals (GOALS) beside config.gamma
+    ablation: bool = True  # also scan the paper's ablation ladder (LADDER)
 
     def check(self):
         require_positive_ints(self, "n_runs", "n_neurons", "max_epochs", "n_bins_external", "n_bins_recurrent",
@@ -417,14 +419,14 @@ def _summary(capacities: pd.DataFrame, network: str, test: str = "f=0") -> np.nd
 def _run(config: Config, use_cache: bool, cache_dir) -> Result:
     # each scan is cached on its own: a killed run recomputes only the scans it had not finished
     main_goal = goal_name(config)
-    goals = {name: g for name, (g, _) in GOALS.items()} | {main_goal: config.gamma}
+    goals = ({name: g for name, (g, _) in GOALS.items()} if config.compare_goals else {}) | {main_goal: config.gamma}
     main = scan(config, goals, use_cache, cache_dir)
     scans = {}
     if config.replace(**_LADDER_DEFAULTS) == config:
         scans[()] = main  # the last rows are the configured network itself
     base = config.replace(**_LADDER_DEFAULTS, networks=())
     rows = []
-    for row, changes, goal, test, paper in LADDER:
+    for row, changes, goal, test, paper in LADDER if config.ablation else ():
         key = tuple(sorted(changes.items()))
         if key not in scans:
             scans[key] = scan(base.replace(**changes), {name: GOALS[name][0] for name in ("redundancy", goal)},
@@ -439,7 +441,7 @@ def _run(config: Config, use_cache: bool, cache_dir) -> Result:
             name = ", ".join(f"{k}={v}" for k, v in key) or "ladder defaults"
             frames.append(result.capacities.assign(experiment=name))
             trainings.append(result.trainings.assign(experiment=name))
-    ablation = pd.DataFrame(rows)
+    ablation = pd.DataFrame(rows, columns=["row", "ours", "low", "high", "paper"])
     capacities = pd.concat(frames, ignore_index=True)
     ours = _summary(main.capacities, main_goal)
     metrics = {
@@ -512,6 +514,18 @@ def atoms_by_load(config: Config, loads=(0.5, 1.0, 1.5, 2.0)) -> pd.DataFrame:
             rows.append({"load": load, "patterns": m, "seed": seed, "score": float(score[seed]),
                          **{key: float(v) for key, v in zip(ATOM_KEYS, atoms[seed])}})
     return pd.DataFrame(rows)
+
+
+def per_run(result: Result) -> pd.DataFrame:
+    """One row per run (seed + i): α_c of the main goal under each cue noise, ``alpha_c`` for
+    noise-free cues, ``alpha_c_f=0.1`` and so on."""
+    caps = result.capacities
+    goal = result.metrics["goal"]
+    main = caps[(caps.experiment == "main") & (caps.network == goal)]
+    wide = main.pivot_table(index="seed", columns="test", values="alpha_c")
+    wide.columns = ["alpha_c" if t == "f=0" else f"alpha_c_{t}" for t in wide.columns]
+    wide = wide.reset_index().sort_values("seed")
+    return wide.assign(run=wide.seed - result.config.seed).drop(columns="seed")
 
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:

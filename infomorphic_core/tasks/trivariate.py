@@ -403,6 +403,15 @@ def _run(config: Config, source: str, use_cache: bool, cache_dir) -> Result:
     return Result(config, metrics, history, atoms)
 
 
+def per_run(result: Result) -> pd.DataFrame:
+    """One row per run: the main network's train, validation and test accuracy after the last
+    epoch."""
+    h = result.history
+    h = h[(h.network == result.config.hidden_goal) & (h.n_hidden == result.config.n_hidden)]
+    last = h[h.epoch == h.epoch.max()].sort_values("run")
+    return last[["run", "train_accuracy", "validation_accuracy", "test_accuracy"]].reset_index(drop=True)
+
+
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
     """Train the main network (``hidden_goal``, ``n_hidden``) and the ``networks`` at every
     hidden size of ``sizes``; cached on disk by config, core source and the data set used, and

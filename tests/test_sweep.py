@@ -1,0 +1,129 @@
+"""Sweeps and searches: grid expansion and seed batching, the Dask path against the serial one,
+resuming, failures, and Optuna studies."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from infomorphic_core import cli, sweep
+from infomorphic_core.checks import ConfigError
+from infomorphic_core.tasks import bars
+
+TINY = {"n_runs": 2, "n_updates": 2, "eval_every": 1, "steps_per_minibatch": 64, "eval_steps": 64}
+
+
+def spec(**grid):
+    return {"profile": "quick", "base": dict(TINY), "grid": grid}
+
+
+def test_points_and_seed_blocks():
+    points = sweep.expand(spec(learning_rate=[0.5, 1.0], seed=[0, 2, 6]))
+    assert len(points) == 6 and points[0] == TINY | {"learning_rate": 0.5, "seed": 0}
+    blocks = sweep.make_blocks(bars, "quick", points)
+    # seeds 0 and 2 hold runs 0-1 and 2-3: one call of 4 runs; seed 6 starts a new call
+    shapes = sorted((b.settings["learning_rate"], b.seed, b.n_runs, len(b.points)) for b in blocks)
+    assert shapes == [(0.5, 0, 4, 2), (0.5, 6, 2, 1), (1.0, 0, 4, 2), (1.0, 6, 2, 1)]
+    with pytest.raises(ConfigError, match="repeats runs"):
+        sweep.make_blocks(bars, "quick", sweep.expand(spec(seed=[0, 1])))
+    with pytest.raises(ConfigError, match="unknown setting"):
+        sweep.make_blocks(bars, "quick", sweep.expand(spec(nosuch=[1])))
+    with pytest.raises(ConfigError, match="n_runs"):
+        sweep.expand(spec(n_runs=[1, 2]))
+    explicit = sweep.expand({"base": TINY, "points": [{"gamma": "bars"}, {"gamma[4]": 0.5}]})
+    configs = [sweep.make_config(bars, "quick", p) for p in explicit]
+    assert configs[1].gamma[:4] == configs[0].gamma[:4] and configs[1].gamma[4] == 0.5
+
+
+def test_a_batched_call_equals_its_points_run_alone(tmp_path):
+    """Seeds 0 and 2 run as one call of four runs; each run's row equals the run computed on
+    its own (seed s, n_runs 1) to the last bit, as the task's runs are a tensor axis."""
+    table = sweep.run_sweep("bars", spec(seed=[0, 2]), tmp_path / "a", use_cache=False, log=lambda *_: None).table
+    assert list(table.run_seed) == [0, 1, 2, 3] and list(table.seed) == [0, 0, 2, 2]
+    alone = bars.per_run(bars.run(bars.Config(**(TINY | {"n_runs": 1, "seed": 3})), use_cache=False))
+    assert table.iloc[3].layer_mi == alone.layer_mi[0] and table.iloc[3].red_mean == alone.red_mean[0]
+
+
+def test_dask_path_gives_the_serial_numbers(tmp_path):
+    from distributed import Client, LocalCluster
+
+    grid = spec(learning_rate=[0.5, 1.0])
+    serial = sweep.run_sweep("bars", grid, tmp_path / "serial", use_cache=False, log=lambda *_: None)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        lines = []
+        dask = sweep.run_sweep("bars", grid, tmp_path / "dask", client=client, use_cache=False, log=lines.append)
+    assert "Dask: http" in lines[0] and len(lines) == 3
+    numbers = [c for c in serial.table.columns if c not in ("source",)]
+    pd.testing.assert_frame_equal(serial.table[numbers], dask.table[numbers])
+    assert len(dask.table) == 4 and dask.table.layer_mi.notna().all()
+    saved = pd.read_parquet(tmp_path / "dask" / "sweep.parquet")
+    pd.testing.assert_frame_equal(saved, dask.table)
+    point = json.loads((tmp_path / "dask" / "points" / dask.table.point[0] / "metrics.json").read_text())
+    assert point["settings"]["learning_rate"] == 0.5 and len(point["runs"]) == 2
+
+
+def test_a_killed_sweep_resumes_with_only_the_missing_point(tmp_path):
+    grid = spec(learning_rate=[0.5, 1.0])
+    seen = []
+
+    def kill_after_first(line):
+        seen.append(line)
+        if line.startswith("[1/2]"):
+            raise KeyboardInterrupt  # as if the process were stopped after the first call
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run_sweep("bars", grid, tmp_path / "out", cache_dir=tmp_path / "cache", log=kill_after_first)
+    assert not (tmp_path / "out" / "sweep.parquet").exists()  # no table of a sweep that stopped
+    result = sweep.run_sweep("bars", grid, tmp_path / "out", cache_dir=tmp_path / "cache", log=lambda *_: None)
+    assert result.computed == 1 and sorted(result.table.source) == ["cache", "cache", "computed", "computed"]
+
+
+def test_a_failing_point_is_reported_and_the_others_kept(tmp_path, monkeypatch, capsys):
+    real = bars.run
+
+    def fragile(config, **kwargs):
+        if config.learning_rate == 1.0:
+            raise FloatingPointError("diverged")
+        return real(config, **kwargs)
+
+    monkeypatch.setattr(bars, "run", fragile)
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(json.dumps(spec(learning_rate=[0.5, 1.0])))  # JSON is YAML
+    code = cli.main(["sweep", "bars", "--grid", str(grid), "--out", str(tmp_path / "out"), "--workers", "0",
+                     "--no-cache"])
+    err = capsys.readouterr().err
+    table = pd.read_parquet(tmp_path / "out" / "sweep.parquet")
+    failed = json.loads((tmp_path / "out" / "failed.json").read_text())
+    assert code == 1 and "1 point(s) failed" in err
+    assert list(failed.values()) == ["FloatingPointError: diverged"] and list(failed)[0] in err
+    kept = table[table.error.isna()]
+    assert len(kept) == 2 and (kept.learning_rate == 0.5).all() and kept.layer_mi.notna().all()
+
+
+def test_bad_grid_is_one_line_and_exit_2(tmp_path, capsys):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("grid: {learning_rate: [0.5], nosuch: [1]}\n")
+    assert cli.main(["sweep", "bars", "--grid", str(grid), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
+    assert "unknown setting" in capsys.readouterr().err
+    grid.write_text("grid: [1, 2\n")
+    assert cli.main(["sweep", "bars", "--grid", str(grid), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
+    assert "not valid YAML" in capsys.readouterr().err
+
+
+def test_a_study_is_stored_and_resumed(tmp_path):
+    space = {"profile": "quick", "base": TINY, "metric": "cond_mi_mean", "direction": "maximize",
+             "params": {"learning_rate": {"low": 0.1, "high": 2.0, "log": True},
+                        "gamma[4]": {"low": 0.0, "high": 0.2}}}
+    quiet = dict(cache_dir=tmp_path / "cache", log=lambda *_: None)
+    first = [t.params for t in sweep.run_search("bars", space, 2, tmp_path / "s", **quiet).trials]
+    assert len(first) == 2
+    second = sweep.run_search("bars", space, 3, tmp_path / "s", **quiet)
+    assert [t.params for t in second.trials[:2]] == first  # kept, not redone
+    assert len(second.trials) == 3 and all(t.value is not None for t in second.trials)
+    best = json.loads((tmp_path / "s" / "best.json").read_text())
+    assert best["value"] == max(t.value for t in second.trials) and best["completed_trials"] == 3
+    assert set(json.loads((tmp_path / "s" / "importance.json").read_text())) == {"learning_rate", "gamma[4]"}
+    assert len(pd.read_parquet(tmp_path / "s" / "trials.parquet")) == 3
+    with pytest.raises(ConfigError, match="test-set"):
+        sweep.run_search("bars", space | {"metric": "test_accuracy_median"}, 1, tmp_path / "t", **quiet)
