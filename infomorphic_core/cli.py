@@ -486,6 +486,9 @@ def sweep_or_search(args) -> int:
     except (ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except RuntimeError as error:  # a search whose trials keep failing
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     finally:
         if client is not None:
             cluster = getattr(client, "cluster", None)
