@@ -217,16 +217,17 @@ def training():
 
 @benchmark
 def sweep_engine():
-    """A 16-point bars grid (4 learning rates × 4 weights of the residual atom, 8 runs × 40
+    """A 16-point bars grid (4 learning rates × 4 weights of the residual atom, 8 runs × 80
     updates each, cache off) on a LocalCluster of 1 and of 2 workers (one thread each; the
-    clusters' start-up timed apart), and one point in this process against one on a worker."""
+    clusters' start-up timed apart), and one point in this process against one on a worker
+    (interleaved, best of 3 each)."""
     import tempfile
 
     from distributed import Client, LocalCluster
 
     from infomorphic_core import sweep
 
-    base = {"n_runs": 8, "n_updates": 40, "eval_every": 20, "steps_per_minibatch": 256, "eval_steps": 1024}
+    base = {"n_runs": 8, "n_updates": 80, "eval_every": 40, "steps_per_minibatch": 256, "eval_steps": 1024}
     grid = {"base": base, "grid": {"learning_rate": [0.25, 0.5, 1.0, 2.0], "gamma[4]": [0.0, 0.05, 0.1, 0.2]}}
     one = {"base": base, "grid": {"learning_rate": [1.0]}}
     out = {}
@@ -237,10 +238,8 @@ def sweep_engine():
         fn()
         return time.perf_counter() - start
 
+    torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
-        torch.set_num_threads(1)
-        out["sweep_1_point_serial_s"] = min(timed(lambda: sweep.run_sweep("bars", one, tmp, **quiet))
-                                            for _ in range(3))
         for workers in (1, 2):
             start = time.perf_counter()
             with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0") as cluster, \
@@ -248,13 +247,17 @@ def sweep_engine():
                 client.wait_for_workers(workers)
                 out[f"sweep_cluster_start_{workers}_workers_s"] = time.perf_counter() - start
                 run = functools.partial(sweep.run_sweep, client=client, **quiet)
+                client.run(lambda: __import__("infomorphic_core.tasks.bars"))
                 if workers == 1:
-                    run("bars", one, tmp)  # the workers' first call imports and warms up
-                    out["sweep_1_point_dask_s"] = min(timed(lambda: run("bars", one, tmp)) for _ in range(3))
-                else:
-                    client.run(lambda: __import__("infomorphic_core.tasks.bars"))
+                    run("bars", one, tmp)  # warm-up here and on the worker
+                    sweep.run_sweep("bars", one, tmp, **quiet)
+                    serial, dask = [], []
+                    for _ in range(3):
+                        serial.append(timed(lambda: sweep.run_sweep("bars", one, tmp, **quiet)))
+                        dask.append(timed(lambda: run("bars", one, tmp)))
+                    out["sweep_1_point_serial_s"], out["sweep_1_point_dask_s"] = min(serial), min(dask)
                 out[f"sweep_16_points_{workers}_workers_s"] = timed(lambda: run("bars", grid, tmp))
-        torch.set_num_threads(2)
+    torch.set_num_threads(2)
     out["sweep_2_workers_speedup"] = out["sweep_16_points_1_workers_s"] / out["sweep_16_points_2_workers_s"]
     out["sweep_dask_overhead_1_point"] = out["sweep_1_point_dask_s"] / out["sweep_1_point_serial_s"] - 1
     return out
