@@ -496,8 +496,9 @@ def sweep_or_search(args) -> int:
             if cluster is not None:
                 cluster.close()
     if args.command == "sweep":
-        print(f"{len(result.table)} rows -> {out / 'sweep.parquet'} ({result.computed} batched calls computed, "
-              f"the others read from the cache)")
+        print(f"{len(result.table)} rows -> {out / 'sweep.parquet'} ({result.calls} batched calls: "
+              f"{result.computed} computed, {result.calls - result.computed - len(result.failed)} read "
+              f"from the cache, {len(result.failed)} failed)")
         if result.failed:
             print(f"error: {len(result.failed)} point(s) failed: {', '.join(result.failed)} "
                   f"(errors in {out / 'failed.json'})", file=sys.stderr)

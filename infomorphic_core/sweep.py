@@ -212,6 +212,7 @@ class SweepResult:
     table: pd.DataFrame  # one row per run (or per point, for a task without per-run metrics)
     failed: dict  # point id -> error text
     computed: int  # batched calls computed now (the others came from the cache)
+    calls: int  # batched calls in all
 
 
 def run_sweep(task: str, spec: dict, out, client=None, use_cache: bool = True, cache_dir=None,
@@ -291,7 +292,7 @@ def run_sweep(task: str, spec: dict, out, client=None, use_cache: bool = True, c
     write_table(table, out / "sweep.parquet")
     write_json(out / "failed.json", failed)
     computed = sum(1 for o in outcomes.values() if "error" not in o and o["provenance"]["source"] == "computed")
-    return SweepResult(table, failed, computed)
+    return SweepResult(table, failed, computed, len(blocks))
 
 
 def _row(settings, pid, seed, run_seed, values, outcome, error) -> dict:
