@@ -7,7 +7,8 @@ PROFILE ?= quick
 SANITIZE := notebooks/nbval_sanitize.cfg
 # Notebooks executed (and test processes run) at a time, one math thread each: these small
 # tensors gain nothing from a second thread, so processes, not threads, use the cores.
-JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+# Default: one per core, at most 8.
+JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 8 ? n : 8 )))
 
 .PHONY: setup test regression book references bench browser clean
 
