@@ -29,6 +29,7 @@ weight_decay = None  # receptive decay per step, first half; None: task's
 n_bins_context = None  # context bins in training; None: the task's
 seed = 0  # run i uses seed + i for weights, images and output samples
 run_search = True  # rerun the small settings search (cached)
+workers = 2  # local Dask workers of the search, one thread each; 0: here
 
 # %%
 import matplotlib.pyplot as plt
@@ -39,7 +40,7 @@ import torch
 from infomorphic_core.data import all_bar_images
 from infomorphic_core.goals import ATOM_KEYS, BIVARIATE
 from infomorphic_core.plots import band, history_bands, image_row, setup
-from infomorphic_core.sweep import sweep
+from infomorphic_core import sweep
 from infomorphic_core.tasks import bars
 
 setup(precision=3)
@@ -78,9 +79,14 @@ plt.show()
 
 # %%
 config = bars.Config.from_profile(
-    profile, n_runs=n_runs, n_updates=n_updates, seed=seed,
-    learning_rate=learning_rate, weight_decay=weight_decay,
-    n_bins_context=n_bins_context)
+    profile,
+    n_runs=n_runs,
+    n_updates=n_updates,
+    seed=seed,
+    learning_rate=learning_rate,
+    weight_decay=weight_decay,
+    n_bins_context=n_bins_context,
+)
 result = bars.run(config)
 metrics, history = result.metrics, result.history
 print(
@@ -377,17 +383,42 @@ comparison
 # %% [markdown]
 # ## The settings search
 #
-# The search helper runs a grid of settings, each with all its runs batched; each cell below
-# is 8 runs of the page profile's length (150 updates in the quick profile). It shows why the
-# learning rate and the early decay matter.
+# The sweep engine ([Sweeps and searches](08_sweeps)) runs a grid of settings, each point
+# with all its runs batched, on `workers` local Dask workers; each cell below is 8 runs of
+# the page profile's length (150 updates in the quick profile). It shows why the learning
+# rate and the early decay matter.
 
 # %%
 if run_search:
-    search = sweep(
-        bars.run,
-        bars.Config.from_profile(profile, n_runs=8, seed=seed),
-        {"learning_rate": [0.3, 1.0, 3.0], "weight_decay": [0.0, 1e-4]},
-        metrics=["all_bars_fraction", "layer_mi_median", "cond_mi_mean"],
+    import tempfile
+
+    grid = {
+        "profile": profile,
+        "base": {"n_runs": 8, "seed": seed},
+        "grid": {
+            "learning_rate": [0.3, 1.0, 3.0],
+            "weight_decay": [0.0, 1e-4],
+        },
+    }
+    client = sweep.client_for(workers, None)
+    runs = sweep.run_sweep(
+        "bars",
+        grid,
+        tempfile.mkdtemp(prefix="bars-search-"),
+        client=client,
+        threads=1,
+        log=lambda line: None,
+    ).table
+    if client is not None:
+        cluster = client.cluster
+        client.close()
+        cluster.close()
+    search = runs.groupby(
+        ["learning_rate", "weight_decay"], as_index=False
+    ).agg(
+        cond_mi_mean=("cond_mi_mean", "mean"),
+        layer_mi_median=("layer_mi", "median"),
+        all_bars_fraction=("all_bars", "mean"),
     )
     display(
         search.round(

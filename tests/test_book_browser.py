@@ -3,7 +3,6 @@ typeset, every asset served with status 200 from the loopback server, nothing re
 anywhere else, and no traceback, warning or progress-bar debris in the text."""
 
 import functools
-import os
 import re
 import shutil
 import threading

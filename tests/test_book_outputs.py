@@ -8,6 +8,7 @@ On a developer machine a book that is not built, was built with other settings, 
 another version of a chapter is skipped."""
 
 import json
+import re
 
 import nbformat
 import pytest
@@ -24,8 +25,6 @@ SKIP = ("metadata", "traceback", "prompt_number", "output_type", "name", "execut
 
 
 def sanitizer():
-    import re
-
     patterns = get_sanitize_patterns((REFERENCES / "nbval_sanitize.cfg").read_text())
 
     def sanitize(text):
