@@ -363,6 +363,11 @@ def run_search(task: str, space: dict, trials: int, out, client=None, use_cache:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(storage=f"sqlite:///{out / 'study.db'}", study_name=task,
                                 direction=direction, sampler=sampler, load_if_exists=True)
+    described = json.dumps({"task": task, "space": space}, sort_keys=True, default=str)
+    if study.user_attrs.get("space", described) != described:
+        raise ConfigError(f"{out / 'study.db'} holds a study of another task or space; "
+                          f"continue it with its own space file, or choose a new --out")
+    study.set_user_attr("space", described)
     stale = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.RUNNING]
     for t in stale:  # left running by a search that was stopped: their results never came
         study.tell(t.number, state=optuna.trial.TrialState.FAIL)

@@ -129,5 +129,7 @@ def test_a_study_is_stored_and_resumed(tmp_path):
     assert best["value"] == max(t.value for t in second.trials) and best["completed_trials"] == 3
     assert set(json.loads((tmp_path / "s" / "importance.json").read_text())) == {"learning_rate", "gamma[4]"}
     assert len(pd.read_parquet(tmp_path / "s" / "trials.parquet")) == 3
+    with pytest.raises(ConfigError, match="another task or space"):
+        sweep.run_search("bars", space | {"direction": "minimize"}, 4, tmp_path / "s", **quiet)
     with pytest.raises(ConfigError, match="test-set"):
         sweep.run_search("bars", space | {"metric": "test_accuracy_median"}, 1, tmp_path / "t", **quiet)
