@@ -490,11 +490,7 @@ def sweep_or_search(args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     finally:
-        if client is not None:
-            cluster = getattr(client, "cluster", None)
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        sweep.close(client)
     if args.command == "sweep":
         print(f"{len(result.table)} rows -> {out / 'sweep.parquet'} ({result.calls} batched calls: "
               f"{result.computed} computed, {result.calls - result.computed - len(result.failed)} read "

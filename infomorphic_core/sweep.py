@@ -186,10 +186,11 @@ def make_config(module, profile: str, settings: dict):
     return config
 
 
-def run_block(task: str, profile: str, settings: dict, seed: int, n_runs: int, use_cache: bool,
-              cache_dir, threads: int | None = None) -> dict:
-    """One batched call: the task's result reduced to what the sweep keeps (plain data, so that
-    it travels from a Dask worker). ``threads`` sets torch's math threads first."""
+def run_block(task: str, profile: str, settings: dict, use_cache: bool, cache_dir,
+              threads: int | None = None) -> dict:
+    """One call (``settings`` with its seed and number of runs): the task's result reduced to
+    what the sweep keeps (plain data, so that it travels from a Dask worker). ``threads`` sets
+    torch's math threads first."""
     import torch
 
     from .cli import json_safe, task_modules
@@ -197,7 +198,7 @@ def run_block(task: str, profile: str, settings: dict, seed: int, n_runs: int, u
     if threads:
         torch.set_num_threads(threads)
     module = task_modules()[task]
-    config = make_config(module, profile, settings | {"seed": seed, "n_runs": n_runs})
+    config = make_config(module, profile, settings)
     result = module.run(config, use_cache=use_cache, cache_dir=cache_dir)
     per_run = module.per_run(result) if hasattr(module, "per_run") else None
     scalars = {k: v for k, v in result.metrics.items()
@@ -243,7 +244,8 @@ def run_sweep(task: str, spec: dict, out, client=None, use_cache: bool = True, c
             "computed" if outcome["provenance"]["source"] == "computed" else "from the cache")
         log(f"[{len(outcomes)}/{len(blocks)}] {block.name} {status} ({time.perf_counter() - start:.1f} s)")
 
-    arguments = [(task, profile, b.settings, b.seed, b.n_runs, use_cache, cache_dir, threads) for b in blocks]
+    arguments = [(task, profile, b.settings | {"seed": b.seed, "n_runs": b.n_runs}, use_cache, cache_dir, threads)
+                 for b in blocks]
     if client is None:
         for block, args in zip(blocks, arguments):
             try:
@@ -381,8 +383,7 @@ def run_search(task: str, space: dict, trials: int, out, client=None, use_cache:
     failures = 0
 
     def submit(trial):
-        settings = base | trial.params
-        args = (task, profile, settings, settings.get("seed", 0), None, use_cache, cache_dir, threads)
+        args = (task, profile, base | trial.params, use_cache, cache_dir, threads)
         if client is None:
             return args
         return client.submit(_objective_block, *args, metric, pure=False)
@@ -473,14 +474,10 @@ def _next_finished(running: dict, client) -> int:
     return min(futures[f] for f in finished)
 
 
-def _objective_block(task, profile, settings, seed, n_runs, use_cache, cache_dir, threads, metric) -> float:
-    from .cli import task_modules
-
-    module = task_modules()[task]
-    config = make_config(module, profile, settings)
-    outcome = run_block(task, profile, settings, seed, config.n_runs, use_cache, cache_dir, threads)
+def _objective_block(task, profile, settings, use_cache, cache_dir, threads, metric) -> float:
+    outcome = run_block(task, profile, settings, use_cache, cache_dir, threads)
     value = outcome["metrics"].get(metric)
-    if not isinstance(value, (int, float)) or value is None or not math.isfinite(value):
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
         known = sorted(k for k, v in outcome["scalars"].items() if isinstance(v, (int, float)))
         raise ConfigError(f"metric {metric!r} is not a number of the {task} task's metrics; "
                           f"numbers: {known}")
@@ -512,6 +509,16 @@ def distribution(name: str, spec):
         raise ConfigError(f"params: {name}: type must be float or int")
     return optuna.distributions.FloatDistribution(float(low), float(high), log=bool(spec.get("log", False)),
                                                   step=spec.get("step"))
+
+
+def close(client) -> None:
+    """Close ``client`` and, when :func:`client_for` started it, its LocalCluster."""
+    if client is None:
+        return
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 def client_for(workers: int | None, scheduler: str | None, threads: int = 1):

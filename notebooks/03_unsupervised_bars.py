@@ -409,10 +409,7 @@ if run_search:
         threads=1,
         log=lambda line: None,
     ).table
-    if client is not None:
-        cluster = client.cluster
-        client.close()
-        cluster.close()
+    sweep.close(client)
     search = runs.groupby(
         ["learning_rate", "weight_decay"], as_index=False
     ).agg(

@@ -248,6 +248,4 @@ fig.tight_layout()
 # ```
 
 # %% tags=["hide-input"]
-cluster = client.cluster
-client.close()
-cluster.close()
+sweep.close(client)
