@@ -186,6 +186,13 @@ def make_config(module, profile: str, settings: dict):
     return config
 
 
+def settings_of(config) -> dict:
+    """Every setting of a task's ``config`` but its profile label (tuples as lists): with
+    ``profile: custom`` they make the same config again, so a sweep can start from any config."""
+    return {f.name: (list(v) if isinstance(v := getattr(config, f.name), tuple) else v)
+            for f in dataclasses.fields(config) if f.name != "profile"}
+
+
 def run_block(task: str, profile: str, settings: dict, use_cache: bool, cache_dir,
               threads: int | None = None) -> dict:
     """One call (``settings`` with its seed and number of runs): the task's result reduced to

@@ -48,6 +48,7 @@ n_runs = None  # seeds; None: the profile's
 n_neurons = None  # network size; None: the profile's
 max_epochs = None  # epochs at most per pattern count; None: the profile's
 seed = 0  # seed s uses seed + s for patterns, weights, flips and samples
+workers = 2  # local Dask workers of the scans over p and N; 0: here
 
 # %%
 import matplotlib.pyplot as plt
@@ -279,7 +280,7 @@ plt.show()
 #
 # Redundancy weighs 1; the weights of the unique information of the recurrent input,
 # $I_{\mathrm{unq},R}$, and of the residual entropy $H_\mathrm{res}$ vary on a grid (both are
-# negative in the optimised goal A). All nine goals train side by side; mean $\alpha_c$ over
+# negative in the optimised goal A). All goals train side by side; mean $\alpha_c$ over
 # seeds.
 
 # %%
@@ -329,12 +330,18 @@ plt.show()
 #
 # Correlated patterns: a Markov chain along the neurons, $P(\xi_i = \xi_{i-1}) = p$ ($p = 0.5$:
 # independent). Network size: $\alpha_c$ at several $N$ (the external weight stays 2.3). The
-# paper profile uses at most 5 seeds for the size scan.
+# paper profile uses at most 5 seeds for the size scan. Each value is one point of a sweep
+# ([Sweeps and searches](08_sweeps)), its seeds one batched call, run on `workers` local Dask
+# workers. The landscape above is one call: its goals are a tensor axis beside the seeds.
 
 # %%
-corr = rm.sweep_setting(config, "correlation", SWEEPS["correlation"])
+corr = rm.sweep_setting(
+    config, "correlation", SWEEPS["correlation"], workers=workers
+)
 size_config = config.replace(n_runs=min(config.n_runs, 5))
-size = rm.sweep_setting(size_config, "n_neurons", SWEEPS["n_neurons"])
+size = rm.sweep_setting(
+    size_config, "n_neurons", SWEEPS["n_neurons"], workers=workers
+)
 print("mean α_c by correlation p:")
 print(
     corr.groupby(["correlation", "network"])

@@ -34,6 +34,11 @@ def test_error_neuron_learns_the_mismatch_signature(tmp_path):
     assert m["unq_C_mean"] > m["unq_C_start_mean"] + 0.1
     assert m["red_mean"] < m["red_start_mean"] - 0.1
     assert m["mismatch_balanced_accuracy"] > 0.95
+    # per-run rows (the sweep table): the history's last evaluation is the trained state
+    runs = error_neuron.per_run(result)
+    assert list(runs.run) == [0, 1, 2, 3]
+    for key in ("mismatch_accuracy", "mismatch_balanced_accuracy", "syn_mean"):
+        assert runs[key.removesuffix("_mean")].mean() == pytest.approx(m[key], abs=1e-6)
 
 
 def test_paper_activation_cannot_report_a_mismatch(tmp_path):

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -172,3 +173,18 @@ def test_a_runs_scores_do_not_depend_on_its_batch():
     for test in together:
         assert together[test][1] == alone[test][0], test
     assert together[rm.STOCHASTIC].std() > 0  # samples differ between seeds
+
+
+def test_a_setting_swept_equals_each_value_scanned_alone():
+    """sweep_setting runs each value as a sweep point (here in this process); its rows are the
+    capacities that a scan of each value's config gives."""
+    config = small(n_runs=2, n_neurons=16, scan_start=0.5, scan_step=0.25, scan_stop=1.5, seed=3,
+                   networks=())
+    swept = rm.sweep_setting(config, "correlation", (0.5, 0.8), use_cache=False)
+    assert set(swept.network) == {"redundancy", "Hebbian"} and len(swept) == 8
+    for p in (0.5, 0.8):
+        alone = config.replace(correlation=p, networks=("Hebbian",))
+        caps = rm.scan(alone, {"redundancy": alone.gamma}, use_cache=False).capacities
+        caps = caps[caps.test == "f=0"].set_index(["network", "seed"]).alpha_c
+        mine = swept[swept.correlation == p].set_index(["network", "seed"]).alpha_c
+        pd.testing.assert_series_equal(mine.sort_index(), caps.sort_index(), check_names=False)

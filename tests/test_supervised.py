@@ -51,6 +51,14 @@ def test_short_run_learns_and_reports(tmp_path):
     assert atoms["red"] == max(atoms.values())  # redundancy dominates already
     assert set(result.history.columns) >= {"run", "step", "neuron", "quantity", "value"}
     assert result.confusion.sum() == 2 * 1000
+    # the sweep table's rows: per-run numbers that the metrics summarise
+    runs = supervised.per_run(result)
+    assert list(runs.run) == [0, 1]
+    assert runs.accuracy.mean() == pytest.approx(m["accuracy_mean"], abs=1e-12)
+    assert runs.failed.sum() == m["n_failed_runs"]
+    assert runs.red_mean.mean() == pytest.approx(m["red_mean"], abs=1e-9)
+    # the confusion matrix counts each run's correct predictions
+    assert result.confusion.trace() == round(runs.accuracy.sum() * 1000)
 
 
 def test_cli_run_writes_metrics_and_history(tmp_path):

@@ -164,6 +164,14 @@ def _run(config: Config, checkpoint=None) -> Result:
                   start_atoms=atom_frame(start[:, None]), final_atoms=atom_frame(final[:, None]))
 
 
+def per_run(result: Result) -> pd.DataFrame:
+    """One row per run: its atoms after training (bits) and its mismatch accuracies."""
+    h = result.history
+    last = h[(h.step == h.step.max()) & h.quantity.str.startswith("mismatch")]
+    scores = last.pivot_table(index="run", columns="quantity", values="value").reset_index()
+    return result.final_atoms.drop(columns="neuron").merge(scores, on="run")
+
+
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
     """Train error neurons on the toy world; results cached by config and core source.
 

@@ -46,7 +46,7 @@ from ..estimate import Binning
 from ..goals import ATOM_KEYS, Goal
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, make_optimizer, update
-from .common import TaskConfig, cached_run, require_positive_ints
+from .common import CUSTOM, TaskConfig, cached_run, require_positive_ints
 
 PROFILES = {
     # quick: smaller network, fewer seeds and epochs, a coarser scan starting nearer the edge
@@ -482,16 +482,32 @@ def landscape(config: Config, atoms=("unq_C", "res"), values=(-0.6, 0.0, 0.6), u
     return result.rename(columns={"a": atoms[0], "b": atoms[1]})
 
 
-def sweep_setting(config: Config, name: str, values, networks=("Hebbian",), use_cache=True,
-                  cache_dir=None) -> pd.DataFrame:
+def sweep_setting(config: Config, name: str, values, networks=("Hebbian",), workers: int = 0,
+                  use_cache=True, cache_dir=None) -> pd.DataFrame:
     """α_c at f = 0 of the configured goal and of ``networks`` for each value of the config
-    field ``name`` (e.g. ``correlation`` or ``n_neurons``): one row per value, network and seed."""
-    frames = []
-    for value in values:
-        c = config.replace(**{name: value}, networks=tuple(networks))
-        caps = scan(c, {goal_name(c): c.gamma}, use_cache, cache_dir).capacities
-        frames.append(caps[caps.test == "f=0"].assign(**{name: value}))
-    return pd.concat(frames, ignore_index=True)
+    field ``name`` (e.g. ``correlation`` or ``n_neurons``): one row per value, network and seed.
+
+    Each value is a point of a sweep (:func:`~infomorphic_core.sweep.run_sweep`), its seeds one
+    batched call, run on ``workers`` local Dask workers of one thread each (0: here)."""
+    import tempfile
+
+    from .. import sweep
+
+    base = sweep.settings_of(config) | {"networks": list(networks), "compare_goals": False, "ablation": False}
+    spec = {"profile": CUSTOM, "base": base, "grid": {name: list(values)}}
+    client = sweep.client_for(workers, None)
+    try:
+        with tempfile.TemporaryDirectory(prefix="redundancy-memory-sweep-") as out:
+            done = sweep.run_sweep("redundancy_memory", spec, out, client=client, use_cache=use_cache,
+                                   cache_dir=cache_dir, threads=1 if client else None, log=lambda line: None)
+    finally:
+        sweep.close(client)
+    if done.failed:
+        raise RuntimeError(f"{len(done.failed)} of {len(values)} values failed: {done.failed}")
+    columns = {"alpha_c": goal_name(config)} | {f"{RULES[n][1]}_alpha_c": n for n in networks}
+    table = done.table.assign(seed=done.table.run_seed - config.seed)
+    table = table[[name, "seed", *columns]].rename(columns=columns)
+    return table.melt(id_vars=[name, "seed"], var_name="network", value_name="alpha_c")
 
 
 def atoms_by_load(config: Config, loads=(0.5, 1.0, 1.5, 2.0)) -> pd.DataFrame:
@@ -517,15 +533,19 @@ def atoms_by_load(config: Config, loads=(0.5, 1.0, 1.5, 2.0)) -> pd.DataFrame:
 
 
 def per_run(result: Result) -> pd.DataFrame:
-    """One row per run (seed + i): α_c of the main goal under each cue noise, ``alpha_c`` for
-    noise-free cues, ``alpha_c_f=0.1`` and so on."""
+    """One row per run (seed + i): α_c of the main goal under each cue noise (``alpha_c`` for
+    noise-free cues, ``alpha_c_f=0.1`` and so on) and ``<rule>_alpha_c`` of each classical rule
+    of ``config.networks`` (noise-free cues)."""
     caps = result.capacities
-    goal = result.metrics["goal"]
-    main = caps[(caps.experiment == "main") & (caps.network == goal)]
-    wide = main.pivot_table(index="seed", columns="test", values="alpha_c")
+    main = caps[caps.experiment == "main"]
+    wide = main[main.network == result.metrics["goal"]].pivot_table(index="seed", columns="test",
+                                                                    values="alpha_c")
     wide.columns = ["alpha_c" if t == "f=0" else f"alpha_c_{t}" for t in wide.columns]
+    for name in result.config.networks:
+        wide[f"{RULES[name][1]}_alpha_c"] = main[(main.network == name) & (main.test == "f=0")
+                                                 ].set_index("seed").alpha_c
     wide = wide.reset_index().sort_values("seed")
-    return wide.assign(run=wide.seed - result.config.seed).drop(columns="seed")
+    return wide.assign(run=wide.seed).drop(columns="seed")
 
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:

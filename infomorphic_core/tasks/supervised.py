@@ -98,6 +98,8 @@ class Result:
     confusion: np.ndarray  # [10 true, 10 predicted], summed over runs
     inverted: np.ndarray  # [runs, 10]: neurons read out as 1 − θ
     final_atoms: pd.DataFrame = field(repr=False)  # atom_frame of the test set with true labels
+    # run, accuracy, accuracy_marginal_context, failed (below failure_fraction of logistic regression)
+    scores: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
 
 def label_context(labels: torch.Tensor) -> torch.Tensor:
@@ -213,7 +215,16 @@ def _run(config: Config, checkpoint=None, source: str | None = None) -> Result:
     }
     return Result(config=config, metrics=metrics, history=history,
                   receptive_fields=layer.w_receptive.detach().numpy().copy(),
-                  confusion=confusion, inverted=flip.numpy().copy(), final_atoms=atom_frame(atoms))
+                  confusion=confusion, inverted=flip.numpy().copy(), final_atoms=atom_frame(atoms),
+                  scores=pd.DataFrame({"run": np.arange(config.n_runs), "accuracy": accuracy,
+                                       "accuracy_marginal_context": marginal, "failed": failed}))
+
+
+def per_run(result: Result) -> pd.DataFrame:
+    """One row per run: its test accuracy (with the true and with the marginal label context),
+    whether it failed, and its atoms on the test set averaged over the neurons (bits)."""
+    atoms = result.final_atoms.drop(columns="neuron").groupby("run").mean().add_suffix("_mean")
+    return result.scores.merge(atoms.reset_index(), on="run")
 
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
