@@ -193,6 +193,19 @@ def settings_of(config) -> dict:
             for f in dataclasses.fields(config) if f.name != "profile"}
 
 
+def scalars(metrics: dict) -> dict:
+    """The plain values of ``metrics``, with the entries of a dict-valued metric as
+    ``name.key`` (the memory's capacity by corruption, ``capacity_by_alpha.0.2``)."""
+    plain = (int, float, str, bool, type(None))
+    flat = {}
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            flat |= {f"{key}.{k}": v for k, v in value.items() if isinstance(v, plain)}
+        elif isinstance(value, plain):
+            flat[key] = value
+    return flat
+
+
 def run_block(task: str, profile: str, settings: dict, use_cache: bool, cache_dir,
               threads: int | None = None) -> dict:
     """One call (``settings`` with its seed and number of runs): the task's result reduced to
@@ -208,10 +221,9 @@ def run_block(task: str, profile: str, settings: dict, use_cache: bool, cache_di
     config = make_config(module, profile, settings)
     result = module.run(config, use_cache=use_cache, cache_dir=cache_dir)
     per_run = module.per_run(result) if hasattr(module, "per_run") else None
-    scalars = {k: v for k, v in result.metrics.items()
-               if isinstance(v, (int, float, str, bool)) or v is None}
     return {"config": json_safe(dataclasses.asdict(config)), "metrics": json_safe(result.metrics),
-            "scalars": scalars, "per_run": None if per_run is None else per_run.to_dict("records"),
+            "scalars": scalars(result.metrics),
+            "per_run": None if per_run is None else per_run.to_dict("records"),
             "provenance": json_safe(result.provenance)}
 
 
@@ -483,7 +495,7 @@ def _next_finished(running: dict, client) -> int:
 
 def _objective_block(task, profile, settings, use_cache, cache_dir, threads, metric) -> float:
     outcome = run_block(task, profile, settings, use_cache, cache_dir, threads)
-    value = outcome["metrics"].get(metric)
+    value = outcome["scalars"].get(metric)
     if not isinstance(value, (int, float)) or not math.isfinite(value):
         known = sorted(k for k, v in outcome["scalars"].items() if isinstance(v, (int, float)))
         raise ConfigError(f"metric {metric!r} is not a number of the {task} task's metrics; "

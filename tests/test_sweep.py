@@ -35,6 +35,15 @@ def test_points_and_seed_blocks():
     assert configs[1].gamma[:4] == configs[0].gamma[:4] and configs[1].gamma[4] == 0.5
 
 
+def test_a_dict_metric_becomes_one_column_per_entry():
+    # e.g. the memory's capacity by corruption level, a column per level in the sweep table
+    metrics = {"capacity": 20, "capacity_by_alpha": {"0.0": 20, "0.2": 12}, "curve": [1, 2],
+               "nested": {"a": {"b": 1}}, "protocol": "teacher_forced", "ci": None}
+    assert sweep.scalars(metrics) == {"capacity": 20, "capacity_by_alpha.0.0": 20,
+                                      "capacity_by_alpha.0.2": 12, "protocol": "teacher_forced",
+                                      "ci": None}
+
+
 def test_a_batched_call_equals_its_points_run_alone(tmp_path):
     """Seeds 0 and 2 run as one call of four runs; each run's row equals the run computed on
     its own (seed s, n_runs 1), as the task's runs are a tensor axis (equal to the last bit
