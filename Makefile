@@ -10,7 +10,7 @@ SANITIZE := notebooks/nbval_sanitize.cfg
 # Default: one per core, at most 8.
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 8 ? n : 8 )))
 
-.PHONY: setup test regression book references bench browser clean
+.PHONY: setup test regression book references student bench browser clean
 
 setup: $(STAMP)
 
@@ -24,9 +24,11 @@ $(STAMP): pyproject.toml
 # tolerances of notebooks/regression.toml); the checks of the built book (its pages in a
 # browser, its executed chapters against the references) are skipped outside CI when the
 # book has not been built. Every session computes against an empty results cache
-# (conftest.py); loadscope keeps each notebook's cells in one process, in order.
+# (conftest.py), shared by the test processes; loadscope keeps each notebook's cells in one
+# process, in order. The notebooks come first: the student editions (tests/test_student.py),
+# executed later, read the results their chapters computed.
 test: setup browser
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with $(SANITIZE) -n $(JOBS) --dist loadscope
+	$(BIN)/python -m pytest notebooks tests --nbval --nbval-sanitize-with $(SANITIZE) -n $(JOBS) --dist loadscope
 
 # The notebooks' regression alone, e.g. under another CPU math path:
 #   ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE make regression
@@ -41,6 +43,10 @@ book: setup
 references: setup
 	$(BIN)/infomorphic reproduce --references
 
+# The student edition: the notebooks without the solutions of their exercises, and a zip.
+student: setup
+	$(BIN)/infomorphic student --out student-edition
+
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
@@ -52,4 +58,4 @@ browser:
 	  || echo "warning: could not install chromium; the browser test will be skipped" >&2; }
 
 clean:
-	rm -rf book/_build book/notebooks book/reproducibility.md .pytest_cache
+	rm -rf book/_build book/notebooks book/reproducibility.md .pytest_cache student-edition

@@ -1,8 +1,9 @@
 """Test-session set-up shared by the unit tests and the notebooks' regression (nbval).
 
 - Every session computes against its own empty results cache, so no test ever checks a result
-  read from disk instead of the code (notebook kernels inherit the variable); with
-  pytest-xdist each worker has its own.
+  read from disk instead of the code (notebook kernels inherit the variable). With
+  pytest-xdist the workers share it (entries are written whole, by rename): the student
+  editions, executed after the chapters, read the results their chapters computed.
 - nbval compares each notebook cell's output exactly, except the cells that
   ``notebooks/regression.toml`` names: those are compared by ``tests/regression/compare.py``
   (trained numbers within a measured tolerance, chaotic ones by their words only).
@@ -18,11 +19,17 @@ import pytest
 
 from tests.regression.compare import compare_cell, load_rules
 
-_CACHE = tempfile.TemporaryDirectory(prefix="infomorphic-test-cache-")
+SESSION_CACHE = "INFOMORPHIC_TEST_SESSION_CACHE"  # set by the first process, inherited by workers
+_CACHE = None
 
 
 def pytest_configure(config):
-    os.environ["INFOMORPHIC_CACHE_DIR"] = _CACHE.name
+    global _CACHE
+    shared = os.environ.get(SESSION_CACHE)
+    if shared is None:  # the controlling process, or a run without workers
+        _CACHE = tempfile.TemporaryDirectory(prefix="infomorphic-test-cache-")
+        shared = os.environ[SESSION_CACHE] = _CACHE.name
+    os.environ["INFOMORPHIC_CACHE_DIR"] = shared
     if os.environ.get("PYTEST_XDIST_WORKER"):
         # one of several test processes (make test: -n JOBS): one math thread each, for the
         # tests and the notebook kernels they start, so that the processes share the cores
@@ -34,7 +41,9 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
-    _CACHE.cleanup()
+    if _CACHE is not None:
+        os.environ.pop(SESSION_CACHE, None)
+        _CACHE.cleanup()
 
 
 def _rule_comparison(rule):

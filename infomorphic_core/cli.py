@@ -542,6 +542,11 @@ def main(argv=None) -> int:
                           "thread (default 1: one after the other, with the default threads)")
     rep.add_argument("--references", action="store_true",
                      help="re-record the paired reference notebooks/NAME.ipynb (quick profile)")
+    stu = sub.add_parser("student", help="write the student edition: the notebooks without "
+                         "the solutions of their exercises, and a zip of them")
+    stu.add_argument("--out", required=True, help="output folder")
+    stu.add_argument("--notebooks", default=None, help="folder of the NN_name.ipynb notebooks "
+                     "(default: notebooks/ of the checkout)")
     for name, help_text in (("sweep", "run a task over a grid of settings (Dask)"),
                             ("search", "search a task's settings with Optuna (Dask)")):
         cmd = sub.add_parser(name, help=help_text)
@@ -572,7 +577,30 @@ def main(argv=None) -> int:
         return 0
     if args.command == "run":
         return run_task(args)
+    if args.command == "student":
+        return write_student_edition(args)
     return reproduce(args)
+
+
+def write_student_edition(args) -> int:
+    from .student import count_exercises, write_edition
+
+    import nbformat
+
+    folder = Path(args.notebooks) if args.notebooks else NOTEBOOKS
+    sources = [folder / f"{name}.ipynb" for name in notebook_names(folder)]
+    if not sources:
+        print(f"error: no NN_name notebooks in {folder}", file=sys.stderr)
+        return 2
+    try:
+        written = write_edition(sources, args.out)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"{path} ({count_exercises(nbformat.read(path, as_version=4))} exercises)")
+    print(f"{Path(args.out) / 'student-edition.zip'}: {len(written)} notebooks")
+    return 0
 
 
 if __name__ == "__main__":

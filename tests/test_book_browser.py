@@ -87,3 +87,26 @@ def test_no_code_line_is_wider_than_the_page(server):
             page.close()
         browser.close()
     assert not wide, f"code blocks wider than the page (viewport, chapter, block): {wide}"
+
+
+def test_solutions_are_folded_until_clicked(server):
+    """The theory page's exercises: each solution (sphinx-exercise, class dropdown) is hidden
+    when the page loads and opens when its toggle is clicked."""
+    require(Path(CHROMIUM).exists(), "chromium is not installed (make browser)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(f"{server}/{PAGE}", wait_until="networkidle")
+        exercises = page.locator("div.exercise").count()
+        solutions = page.locator("div.solution")
+        content = solutions.first.locator("section#solution-content")
+        hidden = [solutions.nth(i).locator("section#solution-content").is_visible()
+                  for i in range(solutions.count())]
+        solutions.first.locator("button.toggle-button").click()
+        content.wait_for(state="visible", timeout=5000)
+        opened = content.is_visible()
+        browser.close()
+    assert exercises >= 3 and len(hidden) == exercises
+    assert not any(hidden), "a solution is visible before its toggle is clicked"
+    assert opened
