@@ -362,3 +362,166 @@ ends
 # therefore prefers the copy of R, in which receptive input and context agree on what they
 # say about $Y$; the error-neuron goal prefers the XNOR, which reports whether they agree; the
 # bars goal, unique receptive information, is lowest in between.
+
+# %% [markdown]
+# ## Exercises
+#
+# Solutions are folded below each exercise; the student edition (`infomorphic student`)
+# leaves them out. Code solutions use only the package and this page's variables.
+#
+# ```{exercise} XOR's redundancy by hand
+# :label: ex-theory-xor
+#
+# The sx redundancy of a realisation $(s_1, s_2, t)$ is
+# $i_\cap^{sx} = \log_2 \dfrac{P(t \mid S_1 = s_1 \lor S_2 = s_2)}{P(t)}$. For XOR with uniform,
+# independent inputs, compute it for $(0, 0, 0)$ on paper, argue why every realisation gives
+# the same value, and check the average with `sx_pid(GATES["XOR"])`.
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-theory-xor
+# :class: dropdown
+# ```
+#
+# The event $S_1 = 0 \lor S_2 = 0$ holds for $(0,0)$, $(0,1)$ and $(1,0)$, each of probability
+# $\tfrac14$; only $(0,0)$ gives $t = 0$. So $P(t = 0 \mid \cdot) = \tfrac{1/4}{3/4} = \tfrac13$,
+# against $P(t = 0) = \tfrac12$: $i_\cap^{sx} = \log_2 \tfrac23 \approx -0.585$ bits. Swapping the
+# roles of 0 and 1 in either input maps the realisations onto each other without changing
+# these probabilities, so all four give $\log_2 \tfrac23$, and so does their average:
+
+# %%
+import math
+
+xor = sx_pid(GATES["XOR"])
+print(
+    f"sx_pid: {float(xor['red']):.6f} bits, "
+    f"log2(2/3) = {math.log2(2 / 3):.6f}"
+)
+
+# %% [markdown]
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} The atoms add up to the mutual information
+# :label: ex-theory-and
+#
+# Compute $I(T : S_1, S_2)$ of the AND gate by hand ($T$ is 1 in one case of four) and check
+# that the four atoms of `sx_pid(GATES["AND"])` add up to it (`mutual_information`). Which
+# atom is the largest, and why can a unique atom of AND be positive although $S_1$ and $S_2$
+# enter symmetrically?
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-theory-and
+# :class: dropdown
+# ```
+#
+# $T$ is a function of the inputs, so $I(T : S_1, S_2) = H(T) = -\tfrac14 \log_2 \tfrac14 -
+# \tfrac34 \log_2 \tfrac34 \approx 0.811$ bits. Synergy is the largest atom (0.311 bits):
+# $T = 1$ needs both inputs. The two unique atoms are equal (0.189 bits each): symmetry makes
+# them equal, not zero, because each input alone rules out $T = 1$ when it is 0.
+
+# %%
+and_atoms = sx_pid(GATES["AND"])
+parts = {key: round(float(and_atoms[key]), 4) for key in ATOM_KEYS[:4]}
+total = sum(float(and_atoms[key]) for key in ATOM_KEYS[:4])
+mi = float(mutual_information(GATES["AND"]))
+print(parts)
+print(f"sum of atoms {total:.6f} bits, I(T:S1,S2) {mi:.6f} bits")
+
+# %% [markdown]
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} When can the context flip the decision?
+# :label: ex-theory-gain
+#
+# Show that for $0 \le k_1 \le 1$ the first activation
+# $A(r, c) = r\,\big(k_1 + (1 - k_1)\,2\sigma(k_2 r c)\big)$ never has the opposite sign of $r$.
+# Which $k_1$ lets the context flip it? Check by counting the grid points of the first figure
+# where it flips with $k_1 = -0.5$ (rerun the page with `-p k1=-0.5`, or compute it here).
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-theory-gain
+# :class: dropdown
+# ```
+#
+# $2\sigma(\cdot)$ lies in $(0, 2)$, so the gain $g = k_1 + (1 - k_1)\,2\sigma(k_2 r c)$ lies
+# between $k_1$ and $2 - k_1$. For $0 \le k_1 \le 1$ both ends are $\ge 0$ and the gain is
+# positive inside: $\operatorname{sign} A = \operatorname{sign} r$. For $k_1 < 0$ the gain is
+# negative where $2\sigma(k_2 r c) < -k_1 / (1 - k_1)$, i.e. where $rc$ is negative enough:
+# the context disagreeing strongly with the receptive input then flips the output. (For
+# $k_1 > 1$ the gain goes negative where $rc$ is large and positive.)
+
+# %%
+for gain_floor in (k1, 0.0, -0.5):
+    flipped = sigmoid_gain(r, c, gain_floor, k2) * torch.sign(r) < -1e-9
+    print(
+        f"k1 = {gain_floor:g}: {int(flipped.sum())} of {r.numel()} "
+        "grid points flipped"
+    )
+
+# %% [markdown]
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} A goal of synergy only
+# :label: ex-theory-synergy
+#
+# Build the goal $\Gamma = (0, 0, 0, 1, 0)$ with `Goal.of(syn=1.0)` and evaluate it along the
+# copy-to-XNOR sweep of the last figure (the tensor `atoms`). Which end does it prefer?
+# Explain why, in the sx-PID, maximising synergy alone does not lead to XNOR.
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-theory-synergy
+# :class: dropdown
+# ```
+
+# %%
+synergy_goal = (atoms * Goal.of(syn=1.0).tensor(torch.float64)).sum(-1)
+best = int(synergy_goal.argmax())
+print(
+    f"synergy at the copy end {float(synergy_goal[0]):.4f} bits, "
+    "at the XNOR "
+    f"end {float(synergy_goal[-1]):.4f} bits; largest at λ = "
+    f"{float(lam[best]):g}"
+)
+
+# %% [markdown]
+# The copy of $R$ has more sx synergy than the XNOR (with `noise = 0.1`: 0.262 against
+# 0.162 bits). In the noisy copy $Y$ depends on $\tilde R$ alone, so
+# $I(Y:\tilde R,\tilde C) = I(Y:\tilde R)$ and $I(Y:\tilde C) = 0$. The Möbius relations then
+# force $I_\mathrm{syn} = -I_{\mathrm{unq},C}$ and $I_\mathrm{red} = -I_{\mathrm{unq},C}$: the
+# context's unique atom is negative (misinformative, −0.262 bits) and synergy and redundancy
+# balance it. The sx atoms are not "how much is computed jointly" in the classical sense; a
+# goal has to weigh several atoms (as the error-neuron goal does) to prefer the XNOR.
+#
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} Noisier neurons
+# :label: ex-theory-noise
+#
+# Rerun this page with a larger flip probability, e.g.
+# `infomorphic reproduce --only 01_theory -p noise=0.25 --out /tmp/theory`, and compare the
+# table of the two ends with the one above. What happens to the atoms and to $H_\mathrm{res}$,
+# and what do you expect at `noise = 0.5`?
+# ```
+
+# %% [markdown]
+# ```{solution} ex-theory-noise
+# :class: dropdown
+#
+# With `noise = 0.25` every atom shrinks (copy-R: red 0.101, unq,R 0.088, unq,C −0.101, syn
+# 0.101; XNOR: uniques 0.142, red −0.142, syn 0.047) while the residual entropy
+# $H_\mathrm{res} = H(Y \mid \tilde R, \tilde C)$ grows from 0.469 to 0.811 bits, the binary
+# entropy of the flip probability. The signs and the ordering of the two ends stay the same.
+# At `noise = 0.5` the output ignores its inputs: all four information atoms are 0 and
+# $H_\mathrm{res} = H(Y) = 1$ bit, so every goal is flat along the sweep.
+# ```

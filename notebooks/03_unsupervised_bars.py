@@ -443,3 +443,108 @@ if run_search:
         "at every learning rate "
         f"tried: {'yes' if (with_decay > without).all() else 'no'}"
     )
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise} Eight bits, and what costs them
+# :label: ex-bars-layer-mi
+#
+# The layer's information $I(X : Y_1, \dots, Y_8)$ is at most 8 bits (256 equiprobable
+# images). Build the firing probabilities $\theta$ [256 images, 8 neurons] of three ideal
+# layers from `bars_on` and compute their information with `bars.layer_mutual_information`:
+# (a) neuron $k$ copies bar $k$; (b) as (a), but neuron 8 copies bar 7 too; (c) as (a), but
+# each neuron is right with probability 0.9 only. Explain each number.
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-bars-layer-mi
+# :class: dropdown
+# ```
+
+# %%
+ideal = torch.tensor(bars_on, dtype=torch.float64)
+duplicate = ideal.clone()
+duplicate[:, 7] = ideal[:, 6]
+layers = {
+    "(a) one bar each": ideal,
+    "(b) bar 7 twice": duplicate,
+    "(c) right 90% of the time": 0.1 + 0.8 * ideal,
+}
+for name, theta in layers.items():
+    bits = float(bars.layer_mutual_information(theta[None])[0])
+    print(f"{name}: {bits:.3f} bits")
+
+# %% [markdown]
+# (a) The outputs determine the image: 8 bits. (b) Two neurons say the same thing and bar 8
+# is never seen: 7 bits. (c) Each output is a noisy copy: given the image, the outputs still
+# have $8\,H_b(0.1) = 3.75$ bits of entropy, so $8 - 3.75 = 4.25$ bits remain. The bars goal
+# rewards (a) over (b): a neuron that copies
+# another's bar shares its information with its context, which $I_{\mathrm{unq},R}$ does
+# not count.
+#
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} Runs, bars and bits
+# :label: ex-bars-runs
+#
+# `bars.per_run(result)` lists each run's layer information, the number of distinct bars its
+# neurons follow, and its mean atoms. Do runs that encode all eight bars reach 8 bits? What
+# separates the runs that encode fewer?
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-bars-runs
+# :class: dropdown
+# ```
+
+# %%
+runs = bars.per_run(result)
+runs[["run", "layer_mi", "bars_encoded", "unq_R_mean", "red_mean"]].round(3)
+
+# %% [markdown]
+# A run that encodes all bars is close to, but below, 8 bits: its neurons fire with
+# probabilities near, not at, 0 and 1 (exercise above, case c). A run with fewer bars loses
+# about one bit per bar it misses (case b).
+#
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} Redundancy instead of unique information
+# :label: ex-bars-redundancy
+#
+# Before running it: what should a layer learn whose neurons maximise redundancy with their
+# context (the other neurons) instead of unique information? Train four runs with
+# `gamma="only red"`, everything else as above, and compare with the bars goal.
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-bars-redundancy
+# :class: dropdown
+# ```
+#
+# Redundancy is what a neuron's receptive input and its context both say about its output,
+# and the context is the other neurons: maximising it makes neurons agree with each other,
+# so several follow the same bar and the layer encodes few bars.
+
+# %%
+agree = bars.run(config.replace(gamma="only red", n_runs=4))
+pd.concat(
+    {
+        "bars goal": bars.per_run(result).head(4),
+        "redundancy only": bars.per_run(agree),
+    },
+    names=["goal"],
+)[["layer_mi", "bars_encoded", "unq_R_mean", "red_mean"]].round(3)
+
+# %% [markdown]
+# With redundancy only, neurons cluster on a few bars: fewer bars encoded and a few bits of
+# layer information, against nearly all bars and bits with the bars goal. The mean atoms do
+# not show the difference as plainly: they are estimated from binned aggregates, and the
+# section on the estimator above shows how much the binning decides them.
+#
+# ```{solution-end}
+# ```

@@ -621,3 +621,114 @@ comparison
 # stores 128 within its budget of updates, below the Gardner bound of 200. The infomorphic
 # network is a good learned memory; by these measurements it is not beyond what classical
 # learning rules reach.
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise} Where Hebb's 0.14 comes from
+# :label: ex-memory-crosstalk
+#
+# With the Hebbian weights $W = \tfrac1N \sum_\mu \xi^\mu \xi^{\mu\top}$ (zero diagonal), the
+# field on neuron $i$ of a stored pattern $\nu$ is $\xi_i^\nu$ plus a crosstalk term, a sum of
+# $(M - 1)(N - 1)$ random $\pm \tfrac1N$. Show that the crosstalk has variance about
+# $(M - 1)/N$, estimate the fraction of unstable bits with a Gaussian, and check it with
+# `hopfield.hebbian` and `hopfield.stabilities` for $N = 100$ and a few $M$.
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-memory-crosstalk
+# :class: dropdown
+# ```
+#
+# $h_i^\nu = \xi_i^\nu + \tfrac1N \sum_{\mu \ne \nu} \sum_{j \ne i} \xi_i^\mu \xi_j^\mu \xi_j^\nu$.
+# Each of the $(M - 1)(N - 1)$ products is $\pm 1$ with equal probability, independent for
+# random patterns, so the crosstalk has mean 0 and variance $(M - 1)(N - 1)/N^2 \approx
+# (M - 1)/N$. Bit $i$ is unstable when the crosstalk outweighs $\xi_i^\nu$:
+# $P \approx \Phi\big(-\sqrt{N/(M - 1)}\big)$. At $M = 0.14N$ about 0.3% of the bits are
+# unstable; beyond it the errors they cause during recall cascade (the classical capacity
+# analysis), which is why networks fail near that load.
+
+# %%
+import math
+
+import torch
+
+from infomorphic_core import hopfield
+
+g = torch.Generator().manual_seed(seed)
+n = 100
+for m in (5, 14, 30):
+    xi = torch.where(torch.rand(20, m, n, generator=g) < 0.5, 1.0, -1.0)
+    # N·W has integer entries: exact fields, the same on every CPU
+    hebb = (hopfield.hebbian(xi) * n).round()
+    unstable = (hopfield.stabilities(hebb, xi) <= 0).double()
+    gauss = 0.5 * math.erfc(math.sqrt(n / (m - 1)) / math.sqrt(2))
+    print(
+        f"M = {m}: unstable bits {unstable.mean():.4f}, "
+        f"Gaussian estimate {gauss:.4f}"
+    )
+
+# %% [markdown]
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} Reaching for the Gardner bound
+# :label: ex-memory-gardner
+#
+# The Gardner bound says that at most $2N$ random patterns can be fixed points of such a
+# network, and the Krauth–Mézard rule approaches it. Store $M = 1.5N$ random patterns in
+# $N = 50$ neurons with `hopfield.krauth_mezard` using 2,000 and then 40,000 updates per
+# neuron, and check with `hopfield.stabilities` whether every pattern is a fixed point. What
+# does this say about the capacity this chapter reports for that rule?
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-memory-gardner
+# :class: dropdown
+# ```
+
+# %%
+n, m = 50, 75
+xi = torch.where(torch.rand(4, m, n, generator=g) < 0.5, 1.0, -1.0)
+for iterations in (2000, 40000):
+    w = hopfield.krauth_mezard(xi, iterations)
+    margin = hopfield.stabilities(w, xi).amin((-1, -2))
+    print(
+        f"{iterations} updates: all patterns fixed points in "
+        f"{int((margin > 0).sum())} of 4 networks"
+    )
+
+# %% [markdown]
+# Near the bound the minover algorithm needs many more updates: with 2,000 per neuron no
+# network makes all 75 patterns fixed points, with 40,000 most of them do (the count
+# above), and the last one needs more still. The capacity in this
+# chapter (2,000 updates, and a test that asks for 95% cosine similarity from a cue, not
+# exact fixed points) is a property of the rule *as run*, below what the rule can reach.
+#
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} The pseudo-inverse rule and noisy cues
+# :label: ex-memory-pseudoinverse
+#
+# In the capacity table above, the pseudo-inverse rule stores every pattern up to
+# $M = N - 1$ when the cue is clean ($\alpha = 0$), but far fewer once 10% of the cue is
+# corrupted. Using the closed form of its field, $(1 - P_{ii})\,\xi_i$ for a stored pattern
+# with $P$ the projector onto the patterns' span, explain why.
+# ```
+
+# %% [markdown]
+# ```{solution} ex-memory-pseudoinverse
+# :class: dropdown
+#
+# For random patterns the projector's diagonal is $P_{ii} \approx M/N$, so a stored pattern's
+# field is about $(1 - M/N)\,\xi_i$: positive, hence a fixed point, for every $M < N$, which
+# is all a clean cue asks. A corrupted cue is the pattern plus an error vector; the part of
+# the error inside the span is kept by the projector, and as $M \to N$ the span fills the
+# whole space, $W = P - \operatorname{diag}(P)$ shrinks towards zero off the diagonal, and
+# the field that should pull the corrupted bits back, $(1 - M/N)$, vanishes. The basins of
+# attraction shrink to the patterns themselves, so the capacity for noisy cues is far
+# below $N$.
+# ```

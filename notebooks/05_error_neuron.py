@@ -252,3 +252,110 @@ print(
     f"unq_R {m['unq_R_mean']:.3f}, unq_C {m['unq_C_mean']:.3f} bits; "
     f"mismatch accuracy {m['mismatch_accuracy']:.3f}"
 )
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise} The ideal error neuron in closed form
+# :label: ex-error-ideal
+#
+# Build the joint pmf $P(o, p, y)$ of a perfect mismatch detector, $y = [o \ne p]$, with
+# $P(o = +1) = \tfrac12$ and the prediction wrong with probability $\epsilon = 0.1$, as a
+# $2 \times 2 \times 2$ tensor (axes: observation, prediction, output), and compute its atoms
+# with `sx_pid`. Compare them with the atoms the product-activation neurons learned
+# (`product.final_atoms`).
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-error-ideal
+# :class: dropdown
+# ```
+
+# %%
+import torch
+
+from infomorphic_core.pid import sx_pid
+
+eps = product.config.epsilon
+ideal = torch.zeros(2, 2, 2, dtype=torch.float64)
+for o in range(2):
+    for p in range(2):
+        ideal[o, p, int(o != p)] = 0.5 * (eps if o != p else 1 - eps)
+ideal_atoms = sx_pid(ideal)
+pd.DataFrame(
+    {
+        "ideal detector": {k: float(ideal_atoms[k]) for k in ATOM_KEYS},
+        "learned (mean over runs)": product.final_atoms[
+            list(ATOM_KEYS)
+        ].mean(),
+    }
+).rename(index=BIVARIATE.label).round(3)
+
+# %% [markdown]
+# The learned neurons have the ideal detector's atoms to within the sampling error of the
+# evaluation set: positive uniques and synergy, redundancy as negative as the uniques are
+# positive, no residual entropy (the output is a function of the inputs).
+#
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} Why the paper's activation cannot compare
+# :label: ex-error-activation
+#
+# With $A = r\,(0.5 + \sigma(2rc))$ the neuron fires with probability above one half exactly
+# when $r > 0$ (see the theory chapter's exercise on the gain). With one receptive and one
+# contextual input of $\pm 1$ and weights $w_R, w_C$ (and biases), list the four firing
+# probabilities and explain why no choice of weights gives a mismatch detector whose
+# thresholded output is right on all four input pairs.
+# ```
+
+# %% [markdown]
+# ```{solution} ex-error-activation
+# :class: dropdown
+#
+# $r = w_R o + b_R$ takes one value for $o = +1$ and one for $o = -1$, whatever the prediction.
+# Since $\theta > \tfrac12 \iff r > 0$, the thresholded output is a function of $o$ alone:
+# $(+,+)$ and $(+,-)$ get the same answer, but a mismatch detector must answer "match" to the
+# first and "mismatch" to the second. A constant answer gets all matches or all mismatches
+# right (hit rate 0 and correct-rejection rate 1, or the reverse); an answer that depends on
+# $o$ gets one pair of each kind right, which with $P(o = +1) = \tfrac12$ makes both rates
+# $\tfrac12$. Either way balanced accuracy is 0.5, as in the table at the top for
+# `sigmoid_gain`.
+# ```
+
+# %% [markdown]
+# ```{exercise} Rarer and more frequent errors
+# :label: ex-error-epsilon
+#
+# Rerun the product-activation neuron with $\epsilon = 0.3$ (`product.config.replace(
+# epsilon=0.3)`) and look at `error_neuron.per_run` of both settings. Does every run still
+# learn the detector? How do the atoms change, and does the change match the closed form of
+# the first exercise?
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-error-epsilon
+# :class: dropdown
+# ```
+
+# %%
+frequent = error_neuron.run(product.config.replace(epsilon=0.3))
+by_eps = pd.concat(
+    {
+        product.config.epsilon: error_neuron.per_run(product),
+        0.3: error_neuron.per_run(frequent),
+    },
+    names=["epsilon"],
+)
+by_eps.groupby("epsilon")[
+    list(ATOM_KEYS) + ["mismatch_balanced_accuracy"]
+].agg(["mean", "min"]).round(3)
+
+# %% [markdown]
+# Every run learns the detector at both error rates. With more frequent mismatches the
+# output's entropy grows ($H_b(0.3) = 0.881$ against $H_b(0.1) = 0.469$ bits) and all atoms
+# grow with it; the closed form of the first exercise with `eps = 0.3` gives the same values.
+#
+# ```{solution-end}
+# ```

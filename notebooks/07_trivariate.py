@@ -310,3 +310,116 @@ print(f"most harmful to set to 0: {drops.idxmax()}")
 # ```
 #
 # and, for a part of it, override `n_runs`, `sizes` or `networks`.
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise} Eighteen atoms
+# :label: ex-tri-count
+#
+# The atoms of the PID with sources $F, C, L$ are indexed by the antichains of non-empty
+# subsets of $\{F, C, L\}$: collections of subsets none of which contains another (e.g.
+# $\{F\}\{C\}$, or $\{FC\}\{FL\}\{CL\}$). Enumerate them with `itertools` and check that there
+# are 18, the atoms of `TRIVARIATE` besides $H_\mathrm{res}$. How many are there for two
+# sources?
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-tri-count
+# :class: dropdown
+# ```
+
+# %%
+import itertools
+
+
+def antichains(sources):
+    subsets = [
+        frozenset(c)
+        for r in range(1, len(sources) + 1)
+        for c in itertools.combinations(sources, r)
+    ]
+    found = []
+    for r in range(1, len(subsets) + 1):
+        for combo in itertools.combinations(subsets, r):
+            if not any(a < b for a in combo for b in combo):
+                found.append(combo)
+    return found
+
+
+print(f"three sources: {len(antichains('FCL'))} antichains")
+print(f"TRIVARIATE atoms besides H_res: {len(TRIVARIATE.keys) - 1}")
+print(f"two sources: {len(antichains('RC'))} antichains")
+
+# %% [markdown]
+# Two sources give 4 antichains, $\{R\}\{C\}$ (redundancy), $\{R\}$, $\{C\}$ (the uniques)
+# and $\{RC\}$ (synergy): the four information atoms of the other chapters. The counts
+# are the Dedekind numbers 6 and 20, less the two collections that hold no non-empty
+# source set.
+#
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} How much of the gap does local learning close?
+# :label: ex-tri-gap
+#
+# The random projection trains only the readout; backprop trains both layers. Using the
+# final epoch of `history`, compute for each hidden size the fraction of the gap in median
+# test accuracy between the random projection and backprop that the infomorphic network
+# closes.
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-tri-gap
+# :class: dropdown
+# ```
+
+# %%
+main_networks = last[last.network.isin(config.networks)]
+medians = main_networks.groupby(
+    ["n_hidden", "network"]
+).test_accuracy.median()
+medians = medians.unstack("network")
+closed = (medians[hidden_goal] - medians["random projection"]) / (
+    medians["backprop"] - medians["random projection"]
+)
+print((100 * medians).round(1).to_string())
+print(
+    "more than half of the gap closed at every N: "
+    f"{bool((closed > 0.5).all())}"
+)
+
+# %% [markdown]
+# A fraction near 1 means the hidden layer, trained by its local goal alone, is nearly as
+# useful to the readout as one trained by the readout's error. In the quick profile the
+# local goal closes most of the gap with 50 hidden neurons and less than half with 10, where
+# the accuracies are also the least stable (they move by points between CPUs).
+#
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} Where the label enters
+# :label: ex-tri-label
+#
+# No error travels from the readout to the hidden layer. Name the two routes by which the
+# label still shapes the hidden neurons during training, and the atom of the goal that
+# rewards each. What must change at test time, when no label is given?
+# ```
+
+# %% [markdown]
+# ```{solution} ex-tri-label
+# :class: dropdown
+#
+# The label is the hidden neurons' contextual source $C$: the goal rewards $\{F\}\{C\}$,
+# information about the output that the feedforward input shares with the label, and
+# $\{F\}\{C\}\{L\}$, the part of it the lateral input carries too. So the feedforward
+# weights learn features that predict the label, without any error signal. The second route
+# is the lateral source $L$: the other hidden neurons, themselves shaped by the label,
+# enter each neuron's goal, and $\{F\}\{L\}$ (weighted down) pushes neurons apart from their
+# neighbours. At test time the label is unknown: the label context is set to 0 in both
+# layers (the chapter's "train" accuracy, measured with the label given, is the exception),
+# so the feedforward features must carry the class on their own, which is what the test
+# accuracy measures.
+# ```

@@ -249,3 +249,101 @@ fig.tight_layout()
 
 # %% tags=["hide-input"]
 sweep.close(client)
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise} The grid as a file
+# :label: ex-sweeps-file
+#
+# Write the bars grid above to `grid.yaml` in `out` (`yaml.safe_dump`) and read it back with
+# `sweep.read_yaml(path, sweep.SPEC_KEYS, "grid")`. How many points does `sweep.expand`
+# give, and into how many batched calls does `sweep.make_blocks` group them? Which command
+# runs the file on this machine with two workers?
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-sweeps-file
+# :class: dropdown
+# ```
+
+# %%
+import yaml
+
+from infomorphic_core.tasks import bars
+
+path = out / "grid.yaml"
+path.write_text(yaml.safe_dump(grid, sort_keys=False))
+spec = sweep.read_yaml(path, sweep.SPEC_KEYS, "grid")
+points = sweep.expand(spec)
+blocks = sweep.make_blocks(bars, spec["profile"], points)
+print(path.read_text())
+print(f"{len(points)} points in {len(blocks)} batched calls")
+for block in blocks:
+    print(
+        f"  {block.settings['learning_rate']}: seeds {block.seed} to "
+        f"{block.seed + block.n_runs - 1}"
+    )
+print(
+    f"infomorphic sweep bars --grid {path.name} --out results --workers 2"
+)
+
+# %% [markdown]
+# Six points (three learning rates × two seeds) in three calls: the two seeds of a rate hold
+# runs 0-3 and 4-7, which follow each other, so they run as one call of 8 runs.
+#
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} Nothing is computed twice
+# :label: ex-sweeps-resume
+#
+# Run the same grid again, in this process (`client=None`) and into the same folder. How
+# many batched calls are computed, and why? What would happen if you changed one learning
+# rate of the grid?
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-sweeps-resume
+# :class: dropdown
+# ```
+
+# %%
+again = sweep.run_sweep("bars", grid, out / "grid", log=lambda line: None)
+print(
+    f"{again.computed} of {again.calls} batched calls computed; "
+    f"same table: {again.table.layer_mi.equals(table.layer_mi)}"
+)
+
+# %% [markdown]
+# Every call is a cached task run, keyed by its config and the core's source: the second
+# sweep reads all three from the cache and writes the same table. A changed learning rate is
+# a new config: only its call would be computed, the others read again.
+#
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} What can share a call
+# :label: ex-sweeps-batch
+#
+# Points that differ only in their seed run as one call, because the runs of a task are a
+# tensor axis. Why does the engine not batch points that differ in their learning rate, or in
+# their number of bins, the same way? Which settings could in principle become a tensor
+# axis too?
+# ```
+
+# %% [markdown]
+# ```{solution} ex-sweeps-batch
+# :class: dropdown
+#
+# A call is one task run of one config: every run in it shares the config's settings, and
+# only the seed-derived streams (initial weights, data order, samples) differ along the runs
+# axis. A learning rate could be a per-run tensor in principle (a scalar per run multiplying
+# the step), and so could the goal weights: the redundancy memory already trains several
+# goals side by side in one call, which is how its landscape runs. A number of bins changes
+# the shape of every histogram, so runs with different bin counts cannot share tensors. The
+# engine keeps one rule, the one that needs no change in the tasks: equal configs up to the
+# seed.
+# ```
