@@ -502,7 +502,8 @@ for name, theta in layers.items():
 
 # %%
 runs = bars.per_run(result)
-runs[["run", "layer_mi", "bars_encoded", "unq_R_mean", "red_mean"]].round(3)
+columns = ["run", "layer_mi", "bars_encoded", "unq_R_mean", "red_mean"]
+runs[columns].round(3)
 
 # %% [markdown]
 # A run that encodes all bars is close to, but below, 8 bits: its neurons fire with
