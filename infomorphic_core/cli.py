@@ -583,9 +583,14 @@ def main(argv=None) -> int:
 
 
 def write_student_edition(args) -> int:
-    from .student import count_exercises, write_edition
+    try:
+        import nbformat
 
-    import nbformat
+        from .student import count_exercises, write_edition
+    except ImportError as error:
+        print(f"error: {error}; the student edition needs the book extra "
+              "(pip install -e '.[book]')", file=sys.stderr)
+        return 2
 
     folder = Path(args.notebooks) if args.notebooks else NOTEBOOKS
     sources = [folder / f"{name}.ipynb" for name in notebook_names(folder)]
