@@ -75,12 +75,12 @@ def count_exercises(notebook) -> int:
     return sum(len(EXERCISE.findall(c.source)) for c in notebook.cells if c.cell_type == "markdown")
 
 
-def write_edition(notebooks, out) -> list[Path]:
+def write_edition(notebooks, out) -> dict[Path, int]:
     """Write the student edition of each ``.ipynb`` in ``notebooks`` to ``out`` and zip them
-    into ``out/student-edition.zip``; returns the notebooks written."""
+    into ``out/student-edition.zip``; returns each notebook written with its exercise count."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
+    written = {}
     for path in sorted(Path(p) for p in notebooks):
         notebook = nbformat.read(path, as_version=4)
         try:
@@ -89,7 +89,7 @@ def write_edition(notebooks, out) -> list[Path]:
             raise ValueError(f"{path.name}: {error}") from None
         target = out / path.name
         nbformat.write(edition, target)
-        written.append(target)
+        written[target] = count_exercises(edition)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in written:

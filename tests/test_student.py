@@ -62,16 +62,16 @@ def test_each_exercise_has_a_solution_and_none_reaches_the_student(name):
     assert len(labels) == len(set(labels)) and sorted(labels) == sorted(SOLVES.findall(text))
     assert len(labels) == 0 or len(labels) >= 3, "a chapter with exercises has at least three"
     _, removed = student.split(notebook)
-    edition = nbformat.writes(student.student_notebook(notebook))
-    kept = "\n".join(c.source for c in nbformat.reads(edition, as_version=4).cells)
+    edition = student.student_notebook(notebook)
+    kept = "\n".join(c.source for c in edition.cells)
     for cell in removed:
         assert cell.source.strip() not in kept
         for line in cell.source.splitlines():
             # a distinctive line: long enough not to recur in the chapter by chance
             if len(line.strip()) > 40:
                 assert line not in kept, f"solution text in the student edition: {line!r}"
-    assert student.count_exercises(nbformat.reads(edition, as_version=4)) == len(labels)
-    assert "{solution" not in edition
+    assert student.count_exercises(edition) == len(labels)
+    assert "{solution" not in nbformat.writes(edition)
 
 
 def test_cli_writes_the_edition_and_its_zip(tmp_path):
@@ -93,10 +93,9 @@ def test_student_notebook_runs(name, tmp_path):
     from nbclient import NotebookClient
 
     notebook = student.student_notebook(nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4))
+    # execute() raises CellExecutionError, naming the cell, at the first cell that fails
     NotebookClient(notebook, timeout=1800, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert not errors
 
 
 def test_the_instructors_page_lists_every_exercise():
