@@ -14,11 +14,15 @@ The public API, importable from here:
   :func:`train`, :class:`TrainConfig`, :func:`update`;
 - :class:`ConfigError`, raised for settings that cannot work.
 
+Importing the package keeps freed memory for reuse and sets torch's thread count
+(:mod:`infomorphic_core.runtime`: ``INFOMORPHIC_THREADS``, ``INFOMORPHIC_KEEP_MEMORY``).
+
 The paper's experiments are the modules of :mod:`infomorphic_core.tasks` (``supervised``,
 ``bars``, ``memory``, ``error_neuron``, ``redundancy_memory``, ``trivariate``), each with a ``Config``
 and a ``run``; figure helpers are in :mod:`infomorphic_core.plots` (not imported here: it needs matplotlib).
 """
 
+from . import runtime
 from .checks import ConfigError
 from .estimate import Binning
 from .goals import ATOM_KEYS, ATOM_LABELS, BIVARIATE, PRESETS, TRIVARIATE, Goal
@@ -28,6 +32,8 @@ from .pid import (PIDAtoms, conditional_mutual_information, entropy, mutual_info
 from .train import TrainConfig, train, update
 
 __version__ = "0.1.0"
+
+runtime.apply()  # freed memory kept for reuse, the default torch threads (see runtime)
 
 __all__ = [
     "ATOM_KEYS", "ATOM_LABELS", "BIVARIATE", "Binning", "ConfigError", "Goal", "InfomorphicLayer",

@@ -22,6 +22,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from . import runtime
 from .cache import ENV_LOG, check_dir
 from .tasks.common import PROFILE_NAMES
 
@@ -477,8 +478,9 @@ def sweep_or_search(args) -> int:
     client = None
     try:
         client = sweep.client_for(workers, args.scheduler)
+        # each call the package's threads (default 1): workers, not threads, use the cores
         options = dict(client=client, use_cache=not args.no_cache, cache_dir=args.cache_dir,
-                       threads=1)  # each call one math thread: workers, not threads, use the cores
+                       threads=runtime.threads())
         if args.command == "sweep":
             result = sweep.run_sweep(args.task, spec, out, **options)
         else:

@@ -210,13 +210,13 @@ def run_block(task: str, profile: str, settings: dict, use_cache: bool, cache_di
               threads: int | None = None) -> dict:
     """One call (``settings`` with its seed and number of runs): the task's result reduced to
     what the sweep keeps (plain data, so that it travels from a Dask worker). ``threads`` sets
-    torch's math threads first."""
+    torch's math threads first (default: the package's, :func:`infomorphic_core.runtime.threads`)."""
     import torch
 
+    from . import runtime
     from .cli import json_safe, task_modules
 
-    if threads:
-        torch.set_num_threads(threads)
+    torch.set_num_threads(threads or runtime.threads())
     module = task_modules()[task]
     config = make_config(module, profile, settings)
     result = module.run(config, use_cache=use_cache, cache_dir=cache_dir)

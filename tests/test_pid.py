@@ -411,3 +411,27 @@ def test_atoms_at_the_samples_of_two_sources_are_the_bivariate_ones_in_float32()
         torch.testing.assert_close(ours[key].double(), two[name], rtol=0, atol=1e-5)
     with pytest.raises(ValueError, match="each of the sources"):
         sx_pid_samples(weights, bins[:1], (6,), lattice_vocabulary(("R", "C")))
+
+
+def test_gradient_at_the_samples_matches_finite_differences_and_float32():
+    """The closed-form backward of the sampled atoms: against central differences (gradcheck,
+    float64) for the three-source and the two-source lattice, and float32 against float64."""
+    from infomorphic_core.goals import lattice_vocabulary
+    from infomorphic_core.pid import sx_pid_samples
+
+    generator = torch.Generator().manual_seed(9)
+    for sources, n_bins in ((("F", "C", "L"), (3, 2, 4)), (("R", "C"), (4, 3))):
+        vocabulary = lattice_vocabulary(sources)
+        theta = (0.1 + 0.8 * torch.rand(2, 40, generator=generator, dtype=torch.float64)).requires_grad_(True)
+        bins = [torch.randint(0, n, (2, 40), generator=generator) for n in n_bins]
+        gamma = torch.randn(len(vocabulary.keys), generator=generator, dtype=torch.float64)
+
+        def goal(t):
+            return (sx_pid_samples(torch.stack([1 - t, t], -1), bins, n_bins, vocabulary).stack() * gamma).sum()
+
+        assert torch.autograd.gradcheck(goal, (theta,), eps=1e-6, atol=1e-7)
+        grad64, = torch.autograd.grad(goal(theta), theta)
+        theta32 = theta.detach().float().requires_grad_(True)
+        atoms32 = sx_pid_samples(torch.stack([1 - theta32, theta32], -1), bins, n_bins, vocabulary)
+        grad32, = torch.autograd.grad((atoms32.stack() * gamma.float()).sum(), theta32)
+        torch.testing.assert_close(grad32.double(), grad64, rtol=0, atol=1e-4 * grad64.abs().max().item())
