@@ -83,6 +83,34 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+def _sigmoid_gain_derivatives(r, c, k1=0.5, k2=2.0):
+    # A = r·g(rc), g(u) = k1 + 2(1 − k1)σ(k2·u): ∂A/∂r = g + r·g'·c, ∂A/∂c = r·g'·r
+    s = torch.sigmoid(k2 * r * c)
+    gain = k1 + (2.0 * (1.0 - k1)) * s
+    slope = (2.0 * (1.0 - k1) * k2) * r * s * (1.0 - s)  # r·g'(rc)
+    return r * gain, gain + slope * c, slope * r
+
+
+# A(r, c) with ∂A/∂r and ∂A/∂c in closed form, for the activations the training loop's
+# closed-form gradient meets most (others: autograd through the activation)
+DERIVATIVES: dict[Activation, Callable] = {
+    sigmoid_gain: _sigmoid_gain_derivatives,
+    linear: lambda r, c: (r, torch.ones_like(r), torch.zeros_like(c)),
+    additive: lambda r, c: (r + c, torch.ones_like(r), torch.ones_like(c)),
+}
+
+
+def with_derivatives(activation: Activation, r: torch.Tensor, c: torch.Tensor):
+    """A(r, c), ∂A/∂r and ∂A/∂c, elementwise (closed form where :data:`DERIVATIVES` has one)."""
+    if activation in DERIVATIVES:
+        return DERIVATIVES[activation](r, c)
+    with torch.enable_grad():
+        r_, c_ = r.detach().requires_grad_(True), c.detach().requires_grad_(True)
+        a = activation(r_, c_)
+        da_dr, da_dc = torch.autograd.grad(a.sum(), (r_, c_), materialize_grads=True)
+    return a.detach(), da_dr, da_dc
+
+
 def get_activation(name: str) -> Activation:
     """The activation called ``name``; ``ValueError`` listing the known names otherwise."""
     try:

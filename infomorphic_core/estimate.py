@@ -61,12 +61,12 @@ class Binning:
                 values = torch.as_tensor(self.values, dtype=x.dtype, device=x.device)
                 return (x.unsqueeze(-1) - values).abs().argmin(-1)
             if self.method == "adaptive":
-                scale = x.abs().amax(dim=-2, keepdim=True)
+                low, high = torch.aminmax(x, dim=-2, keepdim=True)  # max |x| without |x|
+                scale = torch.maximum(-low, high)
                 x = x / torch.where(scale > 0, scale, torch.ones_like(scale))
                 low, high = -1.0, 1.0
             elif self.method == "minmax":
-                low = x.amin(dim=-2, keepdim=True)
-                high = x.amax(dim=-2, keepdim=True)
+                low, high = torch.aminmax(x, dim=-2, keepdim=True)
                 high = torch.where(high > low, high, low + 1)
             else:
                 low, high = self.range

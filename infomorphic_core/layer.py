@@ -159,6 +159,8 @@ class InfomorphicLayer(torch.nn.Module):
     @staticmethod
     def _drive(x: Tensor, weights: Tensor, bias: Tensor | None) -> Tensor:
         """w·x + b for inputs [runs, samples, inputs] (or [samples, inputs]): [runs, samples, neurons]."""
+        if bias is not None and x.dim() == 3:  # bias added by the product itself: one pass
+            return torch.baddbmm(bias[:, None, :], x, weights.transpose(-1, -2))
         out = torch.matmul(x, weights.transpose(-1, -2))
         return out if bias is None else out + bias[:, None, :]
 
@@ -475,24 +477,21 @@ def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma)
     layer's parameter names, and the minibatch's joint p(r̃, c̃, y). Bins are constants and θ
     is clipped as in :func:`theta_joint`.
     """
+    from .activations import with_derivatives
+
     cfg = layer.config
     with torch.no_grad():
         r, c = layer.aggregates(x_receptive, x_context)
-    with torch.enable_grad():
-        r_, c_ = r.clone().requires_grad_(True), c.clone().requires_grad_(True)
-        activation = layer.activation(r_, c_)
-        da_dr, da_dc = torch.autograd.grad(activation.sum(), (r_, c_), materialize_grads=True)
-    with torch.no_grad():
-        theta = torch.sigmoid(activation.detach())
+        activation, da_dr, da_dc = with_derivatives(layer.activation, r, c)
+        theta = torch.sigmoid(activation)
         bin_r, bin_c = layer.bins(r, c)
         n_r, n_c = cfg.binning_receptive.n_bins, cfg.binning_context.n_bins
         p = theta_joint(theta, bin_r, bin_c, n_r, n_c)  # [R, K, n_r, n_c, 2]
-        score = pid_score(p, gamma).flatten(-2)  # [R, K, n_r*n_c]
+        score = pid_score(p, gamma).flatten(-2).div_(theta.shape[-2])  # [R, K, n_r*n_c], the 1/N
         cell = (bin_r * n_c + bin_c).transpose(-1, -2)  # [R, K, N]
-        f = torch.gather(score, -1, cell).transpose(-1, -2)  # [R, N, K]
-        inside = (theta > THETA_CLIP) & (theta < 1 - THETA_CLIP)
-        f = f * theta * (1 - theta) * inside / theta.shape[-2]
-        f_r, f_c = f * da_dr, f * da_dc
+        f = theta * (1 - theta)  # [R, N, K]
+        f.mul_((theta > THETA_CLIP) & (theta < 1 - THETA_CLIP)).mul_(torch.gather(score, -1, cell).transpose(-1, -2))
+        f_r, f_c = f * da_dr, f.mul_(da_dc)
         grads = {
             "w_receptive": _outer(f_r, x_receptive) * layer.mask_receptive,
             "w_context": _outer(f_c, x_context) * layer.mask,

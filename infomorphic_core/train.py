@@ -100,19 +100,19 @@ def update(layer: InfomorphicLayer, optimizer: torch.optim.Optimizer, x_receptiv
     """One ascent step on Σ G over neurons and runs; returns the minibatch's joint
     p(r̃, c̃, y) before the step (its atoms are only computed where they are logged)."""
     optimizer.zero_grad(set_to_none=False)
-    if gradient == "closed_form":
+    if gradient == "closed_form":  # its weight gradients are masked already
         grads, joint = closed_form_gradient(layer, x_receptive, x_context, gamma)
         for name, grad in grads.items():
             if getattr(layer, name).requires_grad:
-                getattr(layer, name).grad = -grad
+                getattr(layer, name).grad = grad.neg_()
     else:
         joint = layer.joint(x_receptive, x_context)
         (-layer.goal_of_joint(joint, gamma).sum()).backward()
         joint = joint.detach()
-    if layer.w_context.grad is not None:
-        layer.w_context.grad.mul_(layer.mask)
-    if layer.w_receptive.grad is not None:
-        layer.w_receptive.grad.mul_(layer.mask_receptive)
+        if layer.w_context.grad is not None:
+            layer.w_context.grad.mul_(layer.mask)
+        if layer.w_receptive.grad is not None:
+            layer.w_receptive.grad.mul_(layer.mask_receptive)
     optimizer.step()
     layer.apply_mask()
     return joint
