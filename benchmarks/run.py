@@ -16,7 +16,11 @@ from pathlib import Path
 
 import torch
 
+from infomorphic_core import runtime
+from infomorphic_core import cache
 from infomorphic_core.cache import write_atomic
+from infomorphic_core.speed import (backprop_step, bars_sized, best_time, mnist_sized, one_pass, random_pmfs,
+                                    trivariate_step, with_threads)
 
 RESULTS = Path(__file__).with_name("results.json")
 BENCHMARKS = {}
@@ -27,36 +31,10 @@ def benchmark(fn):
     return fn
 
 
-def best_time(fn, repeats=5, min_time=0.2):
-    """Best wall time of one call, over `repeats` rounds of enough calls to last `min_time`."""
-    fn()  # warm-up
-    calls, elapsed = 1, 0.0
-    while True:
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_time or calls >= 1 << 16:
-            break
-        calls *= 2
-    best = elapsed / calls
-    for _ in range(repeats - 1):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        best = min(best, (time.perf_counter() - start) / calls)
-    return best
-
-
-def random_pmfs(n, shape, dtype=torch.float32, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    p = torch.rand((n,) + shape, generator=g, dtype=torch.float64)
-    return (p / p.sum(dim=tuple(range(-len(shape), 0)), keepdim=True)).to(dtype)
-
-
 @benchmark
 def pid():
-    """sx_pid on batches of 20×20×2 float32 tables, and its cost against one memory-bound pass."""
+    """sx_pid on batches of 20×20×2 float32 tables (two threads), and its cost against one
+    memory-bound pass over the 10⁴ tables (Σ p·log2 q into warm, preallocated buffers)."""
     from infomorphic_core.pid import sx_pid
 
     out = {}
@@ -66,27 +44,28 @@ def pid():
         p = random_pmfs(n, (20, 20, 2))
         out[key] = best_time(lambda: sx_pid(p), repeats=3 if n == 100_000 else 5)
         if n == 10_000:
-            q = p.clone()
-            one_pass = best_time(lambda: (p * torch.log2(q)).sum())
-            out["one_pass_10k_tables_s"] = one_pass
-            out["pid_cost_vs_one_pass"] = out[key] / one_pass
+            reference = one_pass(p)
+            out["one_pass_10k_tables_s"] = reference["one_pass_s"]
+            out["copy_10k_tables_s"] = reference["copy_s"]
+            out["memory_bandwidth_gb_s"] = reference["bandwidth_gb_s"]
+            out["pid_cost_vs_one_pass"] = out[key] / reference["one_pass_s"]
+            out["pid_cost_vs_copy"] = out[key] / reference["copy_s"]
     return out
 
 
 @benchmark
 def pid_three_sources():
     """sx_pid_lattice (18 atoms) on 1,000 tables of 20×20×20×2 float32, forward and forward +
-    backward, against one memory-bound pass over the same tensor."""
+    backward, against one memory-bound pass over the same tensor (as in ``pid``)."""
     from infomorphic_core.pid import sx_pid_lattice
 
     p = random_pmfs(1_000, (20, 20, 20, 2))
-    q = p.clone()
-    one_pass = best_time(lambda: (p * torch.log2(q)).sum(), repeats=3)
+    reference = one_pass(p, repeats=3)["one_pass_s"]
     forward = best_time(lambda: sx_pid_lattice(p, validate=False), repeats=3)
     leaf = p.clone().requires_grad_(True)
     both = best_time(lambda: sx_pid_lattice(leaf, validate=False).stack().sum().backward(), repeats=3)
-    return {"pid3_1k_tables_s": forward, "pid3_cost_vs_one_pass": forward / one_pass,
-            "pid3_forward_backward_vs_one_pass": both / one_pass}
+    return {"pid3_1k_tables_s": forward, "pid3_cost_vs_one_pass": forward / reference,
+            "pid3_forward_backward_vs_one_pass": both / reference}
 
 
 @benchmark
@@ -145,61 +124,21 @@ def pid_vs_dit():
     }
 
 
-def mnist_sized(n_runs=1, gradient="closed_form"):
-    """10 neurons on a 1024×784 minibatch, each with its own ±1 label element as context."""
-    from infomorphic_core.estimate import Binning
-    from infomorphic_core.layer import InfomorphicLayer, LayerConfig
-    from infomorphic_core.train import TrainConfig, make_optimizer, update
-
-    g = torch.Generator().manual_seed(0)
-    x = torch.rand(n_runs, 1024, 784, generator=g)
-    labels = torch.randint(0, 10, (n_runs, 1024), generator=g)
-    context = torch.nn.functional.one_hot(labels, 10).float() * 2 - 1
-    layer = InfomorphicLayer(LayerConfig(
-        n_neurons=10, n_receptive=784, n_context=10, n_runs=n_runs, context_mask=torch.eye(10),
-        binning_receptive=Binning(20), binning_context=Binning(2, "minmax")))
-    optimizer = make_optimizer(layer, TrainConfig(n_updates=1, learning_rate=1.0))
-    return lambda: update(layer, optimizer, x, context, "supervised", gradient), (x, labels)
-
-
-def bars_sized(n_runs, steps=256, gradient="closed_form"):
-    """One training minibatch of a bars-sized recurrent layer: 8 neurons, 64 receptive inputs,
-    the other 7 neurons' previous outputs as context, 256 simulated steps, then one update."""
-    from infomorphic_core.layer import InfomorphicLayer, LayerConfig
-    from infomorphic_core.train import TrainConfig, make_optimizer, update
-
-    layer = InfomorphicLayer(LayerConfig(n_neurons=8, n_receptive=64, n_context=8, n_runs=n_runs,
-                                         recurrent_context=True))
-    optimizer = make_optimizer(layer, TrainConfig(n_updates=1, learning_rate=1.0))
-    g = torch.Generator().manual_seed(0)
-    x = torch.sign(torch.randn(n_runs, steps, 64, generator=g))
-    y0 = torch.ones(n_runs, 8)
-    uniforms = torch.rand(n_runs, steps, 8, generator=g)
-
-    def step():
-        x_c, _ = layer.simulate(x, y0, uniforms)
-        update(layer, optimizer, x, x_c, "bars", gradient)
-
-    return step
-
-
 @benchmark
 def training():
     """Infomorphic update (closed-form gradient, the training default; autograd for comparison)
-    vs a backprop update, and the gain from batching runs."""
+    against a backprop update of the same MNIST-sized layer, at the package's default thread
+    count (one) and with two threads; the gain from batching runs; the three-source training
+    step (N = 100, minibatch 1,024) with one and two threads."""
     out = {}
     step, (x, labels) = mnist_sized()
-    model = torch.nn.Linear(784, 10)
-    sgd = torch.optim.SGD(model.parameters(), lr=0.1)
-
-    def backprop():
-        sgd.zero_grad()
-        torch.nn.functional.cross_entropy(model(x[0]), labels[0]).backward()
-        sgd.step()
-
-    out["train_step_mnist_s"] = best_time(step)
-    out["backprop_step_mnist_s"] = best_time(backprop)
-    out["train_step_ratio_vs_backprop"] = out["train_step_mnist_s"] / out["backprop_step_mnist_s"]
+    backprop = backprop_step(x, labels)
+    for threads, suffix in ((runtime.DEFAULT_THREADS, ""), (2, "_2_threads")):
+        ours = with_threads(threads, lambda: best_time(step))
+        theirs = with_threads(threads, lambda: best_time(backprop))
+        out[f"train_step_mnist{suffix}_s"] = ours
+        out[f"backprop_step_mnist{suffix}_s"] = theirs
+        out[f"train_step_ratio_vs_backprop{suffix}"] = ours / theirs
     autograd, _ = mnist_sized(gradient="autograd")
     out["train_step_mnist_autograd_s"] = best_time(autograd)
     for name, sized in (("bars", bars_sized), ("mnist", lambda n: mnist_sized(n)[0])):
@@ -212,6 +151,39 @@ def training():
         out[f"{name}_step_1_run_s"] = t_alone
         out[f"{name}_step_100_runs_s"] = t_together
     out["bars_step_autograd_1_run_s"] = best_time(bars_sized(1, gradient="autograd"), repeats=3)
+    three = trivariate_step()
+    for threads in (1, 2):
+        out[f"trivariate_step_{threads}_threads_s"] = with_threads(threads, lambda: best_time(three, repeats=3))
+    return out
+
+
+# one process's share of the contention benchmark: steps of the three-source network
+_CONTENDER = """
+import sys, torch
+import infomorphic_core
+from infomorphic_core.speed import best_time, trivariate_step
+torch.set_num_threads(int(sys.argv[1]))
+print(best_time(trivariate_step(), repeats=3))
+"""
+
+
+@benchmark
+def threads():
+    """The three-source training step (N = 100) with one and with two torch threads, alone and
+    with two such processes at once on the machine: why the package's default is one thread."""
+    import os
+    import subprocess
+
+    def run(n_threads, n_processes):
+        env = os.environ | {"OMP_NUM_THREADS": str(n_threads), "MKL_NUM_THREADS": str(n_threads)}
+        processes = [subprocess.Popen([sys.executable, "-c", _CONTENDER, str(n_threads)], env=env,
+                                      stdout=subprocess.PIPE, text=True) for _ in range(n_processes)]
+        return max(float(p.communicate()[0]) for p in processes)
+
+    out = {}
+    for n_threads in (1, 2):
+        for n_processes, label in ((1, "alone"), (2, "two_processes")):
+            out[f"trivariate_step_{n_threads}_threads_{label}_s"] = run(n_threads, n_processes)
     return out
 
 
@@ -264,7 +236,7 @@ def sweep_engine():
 
 
 def main(argv):
-    torch.set_num_threads(2)
+    torch.set_num_threads(2)  # each benchmark that compares thread counts sets its own
     selected = argv or list(BENCHMARKS)
     unknown = [name for name in selected if name not in BENCHMARKS]
     if unknown:
@@ -275,10 +247,9 @@ def main(argv):
         figures = BENCHMARKS[name]()
         results.update(figures)
         print(f"[{name}] {time.perf_counter() - start:.1f} s")
-    results["machine"] = (
-        f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()} "
-        f"torch {torch.__version__} threads {torch.get_num_threads()}".replace("  ", " ")
-    )
+    machine = cache.machine()
+    results["machine"] = (f"{machine['cpu']}, {machine['cores']} cores, ATen {machine['cpu_capability']}, "
+                          f"python {platform.python_version()}, torch {torch.__version__}")
     write_atomic(RESULTS, (json.dumps(results, indent=2, sort_keys=True) + "\n").encode())
     width = max(len(k) for k in results)
     print(f"\n{'figure':<{width}}  value")

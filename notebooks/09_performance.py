@@ -1,0 +1,187 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Performance
+#
+# How fast the core is, measured on the machine that built this page while it was built
+# (short settings, under a minute), beside the long figures that `make bench` measured and
+# wrote to `benchmarks/results.json`. Seconds depend on the machine and on what else runs on
+# it; the ratios compare figures measured in the same run, which is what they are for.
+
+# %% tags=["parameters"]
+profile = "quick"  # quick: short timings; paper: more repeats
+results_file = "../benchmarks/results.json"  # written by make bench
+
+# %%
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import torch
+
+from infomorphic_core import cache, runtime, speed
+from infomorphic_core.pid import sx_pid
+from infomorphic_core.plots import setup
+
+setup(precision=3)
+repeats = 3 if profile == "quick" else 7
+machine = cache.machine()
+print(
+    f"this page: {machine['cpu']}, {machine['cores']} cores, "
+    f"{torch.get_num_threads()} torch thread(s) "
+    f"(package default {runtime.DEFAULT_THREADS}), "
+    f"ATen {machine['cpu_capability']}, torch {torch.__version__}"
+)
+stored = Path(results_file)
+bench = json.loads(stored.read_text()) if stored.exists() else {}
+print(f"make bench: {bench.get('machine', 'no results file found')}")
+
+# %% [markdown]
+# ## The sx-PID against one pass over memory
+#
+# The bivariate sx-PID of many 20×20×2 float32 tables in one call, against the least any
+# entropy of the same tensor costs: Σ p·log2 q, one log into a warm preallocated buffer and
+# one dot product ("one pass"). At few tables the cost is per call (about a hundred small
+# operations); at many it is per byte, and the ratio to the pass says how many passes over
+# the tables the sx-PID makes. `dit`'s `PID_SX` takes the time marked for one 8×8×2 table.
+
+# %%
+rows = []
+for n in (1, 10, 100, 1_000, 10_000):
+    p = speed.random_pmfs(n, (20, 20, 2))
+    ours = speed.best_time(lambda: sx_pid(p, validate=False), repeats)
+    reference = speed.one_pass(p, repeats)["one_pass_s"]
+    rows.append((n, 1e3 * ours, 1e3 * reference))
+columns = ["tables", "sx-PID (ms)", "one pass (ms)"]
+scaling = pd.DataFrame(rows, columns=columns).set_index("tables")
+scaling["passes"] = scaling["sx-PID (ms)"] / scaling["one pass (ms)"]
+scaling
+
+# %% tags=["hide-input"]
+fig, ax = plt.subplots(figsize=(6.5, 4))
+ax.loglog(scaling.index, scaling["sx-PID (ms)"], "o-", label="sx-PID")
+ax.loglog(
+    scaling.index, scaling["one pass (ms)"], "s--", label="Σ p·log2 q"
+)
+if "dit_8x8x2_per_table_s" in bench:
+    ax.loglog([1], [1e3 * bench["dit_8x8x2_per_table_s"]], "k^", ms=9,
+              label="dit PID_SX, one 8×8×2 table (make bench)")
+ax.set_xlabel("tables of 20×20×2 in one call")
+ax.set_ylabel("time per call (ms)")
+ax.legend(fontsize=8)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## The learning step against backprop
+#
+# One update of ten neurons on an MNIST-sized minibatch (1,024 images of 784 pixels, the
+# label as context): the infomorphic step with its closed-form gradient (the training
+# default) and through autograd, against one SGD step of a logistic-regression layer of the
+# same shape on the same minibatch, at the package's default thread count.
+
+# %%
+step, (x, labels) = speed.mnist_sized()
+autograd, _ = speed.mnist_sized(gradient="autograd")
+steps = pd.Series(
+    {
+        "infomorphic, closed form": speed.best_time(step, repeats),
+        "infomorphic, autograd": speed.best_time(autograd, repeats),
+        "backprop (logistic regression)": speed.best_time(
+            speed.backprop_step(x, labels), repeats
+        ),
+    },
+    name="ms per update",
+)
+backprop = steps["backprop (logistic regression)"]
+table = pd.DataFrame({"ms": 1e3 * steps, "× backprop": steps / backprop})
+table
+
+# %% [markdown]
+# ## Runs as a tensor axis
+#
+# A bars-sized recurrent layer (8 neurons, 256 simulated steps, then one update) for 1, 10
+# and 100 runs in one call: the time per run falls because the runs share every operation.
+
+# %%
+batching = pd.Series(
+    {
+        n: speed.best_time(speed.bars_sized(n), repeats, min_time=0.0) / n
+        for n in (1, 10, 100)
+    },
+    name="ms per run",
+)
+per_run = pd.DataFrame(
+    {"ms per run": 1e3 * batching, "speed-up": batching[1] / batching}
+)
+per_run.index.name = "runs in one call"
+per_run
+
+# %% [markdown]
+# ## The long figures (`make bench`)
+#
+# Measured by `make bench` on the machine named above: the three-source training step
+# ($N = 100$, minibatch 1,024) and its thread counts, alone and with two such processes on
+# the machine at once; the sweep engine on one and two Dask workers; the speed-up over
+# `dit`.
+
+# %%
+LONG = {
+    "pid_cost_vs_one_pass": "sx-PID, 10⁴ tables: passes of Σ p·log2 q",
+    "memory_bandwidth_gb_s": "memory bandwidth of a copy (GB/s)",
+    "pid_speedup_vs_dit": "sx-PID speed-up over dit, one table per call",
+    "train_step_ratio_vs_backprop": "learning step / backprop step",
+    "train_step_ratio_vs_backprop_2_threads": "the same with two threads",
+    "runs_batching_speedup_100": "bars-sized step: speed-up of 100 runs",
+    "pid3_step_at_samples_s": "18 atoms, 100 neurons, 1,024 samples (s)",
+    "trivariate_step_1_threads_alone_s": "three-source step, 1 thread (s)",
+    "trivariate_step_2_threads_alone_s": "three-source step, 2 threads (s)",
+    "trivariate_step_1_threads_two_processes_s": (
+        "2 processes × 1 thread (s)"
+    ),
+    "trivariate_step_2_threads_two_processes_s": (
+        "2 processes × 2 threads (s)"
+    ),
+    "sweep_2_workers_speedup": "16-point sweep: 2 workers against 1",
+}
+long = pd.Series(
+    {
+        label: f"{bench[key]:.4g}" if key in bench else "not measured"
+        for key, label in LONG.items()
+    },
+    name="make bench",
+)
+long.to_frame()
+
+# %% [markdown]
+# Two threads make the three-source step faster when it runs alone, and many times slower
+# when two runs share the two cores: each thread waits for the other's share of every small
+# operation. The package therefore uses one thread (`INFOMORPHIC_THREADS` overrides it), and
+# the sweep engine and `make test` use the cores with processes instead.
+
+# %% [markdown]
+# ## Chapters' wall times
+#
+# Each chapter's quick profile is timed whenever the book is built (the Reproducibility
+# page). The paper profiles, rerun one chapter at a time by `benchmarks/paper_profile.py`:
+
+# %%
+paper = pd.DataFrame(bench.get("paper_profiles", {})).T
+if paper.empty:
+    print("no paper-profile timings in the results file")
+else:
+    paper["wall (min)"] = (paper.pop("wall_s").astype(float) / 60).round(1)
+    paper.index.name = "chapter"
+    display(paper)
