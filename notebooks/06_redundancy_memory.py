@@ -252,6 +252,31 @@ for row in ladder.index[1:]:
     )
 
 # %% [markdown]
+# **The ladder in the paper profile, measured once** ($N = 100$, 20 seeds, up to 5000 epochs,
+# the scan from $0.2N$ in steps of $0.02N$; each row's scan computed on one core of a 2-core
+# Xeon at 2.5 GHz: 6, 5, 20 and 10 minutes for the four scans of their own, the last two rows
+# being the paper profile's main scan above). Mean $\alpha_c$ over the 20 seeds with the
+# bootstrap 95% interval:
+#
+# | row | ours (paper profile) | per seed | paper |
+# |---|---|---|---|
+# | SGD, adaptive bins, $w_T$ learned from 1, stochastic test | 0.00 [0.00, 0.00] | 0.00 to 0.00 | 0.40 |
+# | + deterministic test | 0.91 [0.90, 0.92] | 0.88 to 0.94 | 0.89 |
+# | + $w_T$ frozen (at 1) | 0.96 [0.96, 0.97] | 0.94 to 1.00 | 0.92 |
+# | + $w_T$ frozen at 2.3 | 1.38 [1.36, 1.39] | 1.28 to 1.46 | 1.35 |
+# | + Adam (lr 0.05) | 1.66 [1.64, 1.67] | 1.58 to 1.70 | 1.65 |
+# | + fixed bins (the paper: soft bins) | 1.64 [1.61, 1.66] | 1.54 to 1.70 | 1.60 |
+# | + optimised goal (B) | 1.32 [1.30, 1.35] | 1.24 to 1.48 | 1.69 |
+#
+# Rows 2 to 6 land within 0.04 of the paper's and move the way the paper's do: the
+# deterministic test, freezing $w_T$, freezing it at 2.3 and Adam each raise capacity, the
+# fixed bins lower it slightly (by one scan step here). Two rows differ. Under our stochastic
+# test (outputs sampled from $\theta$, external input 0) no count passes the 95% criterion,
+# where the paper's stochastic test found 0.40; we have not found what makes the difference.
+# The optimised goal B, found and measured by the paper with soft binning,
+# lowers capacity with fixed bins (1.32, against 1.69 with soft bins there).
+
+# %% [markdown]
 # ## Noisy cues
 #
 # The same trainings tested from cues with $\lfloor fN\rfloor$ bits flipped: capacity against
