@@ -5,7 +5,8 @@ time, machine and outcome are written to benchmarks/results.json under "paper_pr
 Usage: python benchmarks/paper_profile.py NAME [NAME ...] [-- REPRODUCE OPTIONS]
 e.g.   python benchmarks/paper_profile.py 03_unsupervised_bars
        python benchmarks/paper_profile.py 02_supervised -- -p mnist_dir=/data/mnist
-A chapter that fails is recorded as failed, with the time it ran.
+The executed notebooks are kept in benchmarks/paper-profiles/ (not versioned). A chapter that
+fails is recorded as failed, with the time it ran.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from infomorphic_core import cache, runtime
 from infomorphic_core.cache import write_atomic
 
 RESULTS = Path(__file__).with_name("results.json")
+EXECUTED = Path(__file__).with_name("paper-profiles")
 
 
 def main(argv: list[str]) -> int:
@@ -34,7 +36,7 @@ def main(argv: list[str]) -> int:
     for name in names:
         with tempfile.TemporaryDirectory(prefix="paper-profile-") as tmp:
             command = [sys.executable, "-m", "infomorphic_core.cli", "reproduce", "--profile", "paper",
-                       "--only", name, "--out", str(Path(tmp) / "out"), *extra]
+                       "--only", name, "--out", str(EXECUTED), *extra]
             env = os.environ | {"INFOMORPHIC_CACHE_DIR": str(Path(tmp) / "cache")}
             start = time.perf_counter()
             done = subprocess.run(command, env=env)
