@@ -43,6 +43,8 @@ def main(argv: list[str]) -> int:
             wall = time.perf_counter() - start
         record = {"wall_s": round(wall, 1), "status": "ok" if done.returncode == 0 else "failed",
                   "machine": described, "options": " ".join(extra) or "none",
+                  "mnist": ("local folder ($INFOMORPHIC_MNIST_DIR)" if os.environ.get("INFOMORPHIC_MNIST_DIR")
+                            else "download, else the 5k subset"),
                   "date": time.strftime("%Y-%m-%d", time.gmtime())}
         failures += done.returncode != 0
         # read again before writing: other chapters may have been timed meanwhile
