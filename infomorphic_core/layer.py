@@ -225,7 +225,9 @@ class InfomorphicLayer(torch.nn.Module):
 
     def joint(self, x_receptive: Tensor, x_context: Tensor) -> Tensor:
         """θ-weighted p(r̃, c̃, y) of every neuron of every run, [runs, neurons, n_r, n_c, 2]."""
-        r, c = self.aggregates(x_receptive, x_context)
+        return self._joint(*self.aggregates(x_receptive, x_context))
+
+    def _joint(self, r: Tensor, c: Tensor) -> Tensor:
         theta = torch.sigmoid(self.activation(r, c))
         bin_r, bin_c = self.bins(r, c)
         cfg = self.config
@@ -234,12 +236,15 @@ class InfomorphicLayer(torch.nn.Module):
     def atoms(self, x_receptive: Tensor, x_context: Tensor) -> PIDAtoms:
         """The five sx-PID atoms (bits) of every neuron of every run, each [runs, neurons].
 
-        Inputs with NaN or infinite entries raise ``ValueError`` (they would give NaN atoms)."""
-        for name, x in (("x_receptive", x_receptive), ("x_context", x_context)):
-            if not bool(torch.isfinite(x).all()):
-                raise ValueError(f"{name} holds NaN or infinite values")
+        Inputs with NaN or infinite entries raise ``ValueError`` (they would give NaN atoms).
+        The check is made on the drives r and c, which a non-finite input always makes
+        non-finite (also through a weight of 0), at a fraction of the inputs' size."""
+        r, c = self.aggregates(x_receptive, x_context)
+        for name, drive in (("x_receptive", r), ("x_context", c)):
+            if not bool(torch.isfinite(drive).all()):
+                raise ValueError(f"{name} holds NaN or infinite values (or values whose drive overflows)")
         # the joint sums to 1 by construction: skip sx_pid's input checks here
-        return sx_pid(self.joint(x_receptive, x_context), validate=False)
+        return sx_pid(self._joint(r, c), validate=False)
 
     def goal(self, x_receptive: Tensor, x_context: Tensor, gamma) -> tuple[Tensor, PIDAtoms]:
         """Local goal G = Γ·atoms [runs, neurons] (PNAS Eq. 7) and the atoms it came from."""

@@ -128,6 +128,10 @@ def test_atoms_of_non_finite_inputs_raise():
     x_c[1, 0, 0] = float("inf")
     with pytest.raises(ValueError, match="x_context"):
         layer.atoms(torch.zeros(2, 10, 5), x_c)
+    with torch.no_grad():  # the check is on the drives: an input whose weight is 0 still counts
+        layer.w_receptive[..., 1] = 0.0
+    with pytest.raises(ValueError, match="x_receptive holds NaN"):
+        layer.atoms(x_r, torch.zeros(2, 10, 4))
 
 
 def test_cuda_layer_matches_cpu():
