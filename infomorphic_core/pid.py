@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from typing import Iterable
 
@@ -345,6 +346,22 @@ def sx_pid_lattice(p, vocabulary: Vocabulary = TRIVARIATE, validate: bool = True
     return _invert(red, h_t, vocabulary)
 
 
+@lru_cache(maxsize=None)
+def _union_signs(vocabulary: Vocabulary):
+    """For :func:`sx_pid_samples`, once per vocabulary: the lattice's nodes, its sources, every
+    source set that enters a node's union event, and each node's union as a signed sum of those
+    sets' marginals (inclusion-exclusion), one row of signs per node."""
+    nodes, top = _lattice(vocabulary)
+    sets = sorted({names for node in nodes for _, names in _union_terms(node)}, key=lambda s: (len(s), sorted(s)))
+    rows = []
+    for node in nodes:
+        row = [0.0] * len(sets)
+        for sign, names in _union_terms(node):
+            row[sets.index(names)] += sign
+        rows.append(tuple(row))
+    return nodes, top[0], tuple(sets), tuple(rows)  # immutable: shared by every call
+
+
 def _lookup(values: torch.Tensor, cell: torch.Tensor, size: int) -> torch.Tensor:
     """Σ of ``values`` over the entries that share each entry's ``cell`` (a histogram, read back
     at every entry)."""
@@ -421,21 +438,14 @@ def sx_pid_samples(weights: torch.Tensor, bins, n_bins, vocabulary: Vocabulary =
     -------
     PIDAtoms shaped like the leading axes ``...``.
     """
-    nodes, top = _lattice(vocabulary)
-    sources = top[0]
+    nodes, sources, sets, rows = _union_signs(vocabulary)
     if len(bins) != len(sources) or len(n_bins) != len(sources):
         raise ValueError(f"need bins and n_bins for each of the sources {sources}, got {len(bins)} and "
                          f"{len(n_bins)}")
     *lead, n_samples, n_t = weights.shape
     n_tables = math.prod(lead)
     device, dtype = weights.device, weights.dtype
-    # every source set that enters a union event, and each node's union as a signed sum of
-    # their marginals (inclusion-exclusion): a [nodes, sets] matrix of signs
-    sets = sorted({names for node in nodes for _, names in _union_terms(node)}, key=lambda s: (len(s), sorted(s)))
-    signs = torch.zeros(len(nodes), len(sets), dtype=dtype, device=device)
-    for k, node in enumerate(nodes):
-        for sign, names in _union_terms(node):
-            signs[k, sets.index(names)] += sign
+    signs = torch.tensor(rows, dtype=dtype, device=device)
     # entry (set, table, t, n) of the lookups is entry (cell_n, t) of the flat marginal table
     # P(set's sources, t) of that table: all sets in one scatter and one gather
     target = torch.arange(n_t, device=device)[:, None]

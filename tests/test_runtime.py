@@ -1,5 +1,6 @@
 """Process settings applied at import: the thread count and malloc keeping freed memory."""
 
+import os
 import subprocess
 import sys
 
@@ -20,8 +21,6 @@ def test_threads_default_and_override(monkeypatch):
 
 
 def _run(code: str, **env) -> str:
-    import os
-
     environment = {k: v for k, v in os.environ.items()
                    if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "INFOMORPHIC_THREADS",
                                 "INFOMORPHIC_KEEP_MEMORY")}
