@@ -35,7 +35,7 @@ def core_hash() -> str:
     """SHA-256 over the source files of ``infomorphic_core`` (a change invalidates the cache)."""
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parent
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.c")]):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -43,13 +43,17 @@ def core_hash() -> str:
 
 def environment() -> dict[str, str]:
     """What besides the source moves a trained number: library versions and the CPU math path
-    (ATen's vectorised kernels and MKL's code path, which change the last bits of sums)."""
+    (ATen's vectorised kernels and MKL's code path, which change the last bits of sums) and
+    whether the sx-PID runs compiled (:mod:`infomorphic_core.fused`) or eager."""
     import numpy
     import torch
 
+    from . import fused
+
     return {"torch": torch.__version__, "numpy": numpy.__version__,
             "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-            "MKL_CBWR": os.environ.get("MKL_CBWR", "")}
+            "MKL_CBWR": os.environ.get("MKL_CBWR", ""),
+            "sx_pid": "fused" if fused.library() is not None else "eager"}
 
 
 def machine() -> dict:
