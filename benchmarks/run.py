@@ -58,16 +58,19 @@ def pid():
 
 @benchmark
 def pid_three_sources():
-    """sx_pid_lattice (18 atoms) on 1,000 tables of 20×20×20×2 float32, forward and forward +
-    backward, against one memory-bound pass over the same tensor (as in ``pid``)."""
+    """sx_pid_lattice (18 atoms) on 1,000 tables of 20×20×20×2 float32, forward (the fused kernel
+    where it is built, and the eager path) and forward + backward (eager), against one
+    memory-bound pass over the same tensor (as in ``pid``)."""
     from infomorphic_core.pid import sx_pid_lattice
 
     p = random_pmfs(1_000, (20, 20, 20, 2))
     reference = one_pass(p, repeats=3)["one_pass_s"]
     forward = best_time(lambda: sx_pid_lattice(p, validate=False), repeats=3)
+    eager = best_time(lambda: sx_pid_lattice(p, validate=False, compiled=False), repeats=3)
     leaf = p.clone().requires_grad_(True)
     both = best_time(lambda: sx_pid_lattice(leaf, validate=False).stack().sum().backward(), repeats=3)
     return {"pid3_1k_tables_s": forward, "pid3_cost_vs_one_pass": forward / reference,
+            "pid3_eager_cost_vs_one_pass": eager / reference,
             "pid3_forward_backward_vs_one_pass": both / reference}
 
 

@@ -63,15 +63,19 @@ class Binning:
             if self.method == "adaptive":
                 low, high = torch.aminmax(x, dim=-2, keepdim=True)  # max |x| without |x|
                 scale = torch.maximum(-low, high)
-                x = x / torch.where(scale > 0, scale, torch.ones_like(scale))
+                position = x / torch.where(scale > 0, scale, torch.ones_like(scale))
                 low, high = -1.0, 1.0
-            elif self.method == "minmax":
-                low, high = torch.aminmax(x, dim=-2, keepdim=True)
-                high = torch.where(high > low, high, low + 1)
+                position.sub_(low)
             else:
-                low, high = self.range
-            position = (x - low) / (high - low) * self.n_bins
-            return position.floor().clamp_(0, self.n_bins - 1).long()
+                if self.method == "minmax":
+                    low, high = torch.aminmax(x, dim=-2, keepdim=True)
+                    high = torch.where(high > low, high, low + 1)
+                else:
+                    low, high = self.range
+                position = x - low
+            # (x − low) / (high − low) · n_bins, in place on one temporary: the same arithmetic
+            # as out of place, without a fresh full-size allocation per operation
+            return position.div_(high - low).mul_(self.n_bins).floor_().clamp_(0, self.n_bins - 1).long()
 
 
 def theta_joint(
@@ -90,10 +94,14 @@ def theta_joint(
     cells = n_r * n_c
     # table index of every (leading..., neuron), broadcast over samples
     table = torch.arange(n_tables, device=theta.device).reshape(*lead, 1, n_neurons)
-    cell = (table * cells + bin_r * n_c + bin_c).reshape(-1)
+    cell = bin_r * n_c  # integer arithmetic, exact in any order: in place on one temporary
+    cell += bin_c
+    cell += table * cells
+    cell = cell.reshape(-1)
     empty = torch.zeros(n_tables * cells, dtype=theta.dtype, device=theta.device)
     # p(r̃, c̃) from the bins alone, p(r̃, c̃, +) from θ; p(r̃, c̃, −) is their difference
-    sources = empty.index_add(0, cell, torch.full_like(cell, 1, dtype=theta.dtype) / n_samples)
+    share = torch.ones((), dtype=theta.dtype, device=theta.device) / n_samples
+    sources = empty.index_add(0, cell, share.expand(cell.shape))
     fires = empty.index_add(0, cell, theta.reshape(-1) / n_samples)
     # the clamp only absorbs float rounding where every θ in a cell sits at the upper clip
     return torch.stack([(sources - fires).clamp_min(0), fires], dim=-1).reshape(*lead, n_neurons, n_r, n_c, 2)

@@ -38,8 +38,9 @@ _FLAGS = ["-O3", "-march=native", "-fopenmp-simd", "-fno-math-errno", "-fno-trap
 if platform.machine() in ("x86_64", "AMD64"):
     _FLAGS.append("-mprefer-vector-width=512")  # gcc's default on AVX-512 machines is 256
 _LIBS = ["-lmvec", "-lm"]
-# below this many tables a second thread costs more than it saves
-_MIN_TABLES_PER_THREAD = 128
+# below this many table entries per thread (128 tables of 20×20×2) a second thread costs more
+# than it saves
+_MIN_ENTRIES_PER_THREAD = 100_000
 
 _log = logging.getLogger(__name__)
 _state: dict = {}
@@ -68,10 +69,12 @@ def _build() -> ctypes.CDLL:
                            capture_output=True, timeout=120)
             os.replace(built, target)
     lib = ctypes.CDLL(str(target))
-    for fn in (lib.sx_pid_f32, lib.sx_pid_f64):
-        fn.argtypes = [ctypes.c_void_p, ctypes.c_long, ctypes.c_long, ctypes.c_long, ctypes.c_long,
-                       ctypes.c_void_p, ctypes.c_void_p]
-        fn.restype = None
+    long, pointer = ctypes.c_long, ctypes.c_void_p
+    for dtype in ("f32", "f64"):
+        for name, argtypes in (("sx_pid", [pointer] + [long] * 4 + [pointer] * 2),
+                               ("sx_red_lattice", [pointer] + [long] * 6 + [pointer] * 3)):
+            fn = getattr(lib, f"{name}_{dtype}")
+            fn.argtypes, fn.restype = argtypes, None
     return lib
 
 
@@ -117,30 +120,62 @@ def sx_pid(p: torch.Tensor, threads: int | None = None) -> torch.Tensor:
 def atoms_and_checks(p: torch.Tensor, threads: int | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """:func:`sx_pid`'s atoms, with each table's total and smallest entry (shaped like the leading
     axes) from the same pass, for :func:`~infomorphic_core.pid.as_pmf`'s checks."""
+    n1, n2, nt = p.shape[-3:]
+    work = 2 * n1 * n2 * nt + 2 * n1 * n2 + (n1 + n2) * nt + n1 + n2 + nt
+    out = _run("sx_pid", p, 3, 7, work, (n1, n2, nt), threads)
+    return out[..., :5], out[..., 5], out[..., 6]
+
+
+def lattice_and_checks(p: torch.Tensor, spec: tuple, n_sources: int, threads: int | None = None):
+    """The shared-exclusion redundancy of every node of a lattice over two or three sources
+    (``spec``: per node the mask of its sources, its number of inclusion-exclusion terms, then
+    sign and source mask of each), H(T), each table's total and its smallest entry, for tables
+    ``p[..., d_1, ..., d_k, nt]``; as :func:`~infomorphic_core.pid.sx_pid_lattice` computes them."""
+    dims = p.shape[-n_sources - 1:-1] + (1,) * (3 - n_sources)
+    nt = p.shape[-1]
+    cells = dims[0] * dims[1] * dims[2]
+    work = sum((dims[0] if B & 1 else 1) * (dims[1] if B & 2 else 1) * (dims[2] if B & 4 else 1)
+               for B in range(8)) * (nt + 1) + nt * cells
+    n_nodes = sum(1 for _ in _nodes(spec))
+    spec_array = torch.tensor(spec, dtype=torch.long)
+    out = _run("sx_red_lattice", p, n_sources + 1, n_nodes + 3, work,
+               (*dims, nt, n_nodes, spec_array.data_ptr()), threads)
+    return out[..., :n_nodes], out[..., n_nodes], out[..., n_nodes + 1], out[..., n_nodes + 2]
+
+
+def _nodes(spec):
+    i = 0
+    while i < len(spec):
+        yield spec[i]
+        i += 2 + 2 * spec[i + 1]
+
+
+def _run(name: str, p: torch.Tensor, table_dims: int, n_out: int, work_size: int, args: tuple,
+         threads: int | None) -> torch.Tensor:
+    """Call kernel ``name`` on the tables of ``p`` (its last ``table_dims`` axes), split over
+    ``threads`` (default: torch's thread count); each table's result does not depend on it."""
     lib = library()
     if lib is None:
         raise RuntimeError(f"the fused sx-PID kernel is not available: {status()}")
-    n1, n2, nt = p.shape[-3:]
-    batch = p.shape[:-3]
+    batch = p.shape[:-table_dims]
     p = p.detach().contiguous()
-    n = p.numel() // (n1 * n2 * nt)
-    out = torch.empty(batch + (7,), dtype=p.dtype)
+    n = batch.numel()
+    out = torch.empty(batch + (n_out,), dtype=p.dtype)
     if n > 0:
-        fn = lib.sx_pid_f32 if p.dtype == torch.float32 else lib.sx_pid_f64
-        work_size = 2 * n1 * n2 * nt + 2 * n1 * n2 + (n1 + n2) * nt + n1 + n2 + nt
-        table, flat = p.reshape(n, -1), out.reshape(n, 7)
+        fn = getattr(lib, f"{name}_f32" if p.dtype == torch.float32 else f"{name}_f64")
+        table, flat = p.reshape(n, -1), out.reshape(n, n_out)
 
         def part(lo: int, hi: int) -> None:
             work = torch.empty(work_size, dtype=p.dtype)
-            fn(table[lo].data_ptr(), hi - lo, n1, n2, nt, flat[lo].data_ptr(), work.data_ptr())
+            fn(table[lo].data_ptr(), hi - lo, *args, flat[lo].data_ptr(), work.data_ptr())
 
-        threads = max(1, min(threads or torch.get_num_threads(), n // _MIN_TABLES_PER_THREAD))
+        threads = max(1, min(threads or torch.get_num_threads(), p.numel() // _MIN_ENTRIES_PER_THREAD))
         if threads == 1:
             part(0, n)
         else:  # ctypes releases the GIL during the call
             cuts = [n * k // threads for k in range(threads + 1)]
             list(_pool(threads).map(part, cuts[:-1], cuts[1:]))
-    return out[..., :5], out[..., 5], out[..., 6]
+    return out
 
 
 def _pool(threads: int) -> ThreadPoolExecutor:

@@ -329,7 +329,8 @@ def _invert(red: dict, h_t: torch.Tensor, vocabulary: Vocabulary) -> PIDAtoms:
     return PIDAtoms(torch.stack(values, -1), vocabulary)
 
 
-def sx_pid_lattice(p, vocabulary: Vocabulary = TRIVARIATE, validate: bool = True) -> PIDAtoms:
+def sx_pid_lattice(p, vocabulary: Vocabulary = TRIVARIATE, validate: bool = True,
+                   compiled: bool = True) -> PIDAtoms:
     """sx-PID of joint pmfs ``p[..., s_1, ..., s_k, t]`` with k sources, one atom per node of the
     lattice of ``vocabulary`` (18 for three sources) plus the residual entropy ``res``.
 
@@ -340,12 +341,20 @@ def sx_pid_lattice(p, vocabulary: Vocabulary = TRIVARIATE, validate: bool = True
     Π(α) = red(α) − Σ_{β<α} Π(β). The sources are the axes in the order of the vocabulary's
     top node (``{FCL}``: F, C, L). Batched over leading axes, differentiable, float32/64.
     For the joint of a minibatch, :func:`sx_pid_samples` gives the same atoms without the
-    full table.
+    full table. As :func:`sx_pid`, CPU tables without a recorded gradient go to the fused kernel
+    where it could be built (two or three sources); ``compiled=False`` keeps the eager path.
     """
     nodes, top = _lattice(vocabulary)
     sources = top[0]
     k = len(sources)
-    p = as_pmf(p, k) if validate else p
+    p = _as_tables(p, k) if validate else p
+    if compiled and k in (2, 3) and fused.applies(p, False):
+        reds, h_t, total, minimum = fused.lattice_and_checks(p, _lattice_spec(vocabulary), k)
+        if validate:
+            _check_values(p, total, minimum)
+        return _invert(dict(zip(nodes, reds.unbind(-1))), h_t, vocabulary)
+    if validate:
+        _check_values(p, p.sum(dim=tuple(range(-k - 1, 0))), p.amin())
     axes = {name: -k - 1 + i for i, name in enumerate(sources)}
     everything = tuple(range(-k - 1, 0))
     cache = {}
@@ -370,6 +379,26 @@ def sx_pid_lattice(p, vocabulary: Vocabulary = TRIVARIATE, validate: bool = True
         red[node] = (_dot(q_t, _log2(union_t.expand_as(q_t)), k + 1) - _dot(q, _log2(union.expand_as(q)), k + 1)
                      + h_t)
     return _invert(red, h_t, vocabulary)
+
+
+@lru_cache(maxsize=None)
+def _lattice_spec(vocabulary: Vocabulary) -> tuple:
+    """The lattice for the fused kernel: per node (in :func:`_lattice`'s order) the bit mask of
+    the sources it involves, its number of inclusion-exclusion terms, then each term's sign and
+    source mask (bit i: the i-th source of the top node)."""
+    nodes, top = _lattice(vocabulary)
+    bit = {name: 1 << i for i, name in enumerate(top[0])}
+
+    def mask(names):
+        return sum(bit[name] for name in names)
+
+    spec = []
+    for node in nodes:
+        terms = list(_union_terms(node))
+        spec += [mask(set().union(*node)), len(terms)]
+        for sign, names in terms:
+            spec += [int(sign), mask(names)]
+    return tuple(spec)
 
 
 @lru_cache(maxsize=None)

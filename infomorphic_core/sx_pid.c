@@ -109,3 +109,145 @@ double log2(double);
 
 KERNEL(sx_pid_f32, float, log2f, FLT_MIN)
 KERNEL(sx_pid_f64, double, log2, DBL_MIN)
+
+/* Shared-exclusion redundancies of every node of a lattice over up to three sources, for
+ * contiguous joint pmfs p[n][d1][d2][d3][nt] (two sources: d3 = 1), as in
+ * infomorphic_core.pid.sx_pid_lattice. Each table is transposed target-major into the cache,
+ * every marginal P(s_B, t) and P(s_B) of a source set B (a bit mask over the three axes) is
+ * formed once, and each node's union probabilities are signed sums of them
+ * (inclusion-exclusion), laid out like the node's own marginal table so that one vectorised
+ * loop weighs their logs.
+ *
+ * spec, per node: the mask I of the sources the node involves, its number of terms, then
+ * (sign, mask B) per term. out[b] = (red of each node, H(T), total, smallest entry).
+ */
+#define LATTICE(NAME, T, LOG2, TINY)                                                             \
+    static void NAME##_layout(long mask, const long *d, long *ext, long *stride) {             \
+        long s = 1;                                                                            \
+        for (int a = 2; a >= 0; a--) {                                                         \
+            ext[a] = (mask >> a & 1) ? d[a] : 1;                                               \
+            stride[a] = (mask >> a & 1) ? s : 0;                                               \
+            s *= ext[a];                                                                       \
+        }                                                                                      \
+    }                                                                                          \
+    void NAME(const T *restrict p, long n, long d1, long d2, long d3, long nt, long n_nodes,  \
+              const long *restrict spec, T *restrict out, T *restrict work) {                  \
+        const long d[3] = {d1, d2, d3}, m = d1 * d2 * d3;                                     \
+        long size[8], offset_t[8], offset[8], used = 0;                                        \
+        for (long B = 0; B < 8; B++) {                                                         \
+            size[B] = ((B & 1) ? d1 : 1) * ((B & 2) ? d2 : 1) * ((B & 4) ? d3 : 1);            \
+            offset_t[B] = used;                                                                \
+            used += size[B] * nt;                                                              \
+            offset[B] = used;                                                                  \
+            used += size[B];                                                                   \
+        }                                                                                      \
+        T *u = work + used; /* a node's union probabilities, [nt][cells of I] */              \
+        for (long b = 0; b < n; b++) {                                                         \
+            const T *q = p + b * m * nt;                                                       \
+            T *full = work + offset_t[7], low = q[0];                                          \
+            for (long t = 0; t < nt; t++) {                                                    \
+                T *x = full + t * m;                                                           \
+                _Pragma("omp simd reduction(min : low)") for (long k = 0; k < m; k++) {        \
+                    x[k] = q[k * nt + t];                                                      \
+                    low = x[k] < low ? x[k] : low;                                             \
+                }                                                                              \
+            }                                                                                  \
+            /* marginals with the target, from the larger ones: sums over contiguous rows */   \
+            for (long t = 0; t < nt; t++) {                                                    \
+                const T *x = full + t * m;                                                     \
+                T *m12 = work + offset_t[3] + t * d1 * d2, *m13 = work + offset_t[5] + t * d1 * d3, \
+                  *m23 = work + offset_t[6] + t * d2 * d3;                                     \
+                for (long k = 0; k < d1 * d3; k++) m13[k] = 0;                                 \
+                for (long k = 0; k < d2 * d3; k++) m23[k] = 0;                                 \
+                for (long i = 0; i < d1; i++)                                                  \
+                    for (long j = 0; j < d2; j++) {                                            \
+                        const T *row = x + (i * d2 + j) * d3;                                  \
+                        T s = 0, *r13 = m13 + i * d3, *r23 = m23 + j * d3;                     \
+                        _Pragma("omp simd reduction(+ : s)") for (long l = 0; l < d3; l++) {   \
+                            s += row[l];                                                       \
+                            r13[l] += row[l];                                                  \
+                            r23[l] += row[l];                                                  \
+                        }                                                                      \
+                        m12[i * d2 + j] = s;                                                   \
+                    }                                                                          \
+                T *m1 = work + offset_t[1] + t * d1, *m2 = work + offset_t[2] + t * d2,       \
+                  *m3 = work + offset_t[4] + t * d3, *m0 = work + offset_t[0] + t;            \
+                for (long j = 0; j < d2; j++) m2[j] = 0;                                       \
+                for (long l = 0; l < d3; l++) m3[l] = 0;                                       \
+                *m0 = 0;                                                                       \
+                for (long i = 0; i < d1; i++) {                                                \
+                    T s = 0;                                                                   \
+                    for (long j = 0; j < d2; j++) {                                            \
+                        s += m12[i * d2 + j];                                                  \
+                        m2[j] += m12[i * d2 + j];                                              \
+                    }                                                                          \
+                    m1[i] = s;                                                                 \
+                    *m0 += s;                                                                  \
+                    for (long l = 0; l < d3; l++) m3[l] += m13[i * d3 + l];                    \
+                }                                                                              \
+            }                                                                                  \
+            /* marginals without the target */                                                 \
+            for (long B = 0; B < 8; B++) {                                                     \
+                T *y = work + offset[B];                                                       \
+                const T *x = work + offset_t[B];                                               \
+                _Pragma("omp simd") for (long k = 0; k < size[B]; k++) y[k] = x[k];            \
+                for (long t = 1; t < nt; t++) {                                                \
+                    _Pragma("omp simd") for (long k = 0; k < size[B]; k++) y[k] += x[t * size[B] + k]; \
+                }                                                                              \
+            }                                                                                  \
+            double h_t = 0, total = 0;                                                         \
+            for (long t = 0; t < nt; t++) {                                                    \
+                T v = work[offset_t[0] + t];                                                   \
+                total += v;                                                                    \
+                h_t -= v * LOG2(v < TINY ? TINY : v);                                          \
+            }                                                                                  \
+            T *o = out + b * (n_nodes + 3);                                                    \
+            const long *s = spec;                                                              \
+            for (long k = 0; k < n_nodes; k++) {                                               \
+                long I = *s++, n_terms = *s++, ext[3], stride[3];                              \
+                NAME##_layout(I, d, ext, stride);                                              \
+                double red = h_t;                                                              \
+                for (int with_t = 1; with_t >= 0; with_t--) {                                  \
+                    long reps = with_t ? nt : 1, cells = size[I];                              \
+                    for (long c = 0; c < reps * cells; c++) u[c] = 0;                          \
+                    for (long e = 0; e < n_terms; e++) {                                       \
+                        T sign = (T)s[2 * e];                                                  \
+                        long B = s[2 * e + 1], bext[3], bstride[3];                            \
+                        NAME##_layout(B, d, bext, bstride);                                    \
+                        for (long t = 0; t < reps; t++) {                                      \
+                            const T *x = work + (with_t ? offset_t[B] + t * size[B] : offset[B]); \
+                            T *y = u + t * cells;                                              \
+                            for (long i = 0; i < ext[0]; i++)                                  \
+                                for (long j = 0; j < ext[1]; j++) {                            \
+                                    const T *xr = x + i * bstride[0] + j * bstride[1];         \
+                                    T *yr = y + (i * ext[1] + j) * ext[2];                     \
+                                    if (bstride[2]) {                                          \
+                                        _Pragma("omp simd") for (long l = 0; l < ext[2]; l++)  \
+                                            yr[l] += sign * xr[l];                             \
+                                    } else {                                                   \
+                                        T v = sign * xr[0];                                    \
+                                        _Pragma("omp simd") for (long l = 0; l < ext[2]; l++)  \
+                                            yr[l] += v;                                        \
+                                    }                                                          \
+                                }                                                              \
+                        }                                                                      \
+                    }                                                                          \
+                    const T *w = work + (with_t ? offset_t[I] : offset[I]);                    \
+                    double e_log = 0;                                                          \
+                    _Pragma("omp simd reduction(+ : e_log)") for (long c = 0; c < reps * cells; c++) { \
+                        T v = u[c] < TINY ? TINY : u[c];                                       \
+                        e_log += w[c] * LOG2(v);                                               \
+                    }                                                                          \
+                    red += with_t ? e_log : -e_log;                                            \
+                }                                                                              \
+                o[k] = red;                                                                    \
+                s += 2 * n_terms;                                                              \
+            }                                                                                  \
+            o[n_nodes] = h_t;                                                                  \
+            o[n_nodes + 1] = total;                                                            \
+            o[n_nodes + 2] = low;                                                              \
+        }                                                                                      \
+    }
+
+LATTICE(sx_red_lattice_f32, float, log2f, FLT_MIN)
+LATTICE(sx_red_lattice_f64, double, log2, DBL_MIN)

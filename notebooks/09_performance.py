@@ -80,7 +80,9 @@ scaling
 # %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(6.5, 4))
 ax.loglog(scaling.index, scaling["sx-PID (ms)"], "o-", label="sx-PID")
-ax.loglog(scaling.index, scaling["eager (ms)"], "o:", label="sx-PID, eager")
+ax.loglog(
+    scaling.index, scaling["eager (ms)"], "o:", label="sx-PID, eager"
+)
 ax.loglog(
     scaling.index, scaling["one pass (ms)"], "s--", label="Σ p·log2 q"
 )

@@ -140,3 +140,62 @@ def test_built_once_per_cache_dir(tmp_path, monkeypatch):
     stamp = built[0].stat().st_mtime_ns
     assert run_python(CHECK) == first
     assert built[0].stat().st_mtime_ns == stamp and len(list((tmp_path / "kernels").iterdir())) == 1
+
+
+def eager_lattice(p, vocabulary):
+    from infomorphic_core.pid import sx_pid_lattice
+
+    return sx_pid_lattice(p, vocabulary, compiled=False).values
+
+
+@needs_kernel
+@pytest.mark.parametrize("shape", [(20, 20, 20, 2), (5, 4, 3, 2), (3, 1, 4, 3), (2, 6, 5, 2)])
+def test_three_source_lattice_matches_eager(shape):
+    """All 18 atoms and H_res: float64 within 1e-12 of the eager path, float32 within 1e-6 of
+    exact (the eager float32 path is off by up to about 4e-6 here)."""
+    from infomorphic_core.goals import TRIVARIATE
+    from infomorphic_core.pid import sx_pid_lattice
+
+    exact = random_pmfs(40, shape, dtype=torch.float64, seed=shape[0])
+    reference = eager_lattice(exact, TRIVARIATE)
+    torch.testing.assert_close(sx_pid_lattice(exact).values, reference, rtol=0, atol=1e-12)
+    torch.testing.assert_close(sx_pid_lattice(exact.float()).values.double(), reference, rtol=0, atol=1e-6)
+
+
+@needs_kernel
+def test_lattice_of_other_sources_and_zero_cells():
+    """The two-source lattice (the bivariate sx-PID), the F-C and F-L three-source subsets' own
+    orders, and tables with empty cells."""
+    from infomorphic_core.goals import lattice_vocabulary
+    from infomorphic_core.pid import sx_pid_lattice
+
+    p = random_pmfs(30, (6, 5, 2), dtype=torch.float64, seed=9)
+    p = p * (torch.rand(p.shape, generator=torch.Generator().manual_seed(1)) < 0.5)
+    p = p / p.sum((-3, -2, -1), keepdim=True)
+    two = lattice_vocabulary(("R", "C"))
+    got = sx_pid_lattice(p, two).values
+    assert torch.isfinite(got).all()
+    torch.testing.assert_close(got, eager_lattice(p, two), rtol=0, atol=1e-12)
+    # bivariate order of the lattice vocabulary: {R}{C}, {R}, {C}, {RC}, res
+    bivariate = sx_pid(p, compiled=False)
+    torch.testing.assert_close(got[:, 0], bivariate.red, rtol=0, atol=1e-12)
+    q = random_pmfs(30, (4, 3, 5, 2), dtype=torch.float64, seed=2)
+    for sources in (("F", "C", "L"), ("L", "F", "C")):
+        vocabulary = lattice_vocabulary(sources)
+        torch.testing.assert_close(sx_pid_lattice(q, vocabulary).values, eager_lattice(q, vocabulary),
+                                   rtol=0, atol=1e-12)
+
+
+@needs_kernel
+@pytest.mark.parametrize("value, message", [(float("nan"), "NaN"), (-0.01, "negative"), (0.01, "sum to 1")])
+def test_lattice_input_checks(value, message):
+    """The kernel's totals and minima raise as_pmf's errors."""
+    from infomorphic_core.pid import sx_pid_lattice
+
+    p = random_pmfs(3, (2, 3, 2, 2), dtype=torch.float64)
+    p[1, 0, 0, 0, 0] += value
+    if message == "negative":
+        p[1, 0, 0, 0, 1] -= value  # keep the total at 1
+        p[1, 0, 0, 0, 0] = -abs(value)
+    with pytest.raises(ValueError, match=message):
+        sx_pid_lattice(p)
