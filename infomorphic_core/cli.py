@@ -1,6 +1,7 @@
 """Command line of the companion: run a task, reproduce the book's notebooks, list both.
 
     infomorphic run TASK --profile quick|paper [--set KEY=VALUE ...] --out DIR [--no-cache]
+                     [--workers N | --scheduler ADDRESS]   (trivariate, redundancy_memory)
     infomorphic reproduce --profile quick|paper [--only NAME ...] [-p KEY=VALUE ...] [--jobs N]
     infomorphic sweep TASK --grid GRID.yaml --out DIR [--workers N | --scheduler ADDRESS]
     infomorphic search TASK --space SPACE.yaml --trials N --out DIR [--workers N | --scheduler ADDRESS]
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import inspect
 import json
 import math
 import os
@@ -426,12 +428,21 @@ def run_task(args) -> int:
         out = check_out(Path(args.out).absolute())
         if args.cache_dir and not args.no_cache:
             check_dir(args.cache_dir)
+        distributed = {}
+        if args.workers or args.scheduler:
+            if args.workers < 0:
+                raise ValueError("--workers must be 0 (no Dask) or more")
+            if "workers" not in inspect.signature(module.run).parameters:
+                raise ValueError(f"{args.task} does not run on workers (see `infomorphic sweep`)")
+            if args.no_cache:
+                raise ValueError("workers hand their results back through the cache: drop --no-cache")
+            distributed = {"workers": args.workers, "scheduler": args.scheduler}
     except (ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     start = time.perf_counter()
     try:
-        result = module.run(config, use_cache=not args.no_cache, cache_dir=args.cache_dir)
+        result = module.run(config, use_cache=not args.no_cache, cache_dir=args.cache_dir, **distributed)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -530,6 +541,12 @@ def main(argv=None) -> int:
     run.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     run.add_argument("--cache-dir", default=None, help="cache folder (default: "
                      "$INFOMORPHIC_CACHE_DIR or ~/.cache/infomorphic-companion)")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=0, metavar="N",
+                       help="train the task's networks on N local Dask workers, one thread each "
+                            "(tasks that support it: trivariate, redundancy_memory; default 0: in this process)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="the same on a running Dask scheduler (its workers must reach --cache-dir)")
     rep = sub.add_parser("reproduce", help="execute the notebooks into the book's build input")
     rep.add_argument("--profile", choices=PROFILES, default="quick")
     rep.add_argument("--only", nargs="+", action="extend", metavar="NAME",

@@ -1,17 +1,20 @@
-"""A fused CPU kernel for the bivariate sx-PID, compiled on first use where a C compiler is present.
+"""Fused CPU kernels for the sx-PID on full tables, compiled on first use where a C compiler is
+present.
 
-Eager PyTorch makes one pass over memory per operation, and :func:`~infomorphic_core.pid.sx_pid`
-needs about twenty on the full tables; the kernel (``sx_pid.c``) reads each table once and does
-the rest in the CPU cache, with vectorised logarithms: about 3 one-pass equivalents instead of 17
-on 10⁴ tables of 20×20×2 (``make bench``, the book's Performance page). It sums in double, also
-for float32 tables, so its float32 atoms are closer to the exact ones than the eager path's.
+Eager PyTorch makes one pass over memory per operation: :func:`~infomorphic_core.pid.sx_pid`
+needs about fifteen on 20×20×2 tables, :func:`~infomorphic_core.pid.sx_pid_lattice` well over a
+hundred on three-source tables. The kernels (``sx_pid.c``) read each table once and do the rest
+in the CPU cache, with vectorised logarithms: about 3 one-pass equivalents for the bivariate
+sx-PID of 10⁴ tables of 20×20×2, about 17 for the 18 atoms of 10³ tables of 20×20×20×2
+(``make bench``, the book's Performance page). They sum in double, also for float32 tables, so
+their float32 atoms are closer to the exact ones than the eager path's.
 
-:func:`~infomorphic_core.pid.sx_pid` uses it for CPU tensors when no gradient is recorded and no
-local atoms are asked for; otherwise, or when it cannot be built (no compiler, no glibc vector
-maths), the eager path runs, which gives the same atoms to float rounding. ``INFOMORPHIC_FUSED=0``
-turns it off; ``CC`` chooses the compiler. The library is built with ``-march=native`` and kept
-in the cache directory under a name that hashes the source, the flags and the CPU, so a cache
-shared between different machines holds one build per machine.
+Both functions use them for CPU tensors when no gradient is recorded (and, for ``sx_pid``, no
+local atoms are asked for); otherwise, or when the library cannot be built (no compiler, no
+glibc vector maths), the eager path runs, which gives the same atoms to float rounding.
+``INFOMORPHIC_FUSED=0`` turns them off; ``CC`` chooses the compiler. The library is built with
+``-march=native`` and kept in the cache directory under a name that hashes the source, the
+flags and the CPU, so a cache shared between different machines holds one build per machine.
 """
 
 from __future__ import annotations

@@ -157,6 +157,8 @@ LONG = {
     "train_step_ratio_vs_backprop": "learning step / backprop step",
     "train_step_ratio_vs_backprop_2_threads": "the same with two threads",
     "runs_batching_speedup_100": "bars-sized step: speed-up of 100 runs",
+    "pid3_cost_vs_one_pass": "three-source sx-PID, 10³ tables: passes",
+    "pid3_eager_cost_vs_one_pass": "the same, eager path",
     "pid3_step_at_samples_s": "18 atoms, 100 neurons, 1,024 samples (s)",
     "trivariate_step_1_threads_alone_s": "three-source step, 1 thread (s)",
     "trivariate_step_2_threads_alone_s": "three-source step, 2 threads (s)",

@@ -49,6 +49,17 @@ def test_bad_setting_is_one_line_and_exit_2(tmp_path, task, setting, needle):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("args, needle", [
+    (("bars", "--workers", "2"), "bars does not run on workers"),
+    (("trivariate", "--workers", "-1"), "--workers must be 0"),
+    (("trivariate", "--workers", "2", "--no-cache"), "drop --no-cache"),
+])
+def test_workers_are_refused_where_they_cannot_work(tmp_path, args, needle):
+    result = infomorphic("run", *args, "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and needle in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_minibatch_larger_than_the_data_is_refused(tmp_path):
     result = infomorphic("run", "supervised", "--set", "minibatch=5000", "--out", str(tmp_path / "o"),
                          "--no-cache")

@@ -188,3 +188,29 @@ def test_a_setting_swept_equals_each_value_scanned_alone():
         caps = caps[caps.test == "f=0"].set_index(["network", "seed"]).alpha_c
         mine = swept[swept.correlation == p].set_index(["network", "seed"]).alpha_c
         pd.testing.assert_series_equal(mine.sort_index(), caps.sort_index(), check_names=False)
+
+
+TINY = dict(n_runs=2, n_neurons=12, max_epochs=20, scan_step=0.25, scan_stop=1.0, n_bootstrap=20,
+            networks=("Hebbian",))
+
+
+def test_scans_run_on_workers_with_the_same_result(tmp_path):
+    """Two local Dask workers run the main scan and the ladder's into the shared cache; the
+    result equals the one computed here."""
+    config = rm.Config(**TINY)
+    here = rm.run(config, use_cache=False)
+    there = rm.run(config, cache_dir=tmp_path, workers=2)
+    pd.testing.assert_frame_equal(here.capacities, there.capacities)
+    assert here.metrics == there.metrics
+    with pytest.raises(ValueError, match="use_cache"):
+        rm.run(config, use_cache=False, workers=2)
+
+
+def test_every_ladder_row_has_its_goal_scanned():
+    """With a network other than the ladder's defaults, the last two rows (redundancy, then
+    goal B, both at the defaults) share one scan, which must hold both goals."""
+    jobs = rm._scan_jobs(rm.Config(**TINY, optimizer="sgd"))
+    assert jobs[()][1].keys() == {"redundancy", "optimised B"}
+    assert rm._scan_jobs(rm.Config(**TINY))[()] is None  # the main scan is that setting's
+    result = rm.run(rm.Config(**TINY, optimizer="sgd", learning_rate=1.0), use_cache=False)
+    assert all(np.isfinite(value) for value in result.metrics["ablation"].values())

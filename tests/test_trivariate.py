@@ -1,6 +1,7 @@
 """Three-source neurons (Schneider et al., ICLR 2025): the activation, the layer, and the MNIST
 task with its baselines."""
 
+import pandas as pd
 import pytest
 import torch
 
@@ -168,3 +169,16 @@ def test_each_network_is_cached_on_its_own(tmp_path, monkeypatch):
     a, b = first.history, second.history
     assert a[a.network == "backprop"].test_accuracy.tolist() == b[b.network == "backprop"].test_accuracy.tolist()
     assert second.metrics["dataset"] == "mnist-subset-5k"
+
+
+def test_networks_trained_on_workers_give_the_same_result(tmp_path):
+    """Two local Dask workers train the networks (the main one, backprop, and an ablated goal)
+    into the shared cache; the result equals the one trained here, in one process."""
+    config = small(n_runs=1, epochs=1, ablation=True)
+    here = tv.run(config, use_cache=False)
+    there = tv.run(config, cache_dir=tmp_path / "cache", workers=2)
+    assert len(list((tmp_path / "cache").glob("*.pkl"))) == len(tv._jobs(config)) + 1  # + the run's own
+    pd.testing.assert_frame_equal(here.history, there.history)
+    assert here.metrics["ablation"] == there.metrics["ablation"] and len(there.metrics["ablation"]) == 4
+    with pytest.raises(ValueError, match="use_cache"):
+        tv.run(config, use_cache=False, workers=2)

@@ -39,7 +39,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import hopfield, rng
+from .. import hopfield, rng, runtime
+from ..cache import default_dir
 from ..capacity import mean_interval, scan_capacity
 from ..checks import ConfigError, number, one_of
 from ..estimate import Binning
@@ -416,22 +417,43 @@ def _summary(capacities: pd.DataFrame, network: str, test: str = "f=0") -> np.nd
     return rows.alpha_c.to_numpy()
 
 
-def _run(config: Config, use_cache: bool, cache_dir) -> Result:
+def _scan_jobs(config: Config) -> dict:
+    """Every scan of a run: ``"main"`` -> (config, goals), then each ladder setting (the sorted
+    changes) -> (config, the goals of every ladder row with that setting), or ``None`` where
+    the main scan is that setting's (a config with the ladder's defaults)."""
+    goals = ({name: g for name, (g, _) in GOALS.items()} if config.compare_goals else {}) | {goal_name(config): config.gamma}
+    jobs = {"main": (config, goals)}
+    if config.replace(**_LADDER_DEFAULTS) == config:
+        jobs[()] = None  # the last rows are the configured network itself
+    base = config.replace(**_LADDER_DEFAULTS, networks=())
+    for _, changes, goal, _, _ in LADDER if config.ablation else ():
+        key = tuple(sorted(changes.items()))
+        if jobs.get(key, ()) is not None:
+            named = jobs[key][1] if key in jobs else {"redundancy": GOALS["redundancy"][0]}
+            jobs[key] = (base.replace(**changes), named | {goal: GOALS[goal][0]})
+    return jobs
+
+
+def _scan_on_worker(config: Config, goals: dict, cache_dir, threads: int) -> None:
+    """A sweep worker's share of :func:`run`: one scan into the shared disk cache."""
+    torch.set_num_threads(threads)
+    scan(config, goals, True, cache_dir)
+
+
+def _run(config: Config, use_cache: bool, cache_dir, client=None) -> Result:
     # each scan is cached on its own: a killed run recomputes only the scans it had not finished
     main_goal = goal_name(config)
-    goals = ({name: g for name, (g, _) in GOALS.items()} if config.compare_goals else {}) | {main_goal: config.gamma}
-    main = scan(config, goals, use_cache, cache_dir)
-    scans = {}
-    if config.replace(**_LADDER_DEFAULTS) == config:
-        scans[()] = main  # the last rows are the configured network itself
-    base = config.replace(**_LADDER_DEFAULTS, networks=())
+    jobs = _scan_jobs(config)
+    goals = jobs["main"][1]
+    if client is not None:  # every scan on the workers first (the main one, the longest, first)
+        shared = cache_dir or default_dir()
+        client.gather([client.submit(_scan_on_worker, *job, shared, runtime.threads(), pure=False)
+                       for job in jobs.values() if job is not None])
+    main = scan(*jobs.pop("main"), use_cache, cache_dir)
+    scans = {key: main if job is None else scan(*job, use_cache, cache_dir) for key, job in jobs.items()}
     rows = []
     for row, changes, goal, test, paper in LADDER if config.ablation else ():
-        key = tuple(sorted(changes.items()))
-        if key not in scans:
-            scans[key] = scan(base.replace(**changes), {name: GOALS[name][0] for name in ("redundancy", goal)},
-                              use_cache, cache_dir)
-        values = _summary(scans[key].capacities, goal, test)
+        values = _summary(scans[tuple(sorted(changes.items()))].capacities, goal, test)
         low, high = mean_interval(values, config.n_bootstrap, rng.generator(config.seed, "bootstrap", row))
         rows.append({"row": row, "ours": values.mean(), "low": low, "high": high, "paper": paper})
     frames = [main.capacities.assign(experiment="main")]
@@ -548,7 +570,8 @@ def per_run(result: Result) -> pd.DataFrame:
     return wide.assign(run=wide.seed).drop(columns="seed")
 
 
-def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
+def run(config: Config | None = None, use_cache: bool = True, cache_dir=None, workers: int = 0,
+        scheduler: str | None = None) -> Result:
     """The capacity of the redundancy memory for its goals, the ablation ladder and the
     classical rules under the identical test; cached by config and core.
 
@@ -559,6 +582,11 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) ->
     use_cache, cache_dir
         As for :func:`~infomorphic_core.tasks.common.cached_run`; every scan is also cached
         on its own.
+    workers, scheduler
+        ``workers`` local Dask workers of one thread each, or the cluster of a running
+        ``scheduler`` (:func:`infomorphic_core.sweep.client_for`), run the scans (the main one
+        and the ladder's) in parallel into the disk cache, which they must share; the result is
+        the same as without them.
 
     Returns
     -------
@@ -576,5 +604,16 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) ->
     >>> sorted(result.metrics["alpha_c_by_goal"])[:2]
     ['optimised A', 'optimised B']
     """
-    return cached_run("redundancy_memory", config or Config(), lambda c, _: _run(c, use_cache, cache_dir),
-                      use_cache, cache_dir)
+    if (workers or scheduler) and not use_cache:
+        raise ValueError("workers hand their scans back through the disk cache: they need use_cache=True")
+
+    def compute(c, _):
+        from .. import sweep
+
+        client = sweep.client_for(workers, scheduler)
+        try:
+            return _run(c, use_cache, cache_dir, client)
+        finally:
+            sweep.close(client)
+
+    return cached_run("redundancy_memory", config or Config(), compute, use_cache, cache_dir)

@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import rng
+from .. import rng, runtime
+from ..cache import default_dir
 from ..checks import ConfigError, integer, number, one_of
 from ..data import DATASETS, SOURCES, load_mnist, resolve_source
 from ..estimate import Binning
@@ -359,41 +360,59 @@ def _trained(config: Config, data: Split, kind: str, n_hidden: int, goal: Goal |
     return Trained(history, atoms)
 
 
-def _run(config: Config, source: str, use_cache: bool, cache_dir) -> Result:
-    data = None
+def _network(config: Config, source: str, kind: str, n: int, goal: Goal | None, use_cache: bool, cache_dir,
+             data: dict) -> Trained:
+    """One network, cached on its own: a killed run recomputes only the ones it had not
+    finished, and a run that adds a network or a size trains only that one. ``data`` holds the
+    split once loaded (shared by the networks of one process)."""
+    def compute(c, _):
+        if "split" not in data:
+            data["split"] = split(c, load_mnist(source, folder=c.mnist_dir))
+        return _trained(c, data["split"], kind, n, goal)
 
-    def trained(kind, n, goal=None):
-        # each network is cached on its own: a killed run recomputes only the ones it had not
-        # finished, and a run that adds a network or a size trains only that one
-        def compute(c, _):
-            nonlocal data
-            if data is None:
-                data = split(c, load_mnist(source, folder=c.mnist_dir))
-            return _trained(c, data, kind, n, goal)
+    # keyed by the settings that shape this one network, not by the list of the others
+    alone = config.replace(networks=(), sizes=(), ablation=False, hidden_goal="optimised", n_hidden=n)
+    return cached_run("trivariate_network", alone, compute, use_cache, cache_dir, data=source, network=kind,
+                      goal=None if goal is None else goal.as_tuple())
 
-        # keyed by the settings that shape this one network, not by the list of the others
-        alone = config.replace(networks=(), sizes=(), ablation=False, hidden_goal="optimised", n_hidden=n)
-        return cached_run("trivariate_network", alone, compute, use_cache, cache_dir, data=source, network=kind,
-                          goal=None if goal is None else goal.as_tuple())
 
+def _jobs(config: Config) -> list[tuple[str, int, Goal | None, str | None]]:
+    """Every network of a run: (name, hidden size, goal for an ablated one, the weight it drops),
+    the main network first."""
     main, n = config.hidden_goal, config.n_hidden
-    first = trained(main, n)
-    frames, atoms = [first.history], first.atoms
-    jobs = [(kind, size) for kind in config.networks for size in config.sizes + (n,)]
-    for kind, size in dict.fromkeys(jobs):
+    jobs = [(main, n, None, None)]
+    for kind, size in dict.fromkeys((kind, size) for kind in config.networks for size in config.sizes + (n,)):
         if (kind, size) != (main, n):
-            frames.append(trained(kind, size).history)
-    ablation = {}
+            jobs.append((kind, size, None, None))
     if config.ablation:
         goal = hidden_goal(main)
         weights = dict(zip(goal.vocabulary.keys, goal.weights))
         for key, weight in weights.items():
             if weight != 0:
-                name = f"{main} without {key}"
                 reduced = Goal.of(goal.vocabulary, **{k: w for k, w in weights.items() if k != key})
-                history = trained(name, n, reduced).history
-                frames.append(history)
-                ablation[key] = _median(history, name, n, "validation_accuracy")
+                jobs.append((f"{main} without {key}", n, reduced, key))
+    return jobs
+
+
+def _train_on_worker(config: Config, source: str, job: tuple, cache_dir, threads: int) -> None:
+    """A sweep worker's share of :func:`run`: train one network into the shared disk cache."""
+    torch.set_num_threads(threads)
+    kind, n, goal, _ = job
+    _network(config, source, kind, n, goal, True, cache_dir, {})
+
+
+def _run(config: Config, source: str, use_cache: bool, cache_dir, client=None) -> Result:
+    jobs, data = _jobs(config), {}
+    if client is not None:  # train every network on the workers first; below reads the cache
+        shared = cache_dir or default_dir()
+        futures = [client.submit(_train_on_worker, config, source, job, shared, runtime.threads(), pure=False)
+                   for job in jobs]
+        client.gather(futures)
+    trained = [_network(config, source, kind, n, goal, use_cache, cache_dir, data) for kind, n, goal, _ in jobs]
+    main, n = config.hidden_goal, config.n_hidden
+    frames, atoms = [t.history for t in trained], trained[0].atoms
+    ablation = {key: _median(t.history, kind, n, "validation_accuracy")
+                for (kind, _, _, key), t in zip(jobs, trained) if key is not None}
     history = pd.concat(frames, ignore_index=True)
     metrics = {
         "test_accuracy_median": _median(history, main, n, "test_accuracy"),
@@ -425,10 +444,16 @@ def per_run(result: Result) -> pd.DataFrame:
     return last[["run", "train_accuracy", "validation_accuracy", "test_accuracy"]].reset_index(drop=True)
 
 
-def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
+def run(config: Config | None = None, use_cache: bool = True, cache_dir=None, workers: int = 0,
+        scheduler: str | None = None) -> Result:
     """Train the main network (``hidden_goal``, ``n_hidden``) and the ``networks`` at every
     hidden size of ``sizes``; cached on disk by config, core source and the data set used, and
     each network on its own (a killed run retrains only the networks it had not finished).
+
+    ``workers`` local Dask workers of one thread each, or the cluster of a running ``scheduler``
+    (:func:`infomorphic_core.sweep.client_for`), train the networks in parallel into the disk
+    cache, which they must share (the paper profile's 30 networks take many hours on one
+    core); the result is the same as without them.
 
     Examples
     --------
@@ -441,5 +466,16 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) ->
     """
     config = config or Config()
     source = resolve_source(config.source, folder=config.mnist_dir)
-    return cached_run("trivariate", config, lambda c, _: _run(c, source, use_cache, cache_dir), use_cache,
-                      cache_dir, data=source)
+    if (workers or scheduler) and not use_cache:
+        raise ValueError("workers hand their networks back through the disk cache: they need use_cache=True")
+
+    def compute(c, _):
+        from .. import sweep
+
+        client = sweep.client_for(workers, scheduler)
+        try:
+            return _run(c, source, use_cache, cache_dir, client)
+        finally:
+            sweep.close(client)
+
+    return cached_run("trivariate", config, compute, use_cache, cache_dir, data=source)
