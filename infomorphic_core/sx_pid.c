@@ -17,7 +17,35 @@ double log2(double);
 
 /* clamping at the smallest normal number only changes cells of zero probability, whose log is
    always weighted by a zero (as in the eager path) */
+/* x[t][k] = q[k][t] for a table of m source cells and nt targets; returns the smallest entry.
+   A target axis of 2 (a binary neuron) gets its own loop: with a constant stride the compiler
+   de-interleaves whole vectors instead of loading one entry at a time. */
+#define TRANSPOSE(NAME, T)                                                                       \
+    static T NAME##_transpose(const T *restrict q, T *restrict x, long m, long nt) {           \
+        T low = q[0];                                                                          \
+        if (nt == 2) {                                                                         \
+            T *x1 = x + m;                                                                     \
+            _Pragma("omp simd reduction(min : low)") for (long k = 0; k < m; k++) {            \
+                T a = q[2 * k], c = q[2 * k + 1];                                              \
+                x[k] = a;                                                                      \
+                x1[k] = c;                                                                     \
+                low = a < low ? a : low;                                                       \
+                low = c < low ? c : low;                                                       \
+            }                                                                                  \
+            return low;                                                                        \
+        }                                                                                      \
+        for (long t = 0; t < nt; t++) {                                                        \
+            T *y = x + t * m;                                                                  \
+            _Pragma("omp simd reduction(min : low)") for (long k = 0; k < m; k++) {            \
+                y[k] = q[k * nt + t];                                                          \
+                low = y[k] < low ? y[k] : low;                                                 \
+            }                                                                                  \
+        }                                                                                      \
+        return low;                                                                            \
+    }
+
 #define KERNEL(NAME, T, LOG2, TINY)                                                              \
+    TRANSPOSE(NAME, T)                                                                         \
     static double NAME##_xlogx(const T *restrict x, long n) {                                  \
         double s = 0;                                                                          \
         _Pragma("omp simd reduction(+ : s)") for (long k = 0; k < n; k++) {                     \
@@ -33,14 +61,7 @@ double log2(double);
           *s2t = s1t + n1 * nt, *s1 = s2t + n2 * nt, *s2 = s1 + n1, *pt = s2 + n2;             \
         for (long b = 0; b < n; b++) {                                                         \
             const T *q = p + b * size;                                                         \
-            T low = q[0];                                                                      \
-            for (long t = 0; t < nt; t++) { /* qt[t][i][j] = q[i][j][t] */                     \
-                T *x = qt + t * m;                                                             \
-                _Pragma("omp simd reduction(min : low)") for (long k = 0; k < m; k++) {        \
-                    x[k] = q[k * nt + t];                                                      \
-                    low = x[k] < low ? x[k] : low;                                             \
-                }                                                                              \
-            }                                                                                  \
+            T low = NAME##_transpose(q, qt, m, nt); /* qt[t][i][j] = q[i][j][t] */            \
             _Pragma("omp simd") for (long k = 0; k < m; k++) s12[k] = qt[k];                   \
             for (long t = 1; t < nt; t++) {                                                    \
                 _Pragma("omp simd") for (long k = 0; k < m; k++) s12[k] += qt[t * m + k];      \
@@ -122,6 +143,7 @@ KERNEL(sx_pid_f64, double, log2, DBL_MIN)
  * (sign, mask B) per term. out[b] = (red of each node, H(T), total, smallest entry).
  */
 #define LATTICE(NAME, T, LOG2, TINY)                                                             \
+    TRANSPOSE(NAME, T)                                                                         \
     static void NAME##_layout(long mask, const long *d, long *ext, long *stride) {             \
         long s = 1;                                                                            \
         for (int a = 2; a >= 0; a--) {                                                         \
@@ -144,14 +166,7 @@ KERNEL(sx_pid_f64, double, log2, DBL_MIN)
         T *u = work + used; /* a node's union probabilities, [nt][cells of I] */              \
         for (long b = 0; b < n; b++) {                                                         \
             const T *q = p + b * m * nt;                                                       \
-            T *full = work + offset_t[7], low = q[0];                                          \
-            for (long t = 0; t < nt; t++) {                                                    \
-                T *x = full + t * m;                                                           \
-                _Pragma("omp simd reduction(min : low)") for (long k = 0; k < m; k++) {        \
-                    x[k] = q[k * nt + t];                                                      \
-                    low = x[k] < low ? x[k] : low;                                             \
-                }                                                                              \
-            }                                                                                  \
+            T *full = work + offset_t[7], low = NAME##_transpose(q, full, m, nt);              \
             /* marginals with the target, from the larger ones: sums over contiguous rows */   \
             for (long t = 0; t < nt; t++) {                                                    \
                 const T *x = full + t * m;                                                     \
