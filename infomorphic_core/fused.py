@@ -110,7 +110,7 @@ def reset() -> None:
 def applies(p: torch.Tensor, pointwise: bool) -> bool:
     """Whether :func:`sx_pid` on ``p`` can use the kernel."""
     return (not pointwise and p.device.type == "cpu" and p.dtype in (torch.float32, torch.float64)
-            and not (p.requires_grad and torch.is_grad_enabled()) and p.dim() >= 3
+            and not (p.requires_grad and torch.is_grad_enabled()) and p.dim() >= 3 and p.numel() > 0
             and library() is not None)
 
 
@@ -182,6 +182,8 @@ def _run(name: str, p: torch.Tensor, table_dims: int, n_out: int, work_size: int
 
 
 def _pool(threads: int) -> ThreadPoolExecutor:
-    if _state.get("pool_size", 0) < threads:
-        _state["pool"], _state["pool_size"] = ThreadPoolExecutor(threads, thread_name_prefix="sx_pid"), threads
+    # a forked child inherits the pool but not its threads: it gets a pool of its own
+    if _state.get("pool_size", 0) < threads or _state.get("pool_pid") != os.getpid():
+        _state["pool"] = ThreadPoolExecutor(threads, thread_name_prefix="sx_pid")
+        _state["pool_size"], _state["pool_pid"] = threads, os.getpid()
     return _state["pool"]

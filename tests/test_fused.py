@@ -83,6 +83,8 @@ def test_layouts_and_batch_shapes():
     assert not strided.is_contiguous()
     assert torch.equal(fused.sx_pid(strided), got)
     assert fused.sx_pid(p[:0]).shape == (0, 3, 4, 5)
+    # tables without cells never reach the kernel (it reads a table's first entry)
+    assert not fused.applies(torch.zeros(3, 0, 2, 2), False)
 
 
 @needs_kernel
@@ -199,3 +201,15 @@ def test_lattice_input_checks(value, message):
         p[1, 0, 0, 0, 0] = -abs(value)
     with pytest.raises(ValueError, match=message):
         sx_pid_lattice(p)
+
+
+@needs_kernel
+def test_a_forked_child_gets_threads_of_its_own():
+    """The thread pool of the parent does not run in a forked child: the child must not wait on it."""
+    import multiprocessing
+
+    p = random_pmfs(1000, (20, 20, 2), seed=7)
+    expected = fused.sx_pid(p, threads=2)  # the parent's pool now exists
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        got = pool.apply_async(fused.sx_pid, (p, 2)).get(timeout=60)
+    assert torch.equal(got, expected)
