@@ -5,7 +5,7 @@ Eager PyTorch makes one pass over memory per operation: :func:`~infomorphic_core
 needs about fifteen on 20×20×2 tables, :func:`~infomorphic_core.pid.sx_pid_lattice` well over a
 hundred on three-source tables. The kernels (``sx_pid.c``) read each table once and do the rest
 in the CPU cache, with vectorised logarithms: about 3 one-pass equivalents for the bivariate
-sx-PID of 10⁴ tables of 20×20×2, about 17 for the 18 atoms of 10³ tables of 20×20×20×2
+sx-PID of 10⁴ tables of 20×20×2, about 14 for the 18 atoms of 10³ tables of 20×20×20×2
 (``make bench``, the book's Performance page). They sum in double, also for float32 tables, so
 their float32 atoms are closer to the exact ones than the eager path's.
 

@@ -57,7 +57,7 @@ print(f"make bench: {bench.get('machine', 'no results file found')}")
 # the sx-PID makes. `sx_pid` runs a fused kernel, compiled on first use where a C compiler
 # is present (`infomorphic_core.fused`): it reads each table once and does the rest in the
 # CPU cache. The eager path (`compiled=False`, and wherever the kernel cannot be built)
-# makes one pass per PyTorch operation, about twenty. `dit`'s `PID_SX` takes the time
+# makes one pass per PyTorch operation, about fifteen. `dit`'s `PID_SX` takes the time
 # marked for one 8×8×2 table.
 
 # %%
