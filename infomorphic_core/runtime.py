@@ -18,9 +18,10 @@ import os
 import sys
 
 # measured on a 2-core machine (make bench, the book's Performance page): a second thread makes
-# the three-source training step 1.4 times faster when it runs alone (36 against 50 ms) and 23
-# times slower when two such runs share the cores (1.27 s against 54 ms); the MNIST-sized
-# bivariate learning step gains about a tenth (1.17 against 1.30 ms)
+# the three-source training step 1.4 times faster when it runs alone (36-37 against 50-53 ms)
+# and 2 to 23 times slower when two such runs share the cores (113 ms and 1.27 s in two runs,
+# against 54-55 ms with one thread each); the MNIST-sized bivariate learning step gains a few
+# per cent (1.22 against 1.28 ms)
 DEFAULT_THREADS = 1
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -49,6 +51,36 @@ def test_key_depends_on_torch_version_and_math_path(monkeypatch):
     assert cache.cache_key({"a": 1}) == key
     monkeypatch.setenv("MKL_CBWR", "COMPATIBLE")
     assert cache.cache_key({"a": 1}) != key
+
+
+def test_key_depends_on_the_sx_pid_path(monkeypatch):
+    """The fused and the eager sx-PID agree only to float rounding: results of one are not
+    served to the other."""
+    from infomorphic_core import fused
+
+    monkeypatch.setattr(fused, "library", lambda: object())
+    key = cache.cache_key({"a": 1})
+    monkeypatch.setattr(fused, "library", lambda: None)
+    assert cache.cache_key({"a": 1}) != key
+
+
+def test_core_hash_covers_the_kernel_source(tmp_path):
+    """A change to the C kernel invalidates cached results as a change to Python code does (on a
+    copy of the package, whose cache module hashes its own folder)."""
+    import importlib.util
+    import shutil
+
+    root = Path(cache.__file__).resolve().parent
+    copy = tmp_path / "infomorphic_core"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    spec = importlib.util.spec_from_file_location("copied_cache", copy / "cache.py")
+    copied = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(copied)
+    before = copied.core_hash()
+    assert before == cache.core_hash()
+    (copy / "sx_pid.c").write_text((copy / "sx_pid.c").read_text() + "\n/* changed */\n")
+    copied.core_hash.cache_clear()
+    assert copied.core_hash() != before
 
 
 def test_cache_dir_from_environment(monkeypatch, tmp_path):
