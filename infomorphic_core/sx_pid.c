@@ -1,6 +1,7 @@
-/* Bivariate sx-PID of joint pmfs p[n][n1][n2][nt] (contiguous), one table at a time.
+/* The sx-PID on full tables, fused: the bivariate atoms (sx_pid_f32/f64) and the redundancies of
+ * a lattice over up to three sources (sx_red_lattice_f32/f64, further below).
  *
- * The same formulas as infomorphic_core.pid.sx_pid, fused: each table is read from memory once,
+ * Bivariate: joint pmfs p[n][n1][n2][nt] (contiguous), one table at a time. The same formulas as infomorphic_core.pid.sx_pid, fused: each table is read from memory once,
  * transposed target-major into a small buffer that stays in the CPU cache, and every marginal,
  * union probability and logarithm is taken there, with vectorised logarithms (glibc's libmvec).
  * Sums are accumulated in double, also for float tables. Compiled on first use by
@@ -10,13 +11,16 @@
 #include <float.h>
 #include <math.h>
 
+/* glibc's math.h declares the vector variants only under -ffast-math, which would also change
+   the arithmetic (and, linked into a shared library by gcc 12, flush denormals for the whole
+   process): declare them here, so that -fopenmp-simd calls libmvec's vector logarithms */
 #pragma omp declare simd notinbranch
 float log2f(float);
 #pragma omp declare simd notinbranch
 double log2(double);
 
-/* clamping at the smallest normal number only changes cells of zero probability, whose log is
-   always weighted by a zero (as in the eager path) */
+/* Every log below is clamped at the smallest normal number: that only changes cells of zero
+   probability, whose log is always weighted by a zero (as in the eager path). */
 /* x[t][k] = q[k][t] for a table of m source cells and nt targets; returns the smallest entry.
    A target axis of 2 (a binary neuron) gets its own loop: with a constant stride the compiler
    de-interleaves whole vectors instead of loading one entry at a time. */

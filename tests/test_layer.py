@@ -27,7 +27,9 @@ def inputs(runs=2, n=60, seed=0):
 
 @pytest.mark.parametrize("activation", ["sigmoid_gain", "norm8", "kay_phillips", "linear"])
 @pytest.mark.parametrize("gamma", [(0.1, 0.1, 1, 0.1, 0), (0.1, 0.2, 1, 0.3, 0.4), (1, 0, 0, 0, 0),
-                                   (-0.5, 1, -1, 2, 0.7)])
+                                   (-0.5, 1, -1, 2, 0.7),
+                                   # one classical term each: H(Y), then I_red alone
+                                   (1, 1, 1, 1, 1), (0, 0, 1, 0, 0)])
 def test_closed_form_gradient_matches_autograd(activation, gamma):
     layer = make_layer(activation)
     x_r, x_c = inputs()
