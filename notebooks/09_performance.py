@@ -180,7 +180,7 @@ long = pd.Series(
 long.to_frame()
 
 # %% [markdown]
-# Two threads make the three-source step faster when it runs alone, and many times slower
+# Two threads make the three-source step faster when it runs alone, and several times slower
 # when two runs share the two cores: each thread waits for the other's share of every small
 # operation. The package therefore uses one thread (`INFOMORPHIC_THREADS` overrides it), and
 # the sweep engine and `make test` use the cores with processes instead.
