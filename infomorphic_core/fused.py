@@ -129,28 +129,20 @@ def atoms_and_checks(p: torch.Tensor, threads: int | None = None) -> tuple[torch
     return out[..., :5], out[..., 5], out[..., 6]
 
 
-def lattice_and_checks(p: torch.Tensor, spec: tuple, n_sources: int, threads: int | None = None):
-    """The shared-exclusion redundancy of every node of a lattice over two or three sources
-    (``spec``: per node the mask of its sources, its number of inclusion-exclusion terms, then
-    sign and source mask of each), H(T), each table's total and its smallest entry, for tables
+def lattice_and_checks(p: torch.Tensor, spec: tuple, n_nodes: int, n_sources: int, threads: int | None = None):
+    """The shared-exclusion redundancy of each of the ``n_nodes`` nodes of a lattice over two or
+    three sources (``spec``: per node the mask of its sources, its number of inclusion-exclusion
+    terms, then sign and source mask of each), H(T), each table's total and its smallest entry, for tables
     ``p[..., d_1, ..., d_k, nt]``; as :func:`~infomorphic_core.pid.sx_pid_lattice` computes them."""
     dims = p.shape[-n_sources - 1:-1] + (1,) * (3 - n_sources)
     nt = p.shape[-1]
     cells = dims[0] * dims[1] * dims[2]
     work = sum((dims[0] if B & 1 else 1) * (dims[1] if B & 2 else 1) * (dims[2] if B & 4 else 1)
                for B in range(8)) * (nt + 1) + nt * cells
-    n_nodes = sum(1 for _ in _nodes(spec))
     spec_array = torch.tensor(spec, dtype=torch.long)
     out = _run("sx_red_lattice", p, n_sources + 1, n_nodes + 3, work,
                (*dims, nt, n_nodes, spec_array.data_ptr()), threads)
     return out[..., :n_nodes], out[..., n_nodes], out[..., n_nodes + 1], out[..., n_nodes + 2]
-
-
-def _nodes(spec):
-    i = 0
-    while i < len(spec):
-        yield spec[i]
-        i += 2 + 2 * spec[i + 1]
 
 
 def _run(name: str, p: torch.Tensor, table_dims: int, n_out: int, work_size: int, args: tuple,

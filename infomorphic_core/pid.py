@@ -349,7 +349,7 @@ def sx_pid_lattice(p, vocabulary: Vocabulary = TRIVARIATE, validate: bool = True
     k = len(sources)
     p = _as_tables(p, k) if validate else p
     if compiled and k in (2, 3) and fused.applies(p, False):
-        reds, h_t, total, minimum = fused.lattice_and_checks(p, _lattice_spec(vocabulary), k)
+        reds, h_t, total, minimum = fused.lattice_and_checks(p, _lattice_spec(vocabulary), len(nodes), k)
         if validate:
             _check_values(p, total, minimum)
         return _invert(dict(zip(nodes, reds.unbind(-1))), h_t, vocabulary)

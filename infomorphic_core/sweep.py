@@ -530,6 +530,29 @@ def distribution(name: str, spec):
                                                   step=spec.get("step"))
 
 
+def cache_on_workers(fn, calls, workers: int, scheduler: str | None) -> None:
+    """``fn(*args)`` for every ``args`` of ``calls`` on ``workers`` local Dask workers of one
+    thread each, or on the cluster of ``scheduler``, for the disk cache those calls write (the
+    caller then reads their results from it); nothing when neither is given. A task's ``run``
+    uses it for its independent parts."""
+    client = client_for(workers, scheduler)
+    if client is None:
+        return
+    from . import runtime
+
+    try:
+        client.gather([client.submit(_with_threads, runtime.threads(), fn, args, pure=False) for args in calls])
+    finally:
+        close(client)
+
+
+def _with_threads(threads: int, fn, args) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+    fn(*args)
+
+
 def close(client) -> None:
     """Close ``client`` and, when :func:`client_for` started it, its LocalCluster."""
     if client is None:

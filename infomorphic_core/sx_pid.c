@@ -10,6 +10,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stddef.h>
 
 /* glibc's math.h declares the vector variants only under -ffast-math, which would also change
    the arithmetic (and, linked into a shared library by gcc 12, flush denormals for the whole
@@ -23,9 +24,10 @@ double log2(double);
    probability, whose log is always weighted by a zero (as in the eager path). */
 /* x[t][k] = q[k][t] for a table of m source cells and nt targets; returns the smallest entry.
    A target axis of 2 (a binary neuron) gets its own loop: with a constant stride the compiler
-   de-interleaves whole vectors instead of loading one entry at a time. */
-#define TRANSPOSE(NAME, T)                                                                       \
-    static T NAME##_transpose(const T *restrict q, T *restrict x, long m, long nt) {           \
+   de-interleaves whole vectors instead of loading one entry at a time.
+   margins: the row sums (unless rows is NULL) and column sums of an n1×n2 matrix, and its total. */
+#define HELPERS(S, T)                                                                            \
+    static T transpose_##S(const T *restrict q, T *restrict x, long m, long nt) {              \
         T low = q[0];                                                                          \
         if (nt == 2) {                                                                         \
             T *x1 = x + m;                                                                     \
@@ -46,10 +48,27 @@ double log2(double);
             }                                                                                  \
         }                                                                                      \
         return low;                                                                            \
+    }                                                                                          \
+    static T margins_##S(const T *restrict x, long n1, long n2, T *restrict rows,              \
+                         T *restrict cols) {                                                   \
+        T total = 0;                                                                           \
+        for (long j = 0; j < n2; j++) cols[j] = 0;                                             \
+        for (long i = 0; i < n1; i++) {                                                        \
+            T s = 0;                                                                           \
+            _Pragma("omp simd reduction(+ : s)") for (long j = 0; j < n2; j++) {               \
+                s += x[i * n2 + j];                                                            \
+                cols[j] += x[i * n2 + j];                                                      \
+            }                                                                                  \
+            if (rows) rows[i] = s;                                                             \
+            total += s;                                                                        \
+        }                                                                                      \
+        return total;                                                                          \
     }
 
-#define KERNEL(NAME, T, LOG2, TINY)                                                              \
-    TRANSPOSE(NAME, T)                                                                         \
+HELPERS(f32, float)
+HELPERS(f64, double)
+
+#define KERNEL(NAME, S, T, LOG2, TINY)                                                           \
     static double NAME##_xlogx(const T *restrict x, long n) {                                  \
         double s = 0;                                                                          \
         _Pragma("omp simd reduction(+ : s)") for (long k = 0; k < n; k++) {                     \
@@ -65,34 +84,14 @@ double log2(double);
           *s2t = s1t + n1 * nt, *s1 = s2t + n2 * nt, *s2 = s1 + n1, *pt = s2 + n2;             \
         for (long b = 0; b < n; b++) {                                                         \
             const T *q = p + b * size;                                                         \
-            T low = NAME##_transpose(q, qt, m, nt); /* qt[t][i][j] = q[i][j][t] */            \
+            T low = transpose_##S(q, qt, m, nt); /* qt[t][i][j] = q[i][j][t] */               \
             _Pragma("omp simd") for (long k = 0; k < m; k++) s12[k] = qt[k];                   \
             for (long t = 1; t < nt; t++) {                                                    \
                 _Pragma("omp simd") for (long k = 0; k < m; k++) s12[k] += qt[t * m + k];      \
             }                                                                                  \
-            for (long t = 0; t < nt; t++) {                                                    \
-                T *x = qt + t * m, *c = s2t + t * n2;                                          \
-                for (long j = 0; j < n2; j++) c[j] = 0;                                        \
-                pt[t] = 0;                                                                     \
-                for (long i = 0; i < n1; i++) {                                                \
-                    T s = 0;                                                                   \
-                    _Pragma("omp simd reduction(+ : s)") for (long j = 0; j < n2; j++) {       \
-                        s += x[i * n2 + j];                                                    \
-                        c[j] += x[i * n2 + j];                                                 \
-                    }                                                                          \
-                    s1t[t * n1 + i] = s;                                                       \
-                    pt[t] += s;                                                                \
-                }                                                                              \
-            }                                                                                  \
-            for (long j = 0; j < n2; j++) s2[j] = 0;                                           \
-            for (long i = 0; i < n1; i++) {                                                    \
-                T s = 0;                                                                       \
-                _Pragma("omp simd reduction(+ : s)") for (long j = 0; j < n2; j++) {           \
-                    s += s12[i * n2 + j];                                                      \
-                    s2[j] += s12[i * n2 + j];                                                  \
-                }                                                                              \
-                s1[i] = s;                                                                     \
-            }                                                                                  \
+            for (long t = 0; t < nt; t++)                                                      \
+                pt[t] = margins_##S(qt + t * m, n1, n2, s1t + t * n1, s2t + t * n2);           \
+            margins_##S(s12, n1, n2, s1, s2);                                                  \
             /* union probabilities by inclusion-exclusion: P(t ∧ (s1 ∨ s2)), P(s1 ∨ s2) */     \
             for (long t = 0; t < nt; t++)                                                      \
                 for (long i = 0; i < n1; i++) {                                                \
@@ -132,8 +131,8 @@ double log2(double);
         }                                                                                      \
     }
 
-KERNEL(sx_pid_f32, float, log2f, FLT_MIN)
-KERNEL(sx_pid_f64, double, log2, DBL_MIN)
+KERNEL(sx_pid_f32, f32, float, log2f, FLT_MIN)
+KERNEL(sx_pid_f64, f64, double, log2, DBL_MIN)
 
 /* Shared-exclusion redundancies of every node of a lattice over up to three sources, for
  * contiguous joint pmfs p[n][d1][d2][d3][nt] (two sources: d3 = 1), as in
@@ -146,8 +145,7 @@ KERNEL(sx_pid_f64, double, log2, DBL_MIN)
  * spec, per node: the mask I of the sources the node involves, its number of terms, then
  * (sign, mask B) per term. out[b] = (red of each node, H(T), total, smallest entry).
  */
-#define LATTICE(NAME, T, LOG2, TINY)                                                             \
-    TRANSPOSE(NAME, T)                                                                         \
+#define LATTICE(NAME, S, T, LOG2, TINY)                                                          \
     static void NAME##_layout(long mask, const long *d, long *ext, long *stride) {             \
         long s = 1;                                                                            \
         for (int a = 2; a >= 0; a--) {                                                         \
@@ -170,7 +168,7 @@ KERNEL(sx_pid_f64, double, log2, DBL_MIN)
         T *u = work + used; /* a node's union probabilities, [nt][cells of I] */              \
         for (long b = 0; b < n; b++) {                                                         \
             const T *q = p + b * m * nt;                                                       \
-            T *full = work + offset_t[7], low = NAME##_transpose(q, full, m, nt);              \
+            T *full = work + offset_t[7], low = transpose_##S(q, full, m, nt);                 \
             /* marginals with the target, from the larger ones: sums over contiguous rows */   \
             for (long t = 0; t < nt; t++) {                                                    \
                 const T *x = full + t * m;                                                     \
@@ -189,21 +187,9 @@ KERNEL(sx_pid_f64, double, log2, DBL_MIN)
                         }                                                                      \
                         m12[i * d2 + j] = s;                                                   \
                     }                                                                          \
-                T *m1 = work + offset_t[1] + t * d1, *m2 = work + offset_t[2] + t * d2,       \
-                  *m3 = work + offset_t[4] + t * d3, *m0 = work + offset_t[0] + t;            \
-                for (long j = 0; j < d2; j++) m2[j] = 0;                                       \
-                for (long l = 0; l < d3; l++) m3[l] = 0;                                       \
-                *m0 = 0;                                                                       \
-                for (long i = 0; i < d1; i++) {                                                \
-                    T s = 0;                                                                   \
-                    for (long j = 0; j < d2; j++) {                                            \
-                        s += m12[i * d2 + j];                                                  \
-                        m2[j] += m12[i * d2 + j];                                              \
-                    }                                                                          \
-                    m1[i] = s;                                                                 \
-                    *m0 += s;                                                                  \
-                    for (long l = 0; l < d3; l++) m3[l] += m13[i * d3 + l];                    \
-                }                                                                              \
+                work[offset_t[0] + t] = margins_##S(m12, d1, d2, work + offset_t[1] + t * d1,  \
+                                                    work + offset_t[2] + t * d2);              \
+                margins_##S(m13, d1, d3, NULL, work + offset_t[4] + t * d3);                   \
             }                                                                                  \
             /* marginals without the target */                                                 \
             for (long B = 0; B < 8; B++) {                                                     \
@@ -268,5 +254,5 @@ KERNEL(sx_pid_f64, double, log2, DBL_MIN)
         }                                                                                      \
     }
 
-LATTICE(sx_red_lattice_f32, float, log2f, FLT_MIN)
-LATTICE(sx_red_lattice_f64, double, log2, DBL_MIN)
+LATTICE(sx_red_lattice_f32, f32, float, log2f, FLT_MIN)
+LATTICE(sx_red_lattice_f64, f64, double, log2, DBL_MIN)

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import hopfield, rng, runtime
+from .. import hopfield, rng
 from ..cache import default_dir
 from ..capacity import mean_interval, scan_capacity
 from ..checks import ConfigError, number, one_of
@@ -434,21 +434,17 @@ def _scan_jobs(config: Config) -> dict:
     return jobs
 
 
-def _scan_on_worker(config: Config, goals: dict, cache_dir, threads: int) -> None:
-    """A sweep worker's share of :func:`run`: one scan into the shared disk cache."""
-    torch.set_num_threads(threads)
-    scan(config, goals, True, cache_dir)
+def _run(config: Config, use_cache: bool, cache_dir, workers: int = 0, scheduler: str | None = None) -> Result:
+    from .. import sweep
 
-
-def _run(config: Config, use_cache: bool, cache_dir, client=None) -> Result:
     # each scan is cached on its own: a killed run recomputes only the scans it had not finished
     main_goal = goal_name(config)
     jobs = _scan_jobs(config)
     goals = jobs["main"][1]
-    if client is not None:  # every scan on the workers first (the main one, the longest, first)
-        shared = cache_dir or default_dir()
-        client.gather([client.submit(_scan_on_worker, *job, shared, runtime.threads(), pure=False)
-                       for job in jobs.values() if job is not None])
+    # every scan on the workers first, when there are any (the main one, the longest, first)
+    shared = cache_dir or default_dir()
+    sweep.cache_on_workers(scan, [(*job, True, shared) for job in jobs.values() if job is not None], workers,
+                           scheduler)
     main = scan(*jobs.pop("main"), use_cache, cache_dir)
     scans = {key: main if job is None else scan(*job, use_cache, cache_dir) for key, job in jobs.items()}
     rows = []
@@ -606,14 +602,5 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None, wo
     """
     if (workers or scheduler) and not use_cache:
         raise ValueError("workers hand their scans back through the disk cache: they need use_cache=True")
-
-    def compute(c, _):
-        from .. import sweep
-
-        client = sweep.client_for(workers, scheduler)
-        try:
-            return _run(c, use_cache, cache_dir, client)
-        finally:
-            sweep.close(client)
-
-    return cached_run("redundancy_memory", config or Config(), compute, use_cache, cache_dir)
+    return cached_run("redundancy_memory", config or Config(),
+                      lambda c, _: _run(c, use_cache, cache_dir, workers, scheduler), use_cache, cache_dir)

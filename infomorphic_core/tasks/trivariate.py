@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import rng, runtime
+from .. import rng
 from ..cache import default_dir
 from ..checks import ConfigError, integer, number, one_of
 from ..data import DATASETS, SOURCES, load_mnist, resolve_source
@@ -394,20 +394,15 @@ def _jobs(config: Config) -> list[tuple[str, int, Goal | None, str | None]]:
     return jobs
 
 
-def _train_on_worker(config: Config, source: str, job: tuple, cache_dir, threads: int) -> None:
-    """A sweep worker's share of :func:`run`: train one network into the shared disk cache."""
-    torch.set_num_threads(threads)
-    kind, n, goal, _ = job
-    _network(config, source, kind, n, goal, True, cache_dir, {})
+def _run(config: Config, source: str, use_cache: bool, cache_dir, workers: int = 0,
+         scheduler: str | None = None) -> Result:
+    from .. import sweep
 
-
-def _run(config: Config, source: str, use_cache: bool, cache_dir, client=None) -> Result:
     jobs, data = _jobs(config), {}
-    if client is not None:  # train every network on the workers first; below reads the cache
-        shared = cache_dir or default_dir()
-        futures = [client.submit(_train_on_worker, config, source, job, shared, runtime.threads(), pure=False)
-                   for job in jobs]
-        client.gather(futures)
+    # every network trained on the workers first (when there are any); below reads the cache
+    shared = cache_dir or default_dir()
+    sweep.cache_on_workers(_network, [(config, source, kind, n, goal, True, shared, {})
+                                      for kind, n, goal, _ in jobs], workers, scheduler)
     trained = [_network(config, source, kind, n, goal, use_cache, cache_dir, data) for kind, n, goal, _ in jobs]
     main, n = config.hidden_goal, config.n_hidden
     frames, atoms = [t.history for t in trained], trained[0].atoms
@@ -452,7 +447,7 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None, wo
 
     ``workers`` local Dask workers of one thread each, or the cluster of a running ``scheduler``
     (:func:`infomorphic_core.sweep.client_for`), train the networks in parallel into the disk
-    cache, which they must share (the paper profile's 30 networks take many hours on one
+    cache, which they must share (the paper profile's 44 networks take many hours on one
     core); the result is the same as without them.
 
     Examples
@@ -468,14 +463,5 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None, wo
     source = resolve_source(config.source, folder=config.mnist_dir)
     if (workers or scheduler) and not use_cache:
         raise ValueError("workers hand their networks back through the disk cache: they need use_cache=True")
-
-    def compute(c, _):
-        from .. import sweep
-
-        client = sweep.client_for(workers, scheduler)
-        try:
-            return _run(c, source, use_cache, cache_dir, client)
-        finally:
-            sweep.close(client)
-
-    return cached_run("trivariate", config, compute, use_cache, cache_dir, data=source)
+    return cached_run("trivariate", config, lambda c, _: _run(c, source, use_cache, cache_dir, workers, scheduler),
+                      use_cache, cache_dir, data=source)
