@@ -6,8 +6,9 @@ The public API, importable from here:
 - the sx-PID: :func:`sx_pid` and its :class:`PIDAtoms`, with :func:`entropy`,
   :func:`mutual_information`, :func:`conditional_mutual_information`; :func:`sx_pid_lattice`
   for neurons with more sources (18 atoms for three), :func:`sx_pid_samples` for the joint of a
-  minibatch evaluated at its samples; :func:`sx_pid` runs a fused kernel compiled on first use
-  where a C compiler is present (:mod:`infomorphic_core.fused`, ``INFOMORPHIC_FUSED=0`` turns it off);
+  minibatch evaluated at its samples; :func:`sx_pid` and the learning step run fused kernels
+  compiled on first use where a C compiler is present (:mod:`infomorphic_core.fused`,
+  ``INFOMORPHIC_FUSED=0`` turns them off);
 - the atom vocabulary and goals: :data:`BIVARIATE`, :data:`TRIVARIATE`, :data:`ATOM_KEYS`,
   :data:`ATOM_LABELS`, :class:`Goal`, :data:`PRESETS`;
 - neurons and learning: :class:`InfomorphicLayer`, :class:`LayerConfig`, :class:`Binning`,

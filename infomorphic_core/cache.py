@@ -44,7 +44,8 @@ def core_hash() -> str:
 def environment() -> dict[str, str]:
     """What besides the source moves a trained number: library versions and the CPU math path
     (ATen's vectorised kernels and MKL's code path, which change the last bits of sums) and
-    whether the sx-PID runs compiled (:mod:`infomorphic_core.fused`) or eager."""
+    whether the sx-PID and the learning step's score run compiled (:mod:`infomorphic_core.fused`)
+    or eager."""
     import numpy
     import torch
 
@@ -53,7 +54,7 @@ def environment() -> dict[str, str]:
     return {"torch": torch.__version__, "numpy": numpy.__version__,
             "cpu_capability": torch.backends.cpu.get_cpu_capability(),
             "MKL_CBWR": os.environ.get("MKL_CBWR", ""),
-            "sx_pid": "fused" if fused.library() is not None else "eager"}
+            "kernels": "fused" if fused.library() is not None else "eager"}
 
 
 def machine() -> dict:

@@ -1,5 +1,5 @@
-"""Fused CPU kernels for the sx-PID on full tables, compiled on first use where a C compiler is
-present.
+"""Fused CPU kernels, compiled on first use where a C compiler is present: the sx-PID on full
+tables, and the learning step's binning and score.
 
 Eager PyTorch makes one pass over memory per operation: :func:`~infomorphic_core.pid.sx_pid`
 needs about fifteen on 20×20×2 tables, :func:`~infomorphic_core.pid.sx_pid_lattice` well over a
@@ -12,8 +12,17 @@ their float32 atoms are closer to the exact ones than the eager path's.
 Both functions use them for CPU tensors when no gradient is recorded (and, for ``sx_pid``, no
 local atoms are asked for); otherwise, or when the library cannot be built (no compiler, no
 glibc vector maths), the eager path runs, which gives the same atoms to float rounding.
-``INFOMORPHIC_FUSED=0`` turns them off; ``CC`` chooses the compiler. The library is built with
-``-march=native`` and kept in the cache directory under a name that hashes the source, the
+
+The learning step (:func:`~infomorphic_core.layer.closed_form_gradient`) is a few large matrix
+products and about a hundred operations on tensors of a few thousand entries, each of which
+costs eager PyTorch more in dispatch than in arithmetic. Two kernels take most of them:
+:func:`bin_indices` gives :meth:`~infomorphic_core.estimate.Binning.indices` bit for bit, and
+:func:`score_step` builds the θ-weighted joints and each sample's score. The score is taken in
+double from the float32 joints, so the float32 gradient is closer to the float64 one than the
+eager path's (tests/test_fused.py).
+
+``INFOMORPHIC_FUSED=0`` turns all kernels off; ``CC`` chooses the compiler. The library is built
+with ``-march=native`` and kept in the cache directory under a name that hashes the source, the
 flags and the CPU, so a cache shared between different machines holds one build per machine.
 """
 
@@ -36,7 +45,7 @@ from . import cache
 
 SOURCE = Path(__file__).with_name("sx_pid.c")
 ENV = "INFOMORPHIC_FUSED"
-_FLAGS = ["-O3", "-march=native", "-fopenmp-simd", "-fno-math-errno", "-fno-trapping-math",
+_FLAGS = ["-O3", "-march=native", "-fopenmp-simd", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off",
           "-fPIC", "-shared"]
 if platform.machine() in ("x86_64", "AMD64"):
     _FLAGS.append("-mprefer-vector-width=512")  # gcc's default on AVX-512 machines is 256
@@ -78,6 +87,11 @@ def _build() -> ctypes.CDLL:
                                ("sx_red_lattice", [pointer] + [long] * 6 + [pointer] * 3)):
             fn = getattr(lib, f"{name}_{dtype}")
             fn.argtypes, fn.restype = argtypes, None
+        fn = getattr(lib, f"bins_{dtype}")
+        real = ctypes.c_float if dtype == "f32" else ctypes.c_double
+        fn.argtypes, fn.restype = [pointer] + [long] * 5 + [real, real] + [pointer] * 2, long
+        fn = getattr(lib, f"score_step_{dtype}")
+        fn.argtypes, fn.restype = [pointer] * 5 + [long] * 5 + [pointer, real, real] + [pointer] * 4, long
     return lib
 
 
@@ -112,6 +126,41 @@ def applies(p: torch.Tensor, pointwise: bool) -> bool:
     return (not pointwise and p.device.type == "cpu" and p.dtype in (torch.float32, torch.float64)
             and not (p.requires_grad and torch.is_grad_enabled()) and p.dim() >= 3 and p.numel() > 0
             and library() is not None)
+
+
+BIN_METHODS = {"adaptive": 0, "minmax": 1, "fixed": 2}
+
+
+def bin_indices(x: torch.Tensor, method: str, n_bins: int, interval: tuple | None = None) -> torch.Tensor:
+    """:meth:`~infomorphic_core.estimate.Binning.indices` of CPU tensors ``x`` [..., samples,
+    neurons] for the methods of :data:`BIN_METHODS`, bit for bit, in one pass for the range and
+    one for the indices."""
+    lib = library()
+    if lib is None:
+        raise RuntimeError(f"the fused kernels are not available: {status()}")
+    *_, n_samples, n_neurons = x.shape
+    flat = x.detach().reshape(-1, n_samples, n_neurons).contiguous()
+    out = torch.empty(flat.shape, dtype=torch.long)
+    low, high = interval if method == "fixed" else (0.0, 1.0)
+    fn = lib.bins_f32 if x.dtype == torch.float32 else lib.bins_f64
+    work = torch.empty(2 * n_neurons, dtype=x.dtype)
+    if flat.numel() and fn(flat.data_ptr(), flat.shape[0], n_samples, n_neurons, BIN_METHODS[method], n_bins,
+                           low, high - low, out.data_ptr(), work.data_ptr()):
+        raise ValueError("cannot bin NaN or infinite values")
+    return out.reshape(x.shape)
+
+
+def applies_bins(x: torch.Tensor, method: str) -> bool:
+    """Whether :func:`bin_indices` applies to ``x`` binned by ``method``."""
+    return (method in BIN_METHODS and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
+            and x.dim() >= 2 and library() is not None)
+
+
+def applies_step(theta: torch.Tensor) -> bool:
+    """Whether the closed-form gradient on ``theta`` [runs, samples, neurons] can use
+    :func:`score_step`."""
+    return (theta.device.type == "cpu" and theta.dtype in (torch.float32, torch.float64)
+            and theta.dim() == 3 and theta.numel() > 0 and library() is not None)
 
 
 def sx_pid(p: torch.Tensor, threads: int | None = None) -> torch.Tensor:
@@ -179,3 +228,42 @@ def _pool(threads: int) -> ThreadPoolExecutor:
         _state["pool"] = ThreadPoolExecutor(threads, thread_name_prefix="sx_pid")
         _state["pool_size"], _state["pool_pid"] = threads, os.getpid()
     return _state["pool"]
+
+
+def score_step(theta: torch.Tensor, bin_r: torch.Tensor, bin_c: torch.Tensor, da_dr: torch.Tensor,
+               da_dc: torch.Tensor, n_r: int, n_c: int, coefficients: torch.Tensor, clip: float,
+               threads: int | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The closed-form gradient's middle part for CPU tensors [runs, samples, neurons]: the
+    θ-weighted joints p [runs, neurons, n_r, n_c, 2] (:func:`~infomorphic_core.estimate.theta_joint`),
+    and f_r, f_c [runs, samples, neurons]: each sample's score F(r̃, c̃) / N
+    (:func:`~infomorphic_core.layer.pid_score` of the goal whose classical coefficients are
+    ``coefficients`` [runs, 5]) times θ(1 − θ) (zero where θ is clipped) times ∂A/∂r, ∂A/∂c.
+    The runs are split over ``threads``; each run's result does not depend on it."""
+    lib = library()
+    if lib is None:
+        raise RuntimeError(f"the fused kernels are not available: {status()}")
+    dtype = theta.dtype
+    runs, n_samples, n_neurons = theta.shape
+    theta = theta.contiguous()
+    bin_r, bin_c = bin_r.expand(theta.shape).contiguous(), bin_c.expand(theta.shape).contiguous()
+    da_dr = da_dr.to(dtype).expand(theta.shape).contiguous()
+    da_dc = da_dc.to(dtype).expand(theta.shape).contiguous()
+    coefficients = coefficients.to(torch.float64).expand(runs, 5).contiguous()
+    p = torch.empty(runs, n_neurons, n_r, n_c, 2, dtype=dtype)
+    f_r, f_c = torch.empty_like(theta), torch.empty_like(theta)
+    fn = lib.score_step_f32 if dtype == torch.float32 else lib.score_step_f64
+    lo, hi = (float(torch.tensor(v, dtype=dtype)) for v in (clip, 1 - clip))
+    per_run = n_samples * n_neurons
+
+    def part(a: int, b: int) -> int:
+        work = torch.empty(3 * n_neurons * n_r * n_c + 4 * (n_r + n_c), dtype=dtype)
+        args = [t[a].data_ptr() for t in (theta, bin_r, bin_c, da_dr, da_dc)]
+        return fn(*args, b - a, n_samples, n_neurons, n_r, n_c, coefficients[a].data_ptr(), lo, hi,
+                  p[a].data_ptr(), f_r[a].data_ptr(), f_c[a].data_ptr(), work.data_ptr())
+
+    threads = max(1, min(threads or torch.get_num_threads(), runs, runs * per_run // _MIN_ENTRIES_PER_THREAD))
+    cuts = [runs * k // threads for k in range(threads + 1)]
+    bad = part(0, runs) if threads == 1 else sum(_pool(threads).map(part, cuts[:-1], cuts[1:]))
+    if bad:
+        raise ValueError(f"{bad} bin indices lie outside the {n_r}×{n_c} grid")
+    return p, f_r, f_c

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from . import checks, rng
+from . import checks, fused, rng
 from .activations import get_activation
 from .estimate import THETA_CLIP, Binning, theta_joint
 from .goals import Goal, classical_coefficients
@@ -481,13 +481,23 @@ def _classical(gamma, p: torch.Tensor) -> dict:
     return classical_coefficients(*w.unbind(-1))
 
 
+def _coefficients(gamma, theta: torch.Tensor) -> torch.Tensor:
+    """:func:`_classical`'s coefficients as one tensor [runs, 5] (a_R, a_C, a_RC, a_red, a_H)."""
+    a = _classical(gamma, theta)
+    columns = [torch.as_tensor(a[key], dtype=torch.float64).reshape(-1).expand(theta.shape[0])
+               for key in ("a_R", "a_C", "a_RC", "a_red", "a_H")]
+    return torch.stack(columns, -1)
+
+
 def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma):
     """∂(Σ_neurons G)/∂parameters by PNAS Eqs. 8/9, without autograd through
     the PID: ∂G/∂w_R = (1/N) Σ_n F(r̃_n, c̃_n) θ_n(1 − θ_n) ∂A/∂r|_n x_R,n, and likewise for w_C.
 
     ∂A/∂r and ∂A/∂c are taken elementwise from the activation. Returns a dict keyed by the
     layer's parameter names, and the minibatch's joint p(r̃, c̃, y). Bins are constants and θ
-    is clipped as in :func:`theta_joint`.
+    is clipped as in :func:`theta_joint`. On the CPU the joint and the score are fused
+    (:func:`~infomorphic_core.fused.score_step`, the score in double), where the kernels are
+    built; otherwise eager.
     """
     from .activations import with_derivatives
 
@@ -498,12 +508,16 @@ def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma)
         theta = torch.sigmoid(activation)
         bin_r, bin_c = layer.bins(r, c)
         n_r, n_c = cfg.binning_receptive.n_bins, cfg.binning_context.n_bins
-        p = theta_joint(theta, bin_r, bin_c, n_r, n_c)  # [R, K, n_r, n_c, 2]
-        score = pid_score(p, gamma).flatten(-2).div_(theta.shape[-2])  # [R, K, n_r*n_c], the 1/N
-        cell = (bin_r * n_c + bin_c).transpose(-1, -2)  # [R, K, N]
-        f = theta * (1 - theta)  # [R, N, K]
-        f.mul_((theta > THETA_CLIP) & (theta < 1 - THETA_CLIP)).mul_(torch.gather(score, -1, cell).transpose(-1, -2))
-        f_r, f_c = f * da_dr, f.mul_(da_dc)
+        if fused.applies_step(theta):
+            p, f_r, f_c = fused.score_step(theta, bin_r, bin_c, da_dr, da_dc, n_r, n_c,
+                                           _coefficients(gamma, theta), THETA_CLIP)
+        else:
+            p = theta_joint(theta, bin_r, bin_c, n_r, n_c)  # [R, K, n_r, n_c, 2]
+            score = pid_score(p, gamma).flatten(-2).div_(theta.shape[-2])  # [R, K, n_r*n_c], the 1/N
+            cell = (bin_r * n_c + bin_c).transpose(-1, -2)  # [R, K, N]
+            f = theta * (1 - theta)  # [R, N, K]
+            f.mul_((theta > THETA_CLIP) & (theta < 1 - THETA_CLIP)).mul_(torch.gather(score, -1, cell).transpose(-1, -2))
+            f_r, f_c = f * da_dr, f.mul_(da_dc)
         grads = {
             "w_receptive": _outer(f_r, x_receptive) * layer.mask_receptive,
             "w_context": _outer(f_c, x_context) * layer.mask,

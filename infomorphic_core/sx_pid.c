@@ -1,5 +1,6 @@
 /* The sx-PID on full tables, fused: the bivariate atoms (sx_pid_f32/f64) and the redundancies of
- * a lattice over up to three sources (sx_red_lattice_f32/f64, further below).
+ * a lattice over up to three sources (sx_red_lattice_f32/f64, further below); at the end, the
+ * learning step's score (score_step_f32/f64) and binning (bins_f32/f64).
  *
  * Bivariate: joint pmfs p[n][n1][n2][nt] (contiguous), one table at a time. The same formulas as infomorphic_core.pid.sx_pid, fused: each table is read from memory once,
  * transposed target-major into a small buffer that stays in the CPU cache, and every marginal,
@@ -256,3 +257,143 @@ KERNEL(sx_pid_f64, f64, double, log2, DBL_MIN)
 
 LATTICE(sx_red_lattice_f32, f32, float, log2f, FLT_MIN)
 LATTICE(sx_red_lattice_f64, f64, double, log2, DBL_MIN)
+
+/* The learning step's score (infomorphic_core.layer.closed_form_gradient), fused: for R runs of
+ * N samples of K neurons (theta, bin_r, bin_c, da_dr, da_dc: [R][N][K], contiguous) it builds
+ * each neuron's θ-weighted joint p(r̃, c̃, y) (p[R][K][n_r][n_c][2], bit for bit as
+ * estimate.theta_joint: θ clipped to [lo, hi], summed in sample order), the score F(r̃, c̃) of
+ * the goal whose classical coefficients are coef[R][5] = (a_R, a_C, a_RC, a_red, a_H) (as
+ * layer.pid_score), and each sample's F / N · θ(1 − θ) · 1[lo < θ < hi] · ∂A/∂r (f_r) and
+ * · ∂A/∂c (f_c). The score takes the eager path's operations in its order and precision, so that
+ * the two differ only where the eager path's sums run in another order and in the last bit of
+ * a logarithm, as between two of PyTorch's CPU math paths.
+ * work: 3·K·n_r·n_c + 4·(n_r + n_c) values of T. Returns the number of bins outside the grid
+ * (then nothing is written). */
+#define STEP(NAME, T, LOG2, TINY)                                                                \
+    static inline T NAME##_odds(T x0, T x1) {                                                  \
+        return LOG2(x1 < TINY ? TINY : x1) - LOG2(x0 < TINY ? TINY : x0);                      \
+    }                                                                                          \
+    long NAME(const T *restrict theta, const long *restrict bin_r, const long *restrict bin_c, \
+              const T *restrict da_dr, const T *restrict da_dc, long R, long N, long K,         \
+              long n_r, long n_c, const double *restrict coef, T lo, T hi, T *restrict p,        \
+              T *restrict f_r, T *restrict f_c, T *restrict work) {                             \
+        const long cells = n_r * n_c, NK = N * K;                                              \
+        const T tiny = TINY, ln2 = (T)0.69314718055994530942, n = (T)N, share = (T)1 / (T)N;   \
+        T *hist = work, *score = work + 2 * K * cells, *qr = score + K * cells;                 \
+        T *qc = qr + 2 * n_r, *ry = qc + 2 * n_c, *cy = ry + 2 * n_r;                          \
+        long bad = 0;                                                                          \
+        for (long i = 0; i < R * NK; i++)                                                      \
+            bad += (bin_r[i] < 0) | (bin_r[i] >= n_r) | (bin_c[i] < 0) | (bin_c[i] >= n_c);    \
+        if (bad) return bad;                                                                   \
+        for (long r = 0; r < R; r++) {                                                         \
+            const long off = r * NK;                                                           \
+            for (long i = 0; i < 2 * K * cells; i++) hist[i] = 0;                              \
+            for (long s = 0; s < N; s++)                                                       \
+                for (long k = 0; k < K; k++) {                                                 \
+                    long i = off + s * K + k;                                                  \
+                    T t = theta[i] < lo ? lo : (theta[i] > hi ? hi : theta[i]);                \
+                    T *h = hist + 2 * (k * cells + bin_r[i] * n_c + bin_c[i]);                 \
+                    h[0] += share;                                                             \
+                    h[1] += t / n;                                                             \
+                }                                                                              \
+            T a[5];                                                                            \
+            for (int j = 0; j < 5; j++) a[j] = (T)coef[5 * r + j];                             \
+            for (long k = 0; k < K; k++) {                                                     \
+                T *pk = p + (r * K + k) * 2 * cells, *sk = score + k * cells;                  \
+                const T *h = hist + 2 * k * cells;                                             \
+                T y0 = 0, y1 = 0;                                                              \
+                for (long i = 0; i < 2 * (n_r + n_c); i++) ry[i] = qr[i] = 0;                  \
+                for (long c = 0; c < cells; c++) {                                             \
+                    T rest = h[2 * c] - h[2 * c + 1];                                          \
+                    T v0 = pk[2 * c] = rest < 0 ? 0 : rest, v1 = pk[2 * c + 1] = h[2 * c + 1]; \
+                    long i = c / n_c, j = c % n_c;                                             \
+                    ry[2 * i] += v0, ry[2 * i + 1] += v1, cy[2 * j] += v0, cy[2 * j + 1] += v1; \
+                    y0 += v0, y1 += v1;                                                        \
+                }                                                                              \
+                const T base = NAME##_odds(y0, y1);                                            \
+                for (long c = 0; c < cells; c++) { /* q = p / p(union): row and column sums */   \
+                    long i = c / n_c, j = c % n_c;                                             \
+                    for (int y = 0; y < 2; y++) {                                              \
+                        T u = ry[2 * i + y] + cy[2 * j + y] - pk[2 * c + y];                   \
+                        T q = pk[2 * c + y] / (u < tiny ? tiny : u);                           \
+                        qr[2 * i + y] += q, qc[2 * j + y] += q;                                \
+                    }                                                                          \
+                }                                                                              \
+                for (long c = 0; c < cells; c++) {                                             \
+                    long i = c / n_c, j = c % n_c;                                             \
+                    T v0 = pk[2 * c], v1 = pk[2 * c + 1];                                      \
+                    T u0 = ry[2 * i] + cy[2 * j] - v0, u1 = ry[2 * i + 1] + cy[2 * j + 1] - v1; \
+                    T s0 = qr[2 * i] + qc[2 * j] - v0 / (u0 < tiny ? tiny : u0);               \
+                    T s1 = qr[2 * i + 1] + qc[2 * j + 1] - v1 / (u1 < tiny ? tiny : u1);       \
+                    T terms[5] = {NAME##_odds(ry[2 * i], ry[2 * i + 1]) - base,                \
+                                  NAME##_odds(cy[2 * j], cy[2 * j + 1]) - base,                \
+                                  NAME##_odds(v0, v1) - base,                                  \
+                                  NAME##_odds(u0, u1) - base + (s1 - s0) / ln2, -base};        \
+                    T f = 0;                                                                   \
+                    for (int t = 0; t < 5; t++)                                                \
+                        if (a[t] != 0) f = f + a[t] * terms[t];                                \
+                    sk[c] = f / n;                                                             \
+                }                                                                              \
+            }                                                                                  \
+            for (long s = 0; s < N; s++)                                                       \
+                for (long k = 0; k < K; k++) {                                                 \
+                    long i = off + s * K + k;                                                  \
+                    T t = theta[i], f = t * (1 - t);                                           \
+                    f = (t > lo && t < hi) ? f * score[k * cells + bin_r[i] * n_c + bin_c[i]] : 0; \
+                    f_r[i] = f * da_dr[i];                                                     \
+                    f_c[i] = f * da_dc[i];                                                     \
+                }                                                                              \
+        }                                                                                      \
+        return 0;                                                                              \
+    }
+
+STEP(score_step_f32, float, log2f, FLT_MIN)
+STEP(score_step_f64, double, log2, DBL_MIN)
+
+/* Bin indices of x[R][N][K] (contiguous) per run and neuron k, with exactly the float arithmetic of
+ * estimate.Binning.indices: method 0 "adaptive" (x / max|x| on [-1, 1]), 1 "minmax" (the
+ * minibatch's range per neuron), 2 "fixed" (x - low) / width. work: 2·K values of T. Returns the
+ * number of entries whose position is NaN (from a NaN or infinite x; their index is 0). */
+#define BINS(NAME, T, FLOOR)                                                                     \
+    long NAME(const T *restrict x, long R, long N, long K, long method, long n_bins, T low,    \
+              T width, long *restrict out, T *restrict work) {                                  \
+        T *lo = work, *span = work + K;                                                        \
+        long nan = 0;                                                                          \
+        const T n = (T)n_bins, top = (T)(n_bins - 1);                                          \
+        for (long r = 0; r < R; r++) {                                                         \
+            const T *xr = x + r * N * K;                                                       \
+            long *o = out + r * N * K;                                                         \
+            if (method == 2) {                                                                 \
+                for (long k = 0; k < K; k++) lo[k] = low, span[k] = width;                     \
+            } else {                                                                           \
+                T *hi = span;                                                                  \
+                for (long k = 0; k < K; k++) lo[k] = hi[k] = xr[k];                            \
+                for (long i = 0; i < N; i++)                                                   \
+                    for (long k = 0; k < K; k++) {                                             \
+                        T v = xr[i * K + k];                                                   \
+                        lo[k] = v < lo[k] ? v : lo[k];                                         \
+                        hi[k] = v > hi[k] ? v : hi[k];                                         \
+                    }                                                                          \
+                for (long k = 0; k < K; k++)                                                   \
+                    if (method == 0) { /* x / scale − (−1) over the width 2 */                   \
+                        T scale = -lo[k] > hi[k] ? -lo[k] : hi[k];                             \
+                        lo[k] = scale > 0 ? scale : 1;                                         \
+                    } else {                                                                   \
+                        span[k] = (hi[k] > lo[k] ? hi[k] : lo[k] + 1) - lo[k];                 \
+                    }                                                                          \
+            }                                                                                  \
+            for (long i = 0; i < N; i++)                                                       \
+                for (long k = 0; k < K; k++) {                                                 \
+                    T v = xr[i * K + k];                                                       \
+                    v = method == 0 ? (v / lo[k] + 1) / 2 : (v - lo[k]) / span[k];             \
+                    v = FLOOR(v * n);                                                          \
+                    nan += v != v;                                                             \
+                    v = v < 0 ? 0 : (v > top ? top : v);                                       \
+                    o[i * K + k] = v == v ? (long)v : 0;                                       \
+                }                                                                              \
+        }                                                                                      \
+        return nan;                                                                            \
+    }
+
+BINS(bins_f32, float, floorf)
+BINS(bins_f64, double, floor)

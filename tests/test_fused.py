@@ -1,4 +1,5 @@
-"""The fused sx-PID kernel against the eager path, and the eager fallback where it cannot be built."""
+"""The fused kernels (the sx-PID, the learning step's binning and score) against the eager path, and
+the eager fallback where they cannot be built."""
 
 import os
 import subprocess
@@ -8,7 +9,9 @@ import pytest
 import torch
 
 from infomorphic_core import fused
+from infomorphic_core.estimate import THETA_CLIP, Binning, theta_joint
 from infomorphic_core.examples import GATES
+from infomorphic_core.layer import InfomorphicLayer, LayerConfig, _coefficients, closed_form_gradient, pid_score
 from infomorphic_core.pid import sx_pid
 from infomorphic_core.speed import random_pmfs
 
@@ -213,3 +216,132 @@ def test_a_forked_child_gets_threads_of_its_own():
     with multiprocessing.get_context("fork").Pool(1) as pool:
         got = pool.apply_async(fused.sx_pid, (p, 2)).get(timeout=60)
     assert torch.equal(got, expected)
+
+
+# the learning step's fused score (layer.closed_form_gradient)
+
+def step_layer(runs, n_receptive, dtype, binnings=(Binning(20), Binning(2, "minmax")), activation="sigmoid_gain"):
+    layer = InfomorphicLayer(LayerConfig(
+        n_neurons=4, n_receptive=n_receptive, n_context=4, n_runs=runs, activation=activation,
+        context_mask=torch.eye(4), binning_receptive=binnings[0], binning_context=binnings[1],
+        init_std_receptive=0.3, init_std_context=1.0, dtype=dtype))
+    g = torch.Generator().manual_seed(runs + n_receptive)
+    with torch.no_grad():
+        layer.b_receptive.copy_(0.3 * torch.randn(layer.b_receptive.shape, generator=g, dtype=layer.dtype))
+    x_r = torch.randn(runs, 512, n_receptive, generator=g, dtype=layer.dtype)
+    x_c = torch.sign(torch.randn(runs, 512, 4, generator=g, dtype=layer.dtype))
+    return layer, x_r, x_c
+
+
+def eager_gradient(monkeypatch, *args):
+    with monkeypatch.context() as m:
+        m.setattr(fused, "applies_step", lambda theta: False)
+        return closed_form_gradient(*args)
+
+
+def assert_gradients_close(got, want, rtol):
+    assert got.keys() == want.keys()
+    for name in want:
+        scale = want[name].abs().max()
+        assert scale > 0
+        assert (got[name] - want[name]).abs().max() <= rtol * scale, name
+
+
+@needs_kernel
+@pytest.mark.parametrize("binnings", [
+    (Binning(20), Binning(2, "minmax")),
+    (Binning(5, "fixed", range=(-1.0, 1.0)), Binning(2, "values", values=(-1.0, 1.0))),
+    (Binning(2), Binning(2, "minmax")),  # a 2×2 grid: every union covers most of the table
+])
+@pytest.mark.parametrize("gamma", ["supervised", (0, 0, 1, 0, 0), (1, 1, 1, 1, 1), (-0.5, 1, -1, 2, 0.7),
+                                   torch.tensor([[0.1, 0.2, 1, 0.3, 0.4], [1, 0, 0, 0, 0], [0, 0, 1, 0, 0]])])
+def test_learning_step_float64_matches_eager(monkeypatch, binnings, gamma):
+    """The fused score gives the eager path's joints and gradients (per-run goals too)."""
+    layer, x_r, x_c = step_layer(3, 30, "float64", binnings)
+    grads, p = closed_form_gradient(layer, x_r, x_c, gamma)
+    want, want_p = eager_gradient(monkeypatch, layer, x_r, x_c, gamma)
+    torch.testing.assert_close(p, want_p, rtol=0, atol=1e-15)
+    assert_gradients_close(grads, want, 1e-10)
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("gamma", ["supervised", (0, 0, 1, 0, 0), (-0.5, 1, -1, 2, 0.7), (1, 1, 1, 1, 1)])
+def test_learning_step_score_follows_the_eager_arithmetic(dtype, gamma):
+    """The joint is theta_joint's bit for bit (θ clipped, summed in sample order, in the table's
+    precision); each sample's score factor differs from the eager operations' only by their
+    rounding: a few float32 ulps of log-odds terms of size up to about 20, against scores of
+    order 1 (2e-5 of the largest), and 1e-12 in float64. Empty cells and clipped θ included."""
+    g = torch.Generator().manual_seed(1)
+    theta = (torch.rand(3, 1024, 10, generator=g, dtype=torch.float64) ** 3).to(dtype)
+    theta[0, :7, 0], theta[1, :5, 2] = 1.0, 0.0  # clipped
+    bin_r = 2 * torch.randint(0, 10, theta.shape, generator=g)
+    bin_c = torch.randint(0, 2, theta.shape, generator=g)
+    one = torch.ones((), dtype=dtype)
+    p, f, f_c = fused.score_step(theta, bin_r, bin_c, one, one, 20, 2, _coefficients(gamma, theta), THETA_CLIP)
+    want_p = theta_joint(theta, bin_r, bin_c, 20, 2)
+    assert torch.equal(p, want_p) and torch.equal(f, f_c)
+    assert (want_p.sum(-1) == 0).any()  # empty cells: the odd bins are never drawn
+    score = pid_score(want_p, gamma).flatten(-2) / theta.shape[1]
+    kept = (theta > THETA_CLIP) & (theta < 1 - THETA_CLIP)
+    want = theta * (1 - theta) * kept * torch.gather(score, -1, (bin_r * 2 + bin_c).transpose(-1, -2)).transpose(-1, -2)
+    assert (f[~kept] == 0).all()
+    tolerance = 2e-5 if dtype == torch.float32 else 1e-12
+    assert (f - want).abs().max() <= tolerance * want.abs().max()
+
+
+@needs_kernel
+def test_learning_step_threads_and_bad_bins():
+    """Splitting the runs over threads does not change a bit; bins off the grid are refused."""
+    g = torch.Generator().manual_seed(0)
+    theta = torch.rand(8, 4096, 10, generator=g)
+    bins = torch.randint(0, 20, theta.shape, generator=g), torch.randint(0, 2, theta.shape, generator=g)
+    derivatives = torch.randn(theta.shape, generator=g), torch.ones(())
+    coefficients = torch.tensor([1.0, -0.5, 0.3, 2.0, 0.1])
+    args = (theta, *bins, *derivatives, 20, 2, coefficients, 1e-6)
+    one = fused.score_step(*args, threads=1)
+    for threads in (2, 3):
+        assert all(torch.equal(a, b) for a, b in zip(one, fused.score_step(*args, threads=threads)))
+    assert torch.equal(one[1], one[2] * derivatives[0])  # ∂A/∂c = 1: f_c is f itself
+    bad = bins[0].clone()
+    bad[5, 7, 3] = 20
+    with pytest.raises(ValueError, match="1 bin indices lie outside the 20×2 grid"):
+        fused.score_step(theta, bad, *args[2:], threads=2)
+
+
+def eager_bins(binning, x, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setattr(fused, "applies_bins", lambda x, method: False)
+        return binning.indices(x)
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("binning", [Binning(20), Binning(3), Binning(2, "minmax"), Binning(7, "minmax"),
+                                     Binning(20, "fixed", range=(-1.3, 2.1))])
+def test_bins_are_the_eager_bins_bit_for_bit(monkeypatch, dtype, binning):
+    """On many ties (values on a grid, at a bin's edge, constant and all-zero neurons) and over
+    six orders of magnitude, the kernel's arithmetic gives the eager path's every index."""
+    g = torch.Generator().manual_seed(binning.n_bins)
+    for trial in range(40):
+        shape = (3, 257, 7)
+        if trial % 4 == 0:
+            x = torch.randn(shape, generator=g, dtype=dtype) * 10.0 ** (trial % 7 - 3)
+        elif trial % 4 == 1:
+            x = torch.randint(-20, 21, shape, generator=g).to(dtype) / (1 + trial)
+        elif trial % 4 == 2:
+            x = torch.sign(torch.randn(shape, generator=g, dtype=dtype)) * (0.1 + trial / 50)
+        else:
+            x = torch.randn(shape, generator=g, dtype=dtype)
+            x[..., 0], x[..., 1] = 0, 3.0
+        got = binning.indices(x)
+        assert torch.equal(got, eager_bins(binning, x, monkeypatch)), trial
+    assert torch.equal(binning.indices(x[0]), eager_bins(binning, x[0], monkeypatch))  # [samples, neurons]
+
+
+@needs_kernel
+def test_bins_refuse_nan():
+    x = torch.randn(2, 50, 3)
+    x[1, 4, 2] = float("nan")
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        Binning(20).indices(x)
