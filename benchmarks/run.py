@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from infomorphic_core import cache, runtime
+from infomorphic_core import cache, fused, runtime
 from infomorphic_core.cache import write_atomic
 from infomorphic_core.speed import (backprop_step, bars_sized, best_time, mnist_sized, one_pass, random_pmfs,
                                     trivariate_step, with_threads)
@@ -132,8 +132,8 @@ def pid_vs_dit():
 
 @benchmark
 def training():
-    """Infomorphic update (closed-form gradient, the training default; autograd for comparison)
-    against a backprop update of the same MNIST-sized layer, at the package's default thread
+    """Infomorphic update (closed-form gradient, the training default, with the fused kernels and
+    eager; autograd for comparison) against a backprop update of the same MNIST-sized layer, at the package's default thread
     count (one) and with two threads; the gain from batching runs; the three-source training
     step (N = 100, minibatch 1,024) with one and two threads."""
     out = {}
@@ -145,6 +145,10 @@ def training():
         out[f"train_step_mnist{suffix}_s"] = ours
         out[f"backprop_step_mnist{suffix}_s"] = theirs
         out[f"train_step_ratio_vs_backprop{suffix}"] = ours / theirs
+    with fused.turned_off():  # the eager step, as where the kernels cannot be built
+        eager = best_time(step)
+    out["train_step_mnist_eager_s"] = eager
+    out["train_step_eager_ratio_vs_backprop"] = eager / out["backprop_step_mnist_s"]
     autograd, _ = mnist_sized(gradient="autograd")
     out["train_step_mnist_autograd_s"] = best_time(autograd)
     for name, sized in (("bars", bars_sized), ("mnist", lambda n: mnist_sized(n)[0])):

@@ -187,8 +187,12 @@ plt.show()
 #
 # When two neurons settle on the same bar, each of them shares its information with the other:
 # its output is predictable from the context, so redundancy rises and unique information falls
-# (the paper's Figs. S7/S8). To show one, we train runs without the early weight decay, where
-# this happens often, and pick the first run that encodes fewer than 8 bars.
+# (the paper's Figs. S7/S8). To look for it, we train runs without the early weight decay, where
+# this happens often, and read every run that encodes fewer than 8 bars with the context in 2
+# bins (the estimator section below says why). The signature: the lowest unique and the
+# highest redundant information of the layer belong to one neuron, and that neuron shares its
+# bar. The table shows the first failed run with the signature (the first failed run if none
+# has it).
 
 # %%
 no_decay = bars.run(
@@ -203,67 +207,61 @@ failed_runs = sorted(
 print(
     f"without decay: {len(failed_runs)} of 8 runs encode fewer than 8 bars"
 )
-if failed_runs:
-    run = failed_runs[0]
-    table = BIVARIATE.relabel(
-        no_decay.final_atoms[no_decay.final_atoms.run == run].set_index(
-            "neuron"
-        )
+# the same networks read with the context in 2 bins
+with torch.no_grad():
+    two = bars.evaluation_atoms(
+        no_decay.layer(),
+        no_decay.stream(),
+        16384,
+        "failed",
+        n_bins_context=2,
     )
+UNQ_R2, RED2 = f"{UNQ_R} (C in 2 bins)", f"{RED} (C in 2 bins)"
+
+
+def failed_run_table(run):
+    atoms = no_decay.final_atoms
+    table = BIVARIATE.relabel(atoms[atoms.run == run].set_index("neuron"))
     table["shares its bar"] = table.bar.duplicated(keep=False)
-    # the same network read with the context in 2 bins (see the estimator
-    # section below)
-    with torch.no_grad():
-        two = bars.evaluation_atoms(
-            no_decay.layer(),
-            no_decay.stream(),
-            16384,
-            "failed",
-            n_bins_context=2,
-        )
-    table[f"{UNQ_R} (C in 2 bins)"] = two.unq_R[run].numpy()
-    table[f"{RED} (C in 2 bins)"] = two.red[run].numpy()
-    display(
-        table[
-            [
-                "bar",
-                "shares its bar",
-                UNQ_R,
-                RED,
-                f"{UNQ_R} (C in 2 bins)",
-                f"{RED} (C in 2 bins)",
-            ]
-        ].round(3)
-    )
+    table[UNQ_R2] = two.unq_R[run].numpy()
+    table[RED2] = two.red[run].numpy()
+    return table
+
+
+def has_signature(table):
+    lowest, highest = table[UNQ_R2].idxmin(), table[RED2].idxmax()
+    return lowest == highest and bool(table.loc[lowest, "shares its bar"])
+
+
+tables = {run: failed_run_table(run) for run in failed_runs}
+with_signature = [run for run in failed_runs if has_signature(tables[run])]
+if failed_runs:
+    run = (with_signature or failed_runs)[0]
+    print(f"run {run}:")
+    columns = ["bar", "shares its bar", UNQ_R, RED, UNQ_R2, RED2]
+    display(tables[run][columns].round(3))
 
 # %%
-# the claim the text below makes, checked on the run shown
-if failed_runs:
-    lowest, highest = (
-        table[f"{UNQ_R} (C in 2 bins)"].idxmin(),
-        table[f"{RED} (C in 2 bins)"].idxmax(),
+# the claim the text below makes, over every failed run
+print(
+    f"read with C in 2 bins, the lowest {UNQ_R} and the highest {RED} "
+    "of the layer belong to one neuron, which shares its bar, in "
+    + (
+        f"{len(with_signature)} of {len(failed_runs)} failed runs"
+        if with_signature
+        else "none of the failed runs"
     )
-    signature = lowest == highest and bool(
-        table.loc[lowest, "shares its bar"]
-    )
-    print(
-        f"read with C in 2 bins, the lowest {UNQ_R} and the highest {RED} "
-        "of the layer belong to "
-        + (
-            "one neuron, which shares its bar"
-            if signature
-            else "different neurons, or to a neuron "
-            "that does not share its bar"
-        )
-    )
+)
 
 # %% [markdown]
 # With the 20-bin context used in training, every neuron's split between unique and redundant
 # information is dominated by the estimator (next section), so the two neurons on one bar do not
-# stand out. Read with the context in 2 bins, the signature the paper describes shows: in the
-# run recorded on this page the neuron that lost the competition for its bar has the lowest
-# unique and the highest redundant information of the layer, while its twin, which still
-# follows the bar best, looks like the other neurons.
+# stand out. Read with the context in 2 bins, the signature the paper describes shows in some of
+# the failed runs, not in all: in the run shown, one of the two neurons on a bar has the lowest
+# unique and the highest redundant information of the layer. Which runs fail, and how many of
+# them show the signature, changes with the last bits of the arithmetic (about half of them in
+# our measurements: 3 of 5 with the eager and 3 of 6 with the fused learning step); that some of
+# them show it does not.
 #
 # ## Which numbers are robust, and which belong to the estimator
 #

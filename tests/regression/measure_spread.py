@@ -34,6 +34,8 @@ MATH_PATHS = {
     "mkl-compatible": {"MKL_CBWR": "COMPATIBLE"},
     "mkl-avx2+aten-avx2": {"MKL_CBWR": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"},
     "aten-default+mkl-compatible": {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"},
+    # the eager learning step and sx-PID, as on a machine where the kernels cannot be built
+    "eager": {"INFOMORPHIC_FUSED": "0"},
 }
 SEEDS = (1,)
 SEEDED = ("02_supervised", "03_unsupervised_bars", "04_memory", "05_error_neuron", "06_redundancy_memory",
