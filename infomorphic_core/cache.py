@@ -54,7 +54,7 @@ def environment() -> dict[str, str]:
     return {"torch": torch.__version__, "numpy": numpy.__version__,
             "cpu_capability": torch.backends.cpu.get_cpu_capability(),
             "MKL_CBWR": os.environ.get("MKL_CBWR", ""),
-            "kernels": "fused" if fused.library() is not None else "eager"}
+            "kernels": "fused" if fused.active() else "eager"}
 
 
 def machine() -> dict:

@@ -28,6 +28,7 @@ flags and the CPU, so a cache shared between different machines holds one build 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import logging
@@ -116,6 +117,21 @@ def status() -> str:
     return _state["why"]
 
 
+@contextlib.contextmanager
+def turned_off():
+    """Within the block, every caller takes the eager path (for comparisons); nests."""
+    _state["off"] = _state.get("off", 0) + 1
+    try:
+        yield
+    finally:
+        _state["off"] -= 1
+
+
+def active() -> bool:
+    """Whether the kernels are used here: built, and not inside :func:`turned_off`."""
+    return not _state.get("off") and library() is not None
+
+
 def reset() -> None:
     """Forget the loaded kernel, so that the next call builds or looks it up again (tests)."""
     _state.clear()
@@ -125,7 +141,7 @@ def applies(p: torch.Tensor, pointwise: bool) -> bool:
     """Whether :func:`sx_pid` on ``p`` can use the kernel."""
     return (not pointwise and p.device.type == "cpu" and p.dtype in (torch.float32, torch.float64)
             and not (p.requires_grad and torch.is_grad_enabled()) and p.dim() >= 3 and p.numel() > 0
-            and library() is not None)
+            and active())
 
 
 BIN_METHODS = {"adaptive": 0, "minmax": 1, "fixed": 2}
@@ -153,14 +169,14 @@ def bin_indices(x: torch.Tensor, method: str, n_bins: int, interval: tuple | Non
 def applies_bins(x: torch.Tensor, method: str) -> bool:
     """Whether :func:`bin_indices` applies to ``x`` binned by ``method``."""
     return (method in BIN_METHODS and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
-            and x.dim() >= 2 and library() is not None)
+            and x.dim() >= 2 and active())
 
 
 def applies_step(theta: torch.Tensor) -> bool:
     """Whether the closed-form gradient on ``theta`` [runs, samples, neurons] can use
     :func:`score_step`."""
     return (theta.device.type == "cpu" and theta.dtype in (torch.float32, torch.float64)
-            and theta.dim() == 3 and theta.numel() > 0 and library() is not None)
+            and theta.dim() == 3 and theta.numel() > 0 and active())
 
 
 def sx_pid(p: torch.Tensor, threads: int | None = None) -> torch.Tensor:

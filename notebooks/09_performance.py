@@ -100,15 +100,19 @@ plt.show()
 #
 # One update of ten neurons on an MNIST-sized minibatch (1,024 images of 784 pixels, the
 # label as context): the infomorphic step with its closed-form gradient (the training
-# default) and through autograd, against one SGD step of a logistic-regression layer of the
-# same shape on the same minibatch, at the package's default thread count.
+# default; with the fused binning and score kernels, and eager) and through autograd, against
+# one SGD step of a logistic-regression layer of the same shape on the same minibatch, at the
+# package's default thread count.
 
 # %%
 step, (x, labels) = speed.mnist_sized()
 autograd, _ = speed.mnist_sized(gradient="autograd")
+with fused.turned_off():
+    eager_step = speed.best_time(step, repeats)
 steps = pd.Series(
     {
         "infomorphic, closed form": speed.best_time(step, repeats),
+        "infomorphic, closed form, eager": eager_step,
         "infomorphic, autograd": speed.best_time(autograd, repeats),
         "backprop (logistic regression)": speed.best_time(
             speed.backprop_step(x, labels), repeats
@@ -155,6 +159,7 @@ LONG = {
     "memory_bandwidth_gb_s": "memory bandwidth of a copy (GB/s)",
     "pid_speedup_vs_dit": "sx-PID speed-up over dit, one table per call",
     "train_step_ratio_vs_backprop": "learning step / backprop step",
+    "train_step_eager_ratio_vs_backprop": "the same, eager step",
     "train_step_ratio_vs_backprop_2_threads": "the same with two threads",
     "runs_batching_speedup_100": "bars-sized step: speed-up of 100 runs",
     "pid3_cost_vs_one_pass": "three-source sx-PID, 10³ tables: passes",

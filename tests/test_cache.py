@@ -53,9 +53,9 @@ def test_key_depends_on_torch_version_and_math_path(monkeypatch):
     assert cache.cache_key({"a": 1}) != key
 
 
-def test_key_depends_on_the_sx_pid_path(monkeypatch):
-    """The fused and the eager sx-PID agree only to float rounding: results of one are not
-    served to the other."""
+def test_key_depends_on_the_kernels_path(monkeypatch):
+    """The fused and the eager sx-PID and learning step agree only to float rounding: results
+    of one are not served to the other."""
     from infomorphic_core import fused
 
     monkeypatch.setattr(fused, "library", lambda: object())

@@ -233,9 +233,8 @@ def step_layer(runs, n_receptive, dtype, binnings=(Binning(20), Binning(2, "minm
     return layer, x_r, x_c
 
 
-def eager_gradient(monkeypatch, *args):
-    with monkeypatch.context() as m:
-        m.setattr(fused, "applies_step", lambda theta: False)
+def eager_gradient(*args):
+    with fused.turned_off():
         return closed_form_gradient(*args)
 
 
@@ -255,11 +254,11 @@ def assert_gradients_close(got, want, rtol):
 ])
 @pytest.mark.parametrize("gamma", ["supervised", (0, 0, 1, 0, 0), (1, 1, 1, 1, 1), (-0.5, 1, -1, 2, 0.7),
                                    torch.tensor([[0.1, 0.2, 1, 0.3, 0.4], [1, 0, 0, 0, 0], [0, 0, 1, 0, 0]])])
-def test_learning_step_float64_matches_eager(monkeypatch, binnings, gamma):
+def test_learning_step_float64_matches_eager(binnings, gamma):
     """The fused score gives the eager path's joints and gradients (per-run goals too)."""
     layer, x_r, x_c = step_layer(3, 30, "float64", binnings)
     grads, p = closed_form_gradient(layer, x_r, x_c, gamma)
-    want, want_p = eager_gradient(monkeypatch, layer, x_r, x_c, gamma)
+    want, want_p = eager_gradient(layer, x_r, x_c, gamma)
     torch.testing.assert_close(p, want_p, rtol=0, atol=1e-15)
     assert_gradients_close(grads, want, 1e-10)
 
@@ -309,9 +308,8 @@ def test_learning_step_threads_and_bad_bins():
         fused.score_step(theta, bad, *args[2:], threads=2)
 
 
-def eager_bins(binning, x, monkeypatch):
-    with monkeypatch.context() as m:
-        m.setattr(fused, "applies_bins", lambda x, method: False)
+def eager_bins(binning, x):
+    with fused.turned_off():
         return binning.indices(x)
 
 
@@ -319,7 +317,7 @@ def eager_bins(binning, x, monkeypatch):
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("binning", [Binning(20), Binning(3), Binning(2, "minmax"), Binning(7, "minmax"),
                                      Binning(20, "fixed", range=(-1.3, 2.1))])
-def test_bins_are_the_eager_bins_bit_for_bit(monkeypatch, dtype, binning):
+def test_bins_are_the_eager_bins_bit_for_bit(dtype, binning):
     """On many ties (values on a grid, at a bin's edge, constant and all-zero neurons) and over
     six orders of magnitude, the kernel's arithmetic gives the eager path's every index."""
     g = torch.Generator().manual_seed(binning.n_bins)
@@ -335,8 +333,8 @@ def test_bins_are_the_eager_bins_bit_for_bit(monkeypatch, dtype, binning):
             x = torch.randn(shape, generator=g, dtype=dtype)
             x[..., 0], x[..., 1] = 0, 3.0
         got = binning.indices(x)
-        assert torch.equal(got, eager_bins(binning, x, monkeypatch)), trial
-    assert torch.equal(binning.indices(x[0]), eager_bins(binning, x[0], monkeypatch))  # [samples, neurons]
+        assert torch.equal(got, eager_bins(binning, x)), trial
+    assert torch.equal(binning.indices(x[0]), eager_bins(binning, x[0]))  # [samples, neurons]
 
 
 @needs_kernel
@@ -345,3 +343,28 @@ def test_bins_refuse_nan():
     x[1, 4, 2] = float("nan")
     with pytest.raises(ValueError, match="NaN or infinite"):
         Binning(20).indices(x)
+
+
+@needs_kernel
+def test_turned_off_takes_every_caller_to_the_eager_path(monkeypatch):
+    """Inside turned_off() (nested too) no kernel is called and the cache key says eager."""
+    from infomorphic_core import cache
+
+    calls = []
+    for name in ("atoms_and_checks", "bin_indices", "score_step"):
+        original = getattr(fused, name)
+        monkeypatch.setattr(fused, name, lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k))
+    layer, x_r, x_c = step_layer(2, 10, "float64")
+
+    def use_all():
+        closed_form_gradient(layer, x_r, x_c, "supervised")
+        sx_pid(random_pmfs(3, (4, 4, 2)))
+        return cache.environment()["kernels"]
+
+    assert use_all() == "fused" and calls == ["bin_indices", "bin_indices", "score_step", "atoms_and_checks"]
+    calls.clear()
+    with fused.turned_off():
+        with fused.turned_off():
+            assert use_all() == "eager"
+        assert use_all() == "eager"
+    assert calls == [] and fused.active()
