@@ -179,6 +179,13 @@ def applies_step(theta: torch.Tensor) -> bool:
             and theta.dim() == 3 and theta.numel() > 0 and active())
 
 
+def applies_joint(theta: torch.Tensor) -> bool:
+    """Whether :func:`theta_joint` applies to ``theta`` [..., samples, neurons] (no gradient to
+    record)."""
+    return (theta.device.type == "cpu" and theta.dtype in (torch.float32, torch.float64) and theta.dim() >= 2
+            and theta.numel() > 0 and not (theta.requires_grad and torch.is_grad_enabled()) and active())
+
+
 def sx_pid(p: torch.Tensor, threads: int | None = None) -> torch.Tensor:
     """Atoms [..., 5] (unq_R, unq_C, red, syn, res) of CPU tables ``p[..., n1, n2, nt]``, split over
     ``threads`` (default: torch's thread count); each table's result does not depend on it."""
@@ -255,29 +262,41 @@ def score_step(theta: torch.Tensor, bin_r: torch.Tensor, bin_c: torch.Tensor, da
     (:func:`~infomorphic_core.layer.pid_score` of the goal whose classical coefficients are
     ``coefficients`` [runs, 5]) times θ(1 − θ) (zero where θ is clipped) times ∂A/∂r, ∂A/∂c.
     The runs are split over ``threads``; each run's result does not depend on it."""
+    return _step(theta, bin_r, bin_c, n_r, n_c, clip, (da_dr, da_dc, coefficients), threads)
+
+
+def theta_joint(theta: torch.Tensor, bin_r: torch.Tensor, bin_c: torch.Tensor, n_r: int, n_c: int,
+                clip: float, threads: int | None = None) -> torch.Tensor:
+    """:func:`~infomorphic_core.estimate.theta_joint` of CPU tensors [runs, samples, neurons], bit
+    for bit, in one pass (:func:`score_step` without the score)."""
+    return _step(theta, bin_r, bin_c, n_r, n_c, clip, None, threads)[0]
+
+
+def _step(theta, bin_r, bin_c, n_r, n_c, clip, score, threads):
     lib = library()
     if lib is None:
         raise RuntimeError(f"the fused kernels are not available: {status()}")
     dtype = theta.dtype
     runs, n_samples, n_neurons = theta.shape
-    theta = theta.contiguous()
+    theta = theta.detach().contiguous()
     bin_r, bin_c = bin_r.expand(theta.shape).contiguous(), bin_c.expand(theta.shape).contiguous()
-    da_dr = da_dr.to(dtype).expand(theta.shape).contiguous()
-    da_dc = da_dc.to(dtype).expand(theta.shape).contiguous()
-    coefficients = coefficients.to(torch.float64).expand(runs, 5).contiguous()
     p = torch.empty(runs, n_neurons, n_r, n_c, 2, dtype=dtype)
-    f_r, f_c = torch.empty_like(theta), torch.empty_like(theta)
+    if score is None:
+        da_dr = da_dc = f_r = f_c = coefficients = None
+    else:
+        da_dr, da_dc = (d.to(dtype).expand(theta.shape).contiguous() for d in score[:2])
+        coefficients = score[2].to(torch.float64).expand(runs, 5).contiguous()
+        f_r, f_c = torch.empty_like(theta), torch.empty_like(theta)
     fn = lib.score_step_f32 if dtype == torch.float32 else lib.score_step_f64
     lo, hi = (float(torch.tensor(v, dtype=dtype)) for v in (clip, 1 - clip))
-    per_run = n_samples * n_neurons
 
     def part(a: int, b: int) -> int:
         work = torch.empty(3 * n_neurons * n_r * n_c + 4 * (n_r + n_c), dtype=dtype)
-        args = [t[a].data_ptr() for t in (theta, bin_r, bin_c, da_dr, da_dc)]
-        return fn(*args, b - a, n_samples, n_neurons, n_r, n_c, coefficients[a].data_ptr(), lo, hi,
-                  p[a].data_ptr(), f_r[a].data_ptr(), f_c[a].data_ptr(), work.data_ptr())
+        at = [None if t is None else t[a].data_ptr() for t in (theta, bin_r, bin_c, da_dr, da_dc, coefficients,
+                                                                p, f_r, f_c)]
+        return fn(*at[:5], b - a, n_samples, n_neurons, n_r, n_c, at[5], lo, hi, *at[6:], work.data_ptr())
 
-    threads = max(1, min(threads or torch.get_num_threads(), runs, runs * per_run // _MIN_ENTRIES_PER_THREAD))
+    threads = max(1, min(threads or torch.get_num_threads(), runs, theta.numel() // _MIN_ENTRIES_PER_THREAD))
     cuts = [runs * k // threads for k in range(threads + 1)]
     bad = part(0, runs) if threads == 1 else sum(_pool(threads).map(part, cuts[:-1], cuts[1:]))
     if bad:

@@ -267,6 +267,7 @@ LATTICE(sx_red_lattice_f64, f64, double, log2, DBL_MIN)
  * · ∂A/∂c (f_c). The score takes the eager path's operations in its order and precision, so that
  * the two differ only where the eager path's sums run in another order and in the last bit of
  * a logarithm, as between two of PyTorch's CPU math paths.
+ * With f_r NULL only the joints are built (da_dr, da_dc, coef are not read).
  * work: 3·K·n_r·n_c + 4·(n_r + n_c) values of T. Returns the number of bins outside the grid
  * (then nothing is written). */
 #define STEP(NAME, T, LOG2, TINY)                                                                \
@@ -296,16 +297,25 @@ LATTICE(sx_red_lattice_f64, f64, double, log2, DBL_MIN)
                     h[0] += share;                                                             \
                     h[1] += t / n;                                                             \
                 }                                                                              \
+            for (long k = 0; k < K; k++) {                                                     \
+                T *pk = p + (r * K + k) * 2 * cells;                                           \
+                const T *h = hist + 2 * k * cells;                                             \
+                for (long c = 0; c < cells; c++) {                                             \
+                    T rest = h[2 * c] - h[2 * c + 1];                                          \
+                    pk[2 * c] = rest < 0 ? 0 : rest;                                           \
+                    pk[2 * c + 1] = h[2 * c + 1];                                              \
+                }                                                                              \
+            }                                                                                  \
+            if (!f_r) continue;                                                                \
             T a[5];                                                                            \
             for (int j = 0; j < 5; j++) a[j] = (T)coef[5 * r + j];                             \
             for (long k = 0; k < K; k++) {                                                     \
-                T *pk = p + (r * K + k) * 2 * cells, *sk = score + k * cells;                  \
-                const T *h = hist + 2 * k * cells;                                             \
+                const T *pk = p + (r * K + k) * 2 * cells;                                     \
+                T *sk = score + k * cells;                                                     \
                 T y0 = 0, y1 = 0;                                                              \
                 for (long i = 0; i < 2 * (n_r + n_c); i++) ry[i] = qr[i] = 0;                  \
                 for (long c = 0; c < cells; c++) {                                             \
-                    T rest = h[2 * c] - h[2 * c + 1];                                          \
-                    T v0 = pk[2 * c] = rest < 0 ? 0 : rest, v1 = pk[2 * c + 1] = h[2 * c + 1]; \
+                    T v0 = pk[2 * c], v1 = pk[2 * c + 1];                                      \
                     long i = c / n_c, j = c % n_c;                                             \
                     ry[2 * i] += v0, ry[2 * i + 1] += v1, cy[2 * j] += v0, cy[2 * j + 1] += v1; \
                     y0 += v0, y1 += v1;                                                        \

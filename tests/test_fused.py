@@ -368,3 +368,21 @@ def test_turned_off_takes_every_caller_to_the_eager_path(monkeypatch):
             assert use_all() == "eager"
         assert use_all() == "eager"
     assert calls == [] and fused.active()
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("shape", [(3, 500, 7), (2, 2, 100, 4), (50, 3)])
+def test_joint_is_the_eager_joint_bit_for_bit(dtype, shape):
+    """theta_joint without a gradient to record runs the kernel: the same joint to the bit
+    (leading axes kept, clipped θ included); with one, it stays differentiable."""
+    g = torch.Generator().manual_seed(len(shape))
+    theta = torch.rand(shape, generator=g, dtype=torch.float64).to(dtype)
+    theta.view(-1)[:9] = torch.tensor([0.0, 1.0, 1e-9, 1 - 1e-9, 0.5, 1e-6, 1 - 1e-6, 0.0, 1.0], dtype=dtype)
+    bin_r, bin_c = torch.randint(0, 6, shape, generator=g), torch.randint(0, 3, shape, generator=g)
+    got = theta_joint(theta, bin_r, bin_c, 6, 3)
+    with fused.turned_off():
+        want = theta_joint(theta, bin_r, bin_c, 6, 3)
+    assert got.shape == (*shape[:-2], shape[-1], 6, 3, 2) and torch.equal(got, want)
+    leaf = theta.clone().requires_grad_()
+    assert theta_joint(leaf, bin_r, bin_c, 6, 3).grad_fn is not None
