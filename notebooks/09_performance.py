@@ -155,7 +155,7 @@ per_run
 # %%
 LONG = {
     "pid_cost_vs_one_pass": "sx-PID, 10⁴ tables: passes of Σ p·log2 q",
-    "pid_eager_cost_vs_one_pass": "the same, eager path",
+    "pid_eager_cost_vs_one_pass": "the same, eager sx-PID",
     "memory_bandwidth_gb_s": "memory bandwidth of a copy (GB/s)",
     "pid_speedup_vs_dit": "sx-PID speed-up over dit, one table per call",
     "train_step_ratio_vs_backprop": "learning step / backprop step",
@@ -163,7 +163,7 @@ LONG = {
     "train_step_ratio_vs_backprop_2_threads": "the same with two threads",
     "runs_batching_speedup_100": "bars-sized step: speed-up of 100 runs",
     "pid3_cost_vs_one_pass": "three-source sx-PID, 10³ tables: passes",
-    "pid3_eager_cost_vs_one_pass": "the same, eager path",
+    "pid3_eager_cost_vs_one_pass": "the same, eager three-source sx-PID",
     "pid3_step_at_samples_s": "18 atoms, 100 neurons, 1,024 samples (s)",
     "trivariate_step_1_threads_alone_s": "three-source step, 1 thread (s)",
     "trivariate_step_2_threads_alone_s": "three-source step, 2 threads (s)",
@@ -175,6 +175,7 @@ LONG = {
     ),
     "sweep_2_workers_speedup": "16-point sweep: 2 workers against 1",
 }
+assert len(set(LONG.values())) == len(LONG)  # a repeated label hides a row
 long = pd.Series(
     {
         label: f"{bench[key]:.4g}" if key in bench else "not measured"
