@@ -44,8 +44,8 @@ def core_hash() -> str:
 def environment() -> dict[str, str]:
     """What besides the source moves a trained number: library versions and the CPU math path
     (ATen's vectorised kernels and MKL's code path, which change the last bits of sums) and
-    whether the sx-PID and the learning step's score run compiled (:mod:`infomorphic_core.fused`)
-    or eager."""
+    whether the fused kernels run (:mod:`infomorphic_core.fused`: the sx-PID, the learning step)
+    or the eager path."""
     import numpy
     import torch
 

@@ -495,9 +495,9 @@ def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma)
 
     ∂A/∂r and ∂A/∂c are taken elementwise from the activation. Returns a dict keyed by the
     layer's parameter names, and the minibatch's joint p(r̃, c̃, y). Bins are constants and θ
-    is clipped as in :func:`theta_joint`. On the CPU the joint and the score are fused
-    (:func:`~infomorphic_core.fused.score_step`, the score in double), where the kernels are
-    built; otherwise eager.
+    is clipped as in :func:`theta_joint`. On the CPU, where the kernels are built, the joint and
+    the score are fused (:func:`~infomorphic_core.fused.score_step`: the same joint, the score to
+    float rounding); otherwise eager.
     """
     from .activations import with_derivatives
 
