@@ -23,7 +23,7 @@ follows the eager operations in their order and precision, so that it differs fr
 one only in the order of a few sums and the last bit of a logarithm, as two of PyTorch's CPU
 math paths differ (tests/test_fused.py). A score in double would be more exact (the float32
 gradient of an MNIST-sized layer is off by up to 2·10⁻³ of its largest entry against float64,
-the score in double by under 10⁻⁵), but following the eager operations keeps the kernel
+the score in double by at most 1.2·10⁻⁵), but following the eager operations keeps the kernel
 checkable against them one by one, and the trained numbers of the fused and the eager paths
 (which runs where no compiler is) as close as those of two math paths.
 
