@@ -288,7 +288,8 @@ def _step(theta, bin_r, bin_c, n_r, n_c, clip, score, threads):
     dtype = theta.dtype
     runs, n_samples, n_neurons = theta.shape
     theta = theta.detach().contiguous()
-    bin_r, bin_c = bin_r.expand(theta.shape).contiguous(), bin_c.expand(theta.shape).contiguous()
+    # the kernel reads 64-bit indices (.long() of an int64 tensor is the tensor itself)
+    bin_r, bin_c = (b.long().expand(theta.shape).contiguous() for b in (bin_r, bin_c))
     p = torch.empty(runs, n_neurons, n_r, n_c, 2, dtype=dtype)
     if score is None:
         da_dr = da_dc = f_r = f_c = coefficients = None

@@ -386,3 +386,6 @@ def test_joint_is_the_eager_joint_bit_for_bit(dtype, shape):
     assert got.shape == (*shape[:-2], shape[-1], 6, 3, 2) and torch.equal(got, want)
     leaf = theta.clone().requires_grad_()
     assert theta_joint(leaf, bin_r, bin_c, 6, 3).grad_fn is not None
+    assert torch.equal(fused.theta_joint(theta.reshape(-1, *shape[-2:]), bin_r.int().reshape(-1, *shape[-2:]),
+                                         bin_c.short().reshape(-1, *shape[-2:]), 6, 3, THETA_CLIP),
+                       want.reshape(-1, shape[-1], 6, 3, 2))  # other integer types of bins
