@@ -283,7 +283,8 @@ def test_learning_step_score_follows_the_eager_arithmetic(dtype, gamma):
     assert (want_p.sum(-1) == 0).any()  # empty cells: the odd bins are never drawn
     score = pid_score(want_p, gamma).flatten(-2) / theta.shape[1]
     kept = (theta > THETA_CLIP) & (theta < 1 - THETA_CLIP)
-    want = theta * (1 - theta) * kept * torch.gather(score, -1, (bin_r * 2 + bin_c).transpose(-1, -2)).transpose(-1, -2)
+    cell = (bin_r * 2 + bin_c).transpose(-1, -2)
+    want = theta * (1 - theta) * kept * torch.gather(score, -1, cell).transpose(-1, -2)
     assert (f[~kept] == 0).all()
     tolerance = 2e-5 if dtype == torch.float32 else 1e-12
     assert (f - want).abs().max() <= tolerance * want.abs().max()
