@@ -146,11 +146,16 @@ def reset() -> None:
     _state.clear()
 
 
+def _takes(t: torch.Tensor, min_dim: int) -> bool:
+    """What every kernel needs of its main input: a float32/64 CPU tensor of at least ``min_dim``
+    axes and no gradient to record, and the kernels in use."""
+    return (t.device.type == "cpu" and t.dtype in (torch.float32, torch.float64) and t.dim() >= min_dim
+            and not (t.requires_grad and torch.is_grad_enabled()) and active())
+
+
 def applies(p: torch.Tensor, pointwise: bool) -> bool:
     """Whether :func:`sx_pid` on ``p`` can use the kernel."""
-    return (not pointwise and p.device.type == "cpu" and p.dtype in (torch.float32, torch.float64)
-            and not (p.requires_grad and torch.is_grad_enabled()) and p.dim() >= 3 and p.numel() > 0
-            and active())
+    return not pointwise and p.numel() > 0 and _takes(p, 3)
 
 
 BIN_METHODS = {"adaptive": 0, "minmax": 1, "fixed": 2}
@@ -177,22 +182,19 @@ def bin_indices(x: torch.Tensor, method: str, n_bins: int, interval: tuple | Non
 
 def applies_bins(x: torch.Tensor, method: str) -> bool:
     """Whether :func:`bin_indices` applies to ``x`` binned by ``method``."""
-    return (method in BIN_METHODS and x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
-            and x.dim() >= 2 and active())
+    return method in BIN_METHODS and _takes(x, 2)
 
 
 def applies_step(theta: torch.Tensor) -> bool:
     """Whether the closed-form gradient on ``theta`` [runs, samples, neurons] can use
     :func:`score_step`."""
-    return (theta.device.type == "cpu" and theta.dtype in (torch.float32, torch.float64)
-            and theta.dim() == 3 and theta.numel() > 0 and active())
+    return theta.dim() == 3 and theta.numel() > 0 and _takes(theta, 3)
 
 
 def applies_joint(theta: torch.Tensor) -> bool:
     """Whether :func:`theta_joint` applies to ``theta`` [..., samples, neurons] (no gradient to
     record)."""
-    return (theta.device.type == "cpu" and theta.dtype in (torch.float32, torch.float64) and theta.dim() >= 2
-            and theta.numel() > 0 and not (theta.requires_grad and torch.is_grad_enabled()) and active())
+    return theta.numel() > 0 and _takes(theta, 2)
 
 
 def sx_pid(p: torch.Tensor, threads: int | None = None) -> torch.Tensor:
