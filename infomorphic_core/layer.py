@@ -482,11 +482,13 @@ def _classical(gamma, p: torch.Tensor) -> dict:
 
 
 def _coefficients(gamma, theta: torch.Tensor) -> torch.Tensor:
-    """:func:`_classical`'s coefficients as one tensor [runs, 5] (a_R, a_C, a_RC, a_red, a_H)."""
-    a = _classical(gamma, theta)
-    columns = [torch.as_tensor(a[key], dtype=torch.float64).reshape(-1).expand(theta.shape[0])
-               for key in ("a_R", "a_C", "a_RC", "a_red", "a_H")]
-    return torch.stack(columns, -1)
+    """:func:`_classical`'s coefficients (a_R, a_C, a_RC, a_red, a_H) as one tensor: [5] for one
+    goal of every run, [runs, 5] for a goal per run."""
+    classical = _classical(gamma, theta)
+    a = [classical[key] for key in ("a_R", "a_C", "a_RC", "a_red", "a_H")]
+    if not isinstance(gamma, torch.Tensor):  # numbers: one small tensor, no per-step stacking
+        return torch.tensor(a, dtype=torch.float64)
+    return torch.stack([torch.as_tensor(v, dtype=torch.float64).reshape(-1).expand(theta.shape[0]) for v in a], -1)
 
 
 def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma):
