@@ -303,7 +303,7 @@ def _step(theta, bin_r, bin_c, n_r, n_c, clip, score, threads):
     lo, hi = (float(torch.tensor(v, dtype=dtype)) for v in (clip, 1 - clip))
 
     def part(a: int, b: int) -> int:
-        work = torch.empty(3 * n_neurons * n_r * n_c + 4 * (n_r + n_c), dtype=dtype)
+        work = torch.empty(3 * n_neurons * n_r * n_c + 5 * (n_r + n_c), dtype=dtype)
         at = [None if t is None else t[a].data_ptr() for t in (theta, bin_r, bin_c, da_dr, da_dc, coefficients,
                                                                 p, f_r, f_c)]
         return fn(*at[:5], b - a, n_samples, n_neurons, n_r, n_c, at[5], lo, hi, *at[6:], work.data_ptr())

@@ -268,12 +268,15 @@ LATTICE(sx_red_lattice_f64, f64, double, log2, DBL_MIN)
  * the two differ only where the eager path's sums run in another order and in the last bit of
  * a logarithm, as between two of PyTorch's CPU math paths.
  * With f_r NULL only the joints are built (da_dr, da_dc, coef are not read).
- * work: 3·K·n_r·n_c + 4·(n_r + n_c) values of T. Returns the number of bins outside the grid
+ * work: 3·K·n_r·n_c + 5·(n_r + n_c) values of T. Returns the number of bins outside the grid
  * (then nothing is written). */
 #define STEP(NAME, T, LOG2, TINY)                                                                \
     static inline T NAME##_odds(T x0, T x1) {                                                  \
         return LOG2(x1 < TINY ? TINY : x1) - LOG2(x0 < TINY ? TINY : x0);                      \
     }                                                                                          \
+    /* the same, never vectorised: a loop over rows would otherwise take libmvec's logarithms, \
+       whose last bit differs from the scalar ones the cells use */                           \
+    __attribute__((noinline)) static T NAME##_odds1(T x0, T x1) { return NAME##_odds(x0, x1); } \
     long NAME(const T *restrict theta, const long *restrict bin_r, const long *restrict bin_c, \
               const T *restrict da_dr, const T *restrict da_dc, long R, long N, long K,         \
               long n_r, long n_c, const double *restrict coef, T lo, T hi, T *restrict p,        \
@@ -281,7 +284,8 @@ LATTICE(sx_red_lattice_f64, f64, double, log2, DBL_MIN)
         const long cells = n_r * n_c, NK = N * K;                                              \
         const T tiny = TINY, ln2 = (T)0.69314718055994530942, n = (T)N, share = (T)1 / (T)N;   \
         T *hist = work, *score = work + 2 * K * cells, *qr = score + K * cells;                 \
-        T *qc = qr + 2 * n_r, *ry = qc + 2 * n_c, *cy = ry + 2 * n_r;                          \
+        T *qc = qr + 2 * n_r, *ry = qc + 2 * n_c, *cy = ry + 2 * n_r, *orow = cy + 2 * n_c;     \
+        T *ocol = orow + n_r;                                                                  \
         long bad = 0;                                                                          \
         for (long i = 0; i < R * NK; i++)                                                      \
             bad += (bin_r[i] < 0) | (bin_r[i] >= n_r) | (bin_c[i] < 0) | (bin_c[i] >= n_c);    \
@@ -321,7 +325,10 @@ LATTICE(sx_red_lattice_f64, f64, double, log2, DBL_MIN)
                     y0 += v0, y1 += v1;                                                        \
                 }                                                                              \
                 const T base = NAME##_odds(y0, y1);                                            \
+                /* a cell no sample fell into adds 0 to the q sums, and no sample reads its score */ \
+                const T *count = hist + 2 * k * cells;                                         \
                 for (long c = 0; c < cells; c++) { /* q = p / p(union): row and column sums */   \
+                    if (count[2 * c] == 0) continue;                                           \
                     long i = c / n_c, j = c % n_c;                                             \
                     for (int y = 0; y < 2; y++) {                                              \
                         T u = ry[2 * i + y] + cy[2 * j + y] - pk[2 * c + y];                   \
@@ -329,19 +336,24 @@ LATTICE(sx_red_lattice_f64, f64, double, log2, DBL_MIN)
                         qr[2 * i + y] += q, qc[2 * j + y] += q;                                \
                     }                                                                          \
                 }                                                                              \
+                if (a[0] != 0)                                                                 \
+                    for (long i = 0; i < n_r; i++) orow[i] = NAME##_odds1(ry[2 * i], ry[2 * i + 1]) - base; \
+                if (a[1] != 0)                                                                 \
+                    for (long j = 0; j < n_c; j++) ocol[j] = NAME##_odds1(cy[2 * j], cy[2 * j + 1]) - base; \
                 for (long c = 0; c < cells; c++) {                                             \
+                    if (count[2 * c] == 0) continue;                                           \
                     long i = c / n_c, j = c % n_c;                                             \
-                    T v0 = pk[2 * c], v1 = pk[2 * c + 1];                                      \
-                    T u0 = ry[2 * i] + cy[2 * j] - v0, u1 = ry[2 * i + 1] + cy[2 * j + 1] - v1; \
-                    T s0 = qr[2 * i] + qc[2 * j] - v0 / (u0 < tiny ? tiny : u0);               \
-                    T s1 = qr[2 * i + 1] + qc[2 * j + 1] - v1 / (u1 < tiny ? tiny : u1);       \
-                    T terms[5] = {NAME##_odds(ry[2 * i], ry[2 * i + 1]) - base,                \
-                                  NAME##_odds(cy[2 * j], cy[2 * j + 1]) - base,                \
-                                  NAME##_odds(v0, v1) - base,                                  \
-                                  NAME##_odds(u0, u1) - base + (s1 - s0) / ln2, -base};        \
-                    T f = 0;                                                                   \
-                    for (int t = 0; t < 5; t++)                                                \
-                        if (a[t] != 0) f = f + a[t] * terms[t];                                \
+                    T v0 = pk[2 * c], v1 = pk[2 * c + 1], f = 0;                               \
+                    if (a[0] != 0) f = f + a[0] * orow[i];                                     \
+                    if (a[1] != 0) f = f + a[1] * ocol[j];                                     \
+                    if (a[2] != 0) f = f + a[2] * (NAME##_odds(v0, v1) - base);                \
+                    if (a[3] != 0) {                                                           \
+                        T u0 = ry[2 * i] + cy[2 * j] - v0, u1 = ry[2 * i + 1] + cy[2 * j + 1] - v1; \
+                        T s0 = qr[2 * i] + qc[2 * j] - v0 / (u0 < tiny ? tiny : u0);           \
+                        T s1 = qr[2 * i + 1] + qc[2 * j + 1] - v1 / (u1 < tiny ? tiny : u1);   \
+                        f = f + a[3] * (NAME##_odds(u0, u1) - base + (s1 - s0) / ln2);         \
+                    }                                                                          \
+                    if (a[4] != 0) f = f + a[4] * -base;                                       \
                     sk[c] = f / n;                                                             \
                 }                                                                              \
             }                                                                                  \
