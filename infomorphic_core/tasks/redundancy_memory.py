@@ -214,8 +214,11 @@ def flip(config: Config, stored: torch.Tensor, f: float) -> torch.Tensor:
 @torch.no_grad()
 def settle(weights: torch.Tensor, cues: torch.Tensor, max_iterations: int) -> torch.Tensor:
     """Deterministic synchronous dynamics s ← sign(W s) from ``cues`` [runs, m, N]: each
-    pattern stops at a fixed point or when a 2-cycle closes, at most ``max_iterations`` steps."""
-    state, previous = cues.clone(), None
+    pattern stops at a fixed point or when a 2-cycle closes, at most ``max_iterations`` steps.
+    ``weights``: [N, N], or [runs, N, N] (a run whose patterns have all stopped then leaves the
+    batch: each run's products are the same in any batch)."""
+    final, state, previous = cues.clone(), cues, None
+    live = torch.arange(cues.shape[0])  # the runs still in the batch
     done = torch.zeros(cues.shape[:-1], dtype=torch.bool)
     for _ in range(max_iterations):
         new = hopfield.sign_keep(state @ weights.transpose(-1, -2), state)
@@ -224,9 +227,16 @@ def settle(weights: torch.Tensor, cues: torch.Tensor, max_iterations: int) -> to
             closed |= (new == previous).all(-1)
         previous, state = state, torch.where(done[..., None], state, new)
         done |= closed
-        if bool(done.all()):
+        stopped = done.all(-1)
+        if weights.dim() == 3 and bool(stopped.any()):
+            final[live[stopped]] = state[stopped]
+            keep = ~stopped
+            live, state, previous, done = live[keep], state[keep], previous[keep], done[keep]
+            weights = weights[keep]
+        if not len(live) or bool(done.all()):
             break
-    return state
+    final[live] = state
+    return final
 
 
 @torch.no_grad()
