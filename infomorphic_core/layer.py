@@ -496,7 +496,8 @@ def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma)
     the PID: ∂G/∂w_R = (1/N) Σ_n F(r̃_n, c̃_n) θ_n(1 − θ_n) ∂A/∂r|_n x_R,n, and likewise for w_C.
 
     ∂A/∂r and ∂A/∂c are taken elementwise from the activation. Returns a dict keyed by the
-    layer's parameter names, and the minibatch's joint p(r̃, c̃, y). Bins are constants and θ
+    names of the layer's parameters that require a gradient (a frozen one gets none), and the
+    minibatch's joint p(r̃, c̃, y). Bins are constants and θ
     is clipped as in :func:`theta_joint`. On the CPU, where the kernels are built, the joint and
     the score are fused (:func:`~infomorphic_core.fused.score_step`: the same joint, the score to
     float rounding); otherwise eager.
@@ -520,14 +521,11 @@ def closed_form_gradient(layer: InfomorphicLayer, x_receptive, x_context, gamma)
             f = theta * (1 - theta)  # [R, N, K]
             f.mul_((theta > THETA_CLIP) & (theta < 1 - THETA_CLIP)).mul_(torch.gather(score, -1, cell).transpose(-1, -2))
             f_r, f_c = f * da_dr, f.mul_(da_dc)
-        grads = {
-            "w_receptive": _outer(f_r, x_receptive) * layer.mask_receptive,
-            "w_context": _outer(f_c, x_context) * layer.mask,
-        }
-        if layer.b_receptive is not None:
-            grads["b_receptive"] = f_r.sum(-2)
-        if layer.b_context is not None:
-            grads["b_context"] = f_c.sum(-2)
+        terms = {"w_receptive": lambda: _outer(f_r, x_receptive) * layer.mask_receptive,
+                 "w_context": lambda: _outer(f_c, x_context) * layer.mask,
+                 "b_receptive": lambda: f_r.sum(-2), "b_context": lambda: f_c.sum(-2)}
+        grads = {name: term() for name, term in terms.items()
+                 if getattr(layer, name) is not None and getattr(layer, name).requires_grad}
     return grads, p
 
 

@@ -102,9 +102,8 @@ def update(layer: InfomorphicLayer, optimizer: torch.optim.Optimizer, x_receptiv
     optimizer.zero_grad(set_to_none=False)
     if gradient == "closed_form":  # its weight gradients are masked already
         grads, joint = closed_form_gradient(layer, x_receptive, x_context, gamma)
-        for name, grad in grads.items():
-            if getattr(layer, name).requires_grad:
-                getattr(layer, name).grad = grad.neg_()
+        for name, grad in grads.items():  # only the parameters that require one
+            getattr(layer, name).grad = grad.neg_()
     else:
         joint = layer.joint(x_receptive, x_context)
         (-layer.goal_of_joint(joint, gamma).sum()).backward()
