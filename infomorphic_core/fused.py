@@ -102,6 +102,8 @@ def _build() -> ctypes.CDLL:
         fn.argtypes, fn.restype = [pointer] + [long] * 5 + [real, real] + [pointer] * 2, long
         fn = getattr(lib, f"score_step_{dtype}")
         fn.argtypes, fn.restype = [pointer] * 5 + [long] * 5 + [pointer, real, real] + [pointer] * 4, long
+        fn = getattr(lib, f"settle_step_{dtype}")
+        fn.argtypes, fn.restype = [pointer] * 4 + [long] * 3, long
     return lib
 
 
@@ -314,3 +316,22 @@ def _step(theta, bin_r, bin_c, n_r, n_c, clip, score, threads):
     if bad:
         raise ValueError(f"{bad} bin indices lie outside the {n_r}×{n_c} grid")
     return p, f_r, f_c
+
+
+def applies_settle(field: torch.Tensor, state: torch.Tensor) -> bool:
+    """Whether :func:`settle_step` takes ``field`` and ``state`` [..., patterns, units]."""
+    return _takes(field, 2) and state.dtype == field.dtype and field.is_contiguous() and state.is_contiguous()
+
+
+def settle_step(field: torch.Tensor, state: torch.Tensor, previous: torch.Tensor, done: torch.Tensor,
+                first: bool) -> int:
+    """One step of the sign dynamics, in place, for the patterns not ``done`` (bool, [...,
+    patterns]): ``state`` ← sign(``field``), kept where the field is 0 or NaN; ``previous`` ←
+    the old state; a pattern is done at a fixed point or, unless ``first``, a closed 2-cycle.
+    Returns the number of patterns not done."""
+    lib = library()
+    if lib is None:
+        raise RuntimeError(f"the fused kernels are not available: {status()}")
+    fn = lib.settle_step_f32 if field.dtype == torch.float32 else lib.settle_step_f64
+    return fn(field.data_ptr(), state.data_ptr(), previous.data_ptr(), done.data_ptr(), done.numel(),
+              field.shape[-1], int(first))

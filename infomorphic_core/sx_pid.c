@@ -1,6 +1,7 @@
 /* The sx-PID on full tables, fused: the bivariate atoms (sx_pid_f32/f64) and the redundancies of
  * a lattice over up to three sources (sx_red_lattice_f32/f64, further below); at the end, the
- * learning step's score (score_step_f32/f64) and binning (bins_f32/f64).
+ * learning step's score (score_step_f32/f64) and binning (bins_f32/f64), and the memory test's
+ * sign dynamics (settle_step_f32/f64).
  *
  * Bivariate: joint pmfs p[n][n1][n2][nt] (contiguous), one table at a time. The same formulas as infomorphic_core.pid.sx_pid, fused: each table is read from memory once,
  * transposed target-major into a small buffer that stays in the CPU cache, and every marginal,
@@ -419,3 +420,34 @@ STEP(score_step_f64, double, log2, DBL_MIN)
 
 BINS(bins_f32, float, floorf)
 BINS(bins_f64, double, floor)
+
+/* One step of the memory test's deterministic dynamics (infomorphic_core.tasks.
+ * redundancy_memory.settle), for P patterns of n units (field, state, previous: [P][n],
+ * contiguous; done: [P], bool): each pattern not yet done takes s ← sign(field), keeping s_i
+ * where field_i is 0 (or NaN), and is done when the new state equals the old one (a fixed
+ * point) or, after the first step, the one before (a closed 2-cycle); previous then holds the
+ * old state. The states are ±1, so the step is exact. Returns the number of patterns not done. */
+#define SETTLE(NAME, T)                                                                          \
+    long NAME(const T *restrict field, T *restrict state, T *restrict previous,                \
+              unsigned char *restrict done, long P, long n, long first) {                      \
+        long moving = 0;                                                                       \
+        for (long k = 0; k < P; k++) {                                                         \
+            if (done[k]) continue;                                                             \
+            const T *f = field + k * n;                                                        \
+            T *s = state + k * n, *q = previous + k * n;                                       \
+            int same = 1, back = 1;                                                            \
+            for (long i = 0; i < n; i++) {                                                     \
+                T v = f[i] > 0 ? (T)1 : (f[i] < 0 ? (T)-1 : s[i]);                             \
+                same &= v == s[i];                                                             \
+                back &= v == q[i];                                                             \
+                q[i] = s[i];                                                                   \
+                s[i] = v;                                                                      \
+            }                                                                                  \
+            done[k] = same | (back & !first);                                                  \
+            moving += !done[k];                                                                \
+        }                                                                                      \
+        return moving;                                                                         \
+    }
+
+SETTLE(settle_step_f32, float)
+SETTLE(settle_step_f64, double)

@@ -390,3 +390,30 @@ def test_joint_is_the_eager_joint_bit_for_bit(dtype, shape):
     assert torch.equal(fused.theta_joint(theta.reshape(-1, *shape[-2:]), bin_r.int().reshape(-1, *shape[-2:]),
                                          bin_c.short().reshape(-1, *shape[-2:]), 6, 3, THETA_CLIP),
                        want.reshape(-1, shape[-1], 6, 3, 2))  # other integer types of bins
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_settle_step_is_the_eager_sign_step(dtype):
+    from infomorphic_core import hopfield
+
+    g = torch.Generator().manual_seed(0)
+    state = torch.where(torch.rand(3, 40, 9, generator=g) < 0.5, 1.0, -1.0).to(dtype)
+    field = torch.randn(3, 40, 9, generator=g, dtype=dtype)
+    field[field.abs() < 0.3] = 0.0
+    field[0, 0, :4] = torch.tensor([float("nan"), -0.0, 1e-300 if dtype == torch.float64 else 1e-40, -1e-40])
+    field[1, 2] = state[1, 2]  # a fixed point
+    previous = torch.where(field > 0, 1.0, -1.0).to(dtype)  # where it equals the new state: a 2-cycle
+    done = torch.zeros(3, 40, dtype=torch.bool)
+    done[2, :5] = True
+    expected = torch.where(done[..., None], state, hopfield.sign_keep(field, state))
+    for first in (True, False):
+        s, q, d = state.clone(), previous.clone(), done.clone()
+        moving = fused.settle_step(field, s, q, d, first)
+        assert torch.equal(s, expected)
+        assert torch.equal(q[~done], state[~done]) and torch.equal(q[done], previous[done])
+        fixed = (expected == state).all(-1)
+        closed = fixed | (~torch.tensor(first) & (expected == previous).all(-1))
+        assert torch.equal(d, done | closed) and moving == int((~d).sum())
+        cycles = (expected == previous).all(-1) & ~fixed & ~done  # closed 2-cycles only
+        assert bool(fixed[1, 2]) and cycles.any() and bool((d[cycles] == (not first)).all())

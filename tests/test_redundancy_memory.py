@@ -1,3 +1,4 @@
+import contextlib
 import json
 import math
 import subprocess
@@ -8,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from infomorphic_core import hopfield
+from infomorphic_core import fused, hopfield
 from infomorphic_core.capacity import mean_interval, scan_capacity
 from infomorphic_core.layer import closed_form_gradient
 from infomorphic_core.tasks import redundancy_memory as rm
@@ -80,7 +81,15 @@ def _settle_one(w, s, max_iterations):
 
 
 @pytest.mark.parametrize("max_iterations", [1, 3, 100])
-def test_settle_is_each_patterns_own_dynamics_while_runs_leave_the_batch(max_iterations):
+@pytest.mark.parametrize("kernel", [True, False], ids=["fused", "eager"])
+def test_settle_is_each_patterns_own_dynamics_while_runs_leave_the_batch(max_iterations, kernel):
+    if kernel and not fused.active():
+        pytest.skip(f"no fused kernels: {fused.status()}")
+    with contextlib.nullcontext() if kernel else fused.turned_off():
+        _check_settle(max_iterations)
+
+
+def _check_settle(max_iterations):
     g = torch.Generator().manual_seed(3)
     n, m = 12, 6
     stored = torch.where(torch.rand(4, m, n, generator=g) < 0.5, 1.0, -1.0)

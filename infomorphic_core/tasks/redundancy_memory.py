@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import hopfield, rng
+from .. import fused, hopfield, rng
 from ..cache import default_dir
 from ..capacity import mean_interval, scan_capacity
 from ..checks import ConfigError, number, one_of
@@ -217,16 +217,22 @@ def settle(weights: torch.Tensor, cues: torch.Tensor, max_iterations: int) -> to
     pattern stops at a fixed point or when a 2-cycle closes, at most ``max_iterations`` steps.
     ``weights``: [N, N], or [runs, N, N] (a run whose patterns have all stopped then leaves the
     batch: each run's products are the same in any batch)."""
-    final, state, previous = cues.clone(), cues, None
+    final, state, previous = cues.clone(), cues.clone(), None
     live = torch.arange(cues.shape[0])  # the runs still in the batch
     done = torch.zeros(cues.shape[:-1], dtype=torch.bool)
-    for _ in range(max_iterations):
-        new = hopfield.sign_keep(state @ weights.transpose(-1, -2), state)
-        closed = (new == state).all(-1)
-        if previous is not None:
-            closed |= (new == previous).all(-1)
-        previous, state = state, torch.where(done[..., None], state, new)
-        done |= closed
+    for step in range(max_iterations):
+        field = state @ weights.transpose(-1, -2)
+        if fused.applies_settle(field, state):  # in place, one pass
+            if previous is None:
+                previous = torch.empty_like(state)
+            fused.settle_step(field, state, previous, done, step == 0)
+        else:
+            new = hopfield.sign_keep(field, state)
+            closed = (new == state).all(-1)
+            if previous is not None:
+                closed |= (new == previous).all(-1)
+            previous, state = state, torch.where(done[..., None], state, new)
+            done |= closed
         stopped = done.all(-1)
         if weights.dim() == 3 and bool(stopped.any()):
             final[live[stopped]] = state[stopped]
