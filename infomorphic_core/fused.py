@@ -1,5 +1,5 @@
 """Fused CPU kernels, compiled on first use where a C compiler is present: the sx-PID on full
-tables, and the learning step's binning and score.
+tables, the learning step's binning and score, and a step of the memory test's sign dynamics.
 
 Eager PyTorch makes one pass over memory per operation: :func:`~infomorphic_core.pid.sx_pid`
 needs about fifteen on 20×20×2 tables, :func:`~infomorphic_core.pid.sx_pid_lattice` well over a
@@ -26,6 +26,11 @@ gradient of an MNIST-sized layer is off by up to 2·10⁻³ of its largest entry
 the score in double by at most 1.2·10⁻⁵), but following the eager operations keeps the kernel
 checkable against them one by one, and the trained numbers of the fused and the eager paths
 (which runs where no compiler is) as close as those of two math paths.
+
+The memory test's dynamics (:func:`~infomorphic_core.tasks.redundancy_memory.settle`) makes
+five passes per step besides its matrix product (sign, two comparisons with the last two states,
+a selection, the bookkeeping); :func:`settle_step` makes one, in place. Its states are ±1, so it
+is exact.
 
 The kernels are built without floating-point contraction (``-ffp-contract=off``): every product
 and sum is rounded as written, on every CPU.
