@@ -1,5 +1,6 @@
 """Fused CPU kernels, compiled on first use where a C compiler is present: the sx-PID on full
-tables, the learning step's binning and score, and a step of the memory test's sign dynamics.
+tables, the learning step's binning and score, a step of the memory test's sign dynamics, and
+the minover (Krauth–Mézard) rule's loop.
 
 Eager PyTorch makes one pass over memory per operation: :func:`~infomorphic_core.pid.sx_pid`
 needs about fifteen on 20×20×2 tables, :func:`~infomorphic_core.pid.sx_pid_lattice` well over a
@@ -109,6 +110,8 @@ def _build() -> ctypes.CDLL:
         fn.argtypes, fn.restype = [pointer] * 5 + [long] * 5 + [pointer, real, real] + [pointer] * 4, long
         fn = getattr(lib, f"settle_step_{dtype}")
         fn.argtypes, fn.restype = [pointer] * 4 + [long] * 3, long
+        fn = getattr(lib, f"minover_{dtype}")
+        fn.argtypes, fn.restype = [pointer] * 2 + [long] * 4 + [pointer] * 2, None
     return lib
 
 
@@ -340,3 +343,24 @@ def settle_step(field: torch.Tensor, state: torch.Tensor, previous: torch.Tensor
     fn = lib.settle_step_f32 if field.dtype == torch.float32 else lib.settle_step_f64
     return fn(field.data_ptr(), state.data_ptr(), previous.data_ptr(), done.data_ptr(), done.numel(),
               field.shape[-1], int(first))
+
+
+def applies_minover(patterns: torch.Tensor) -> bool:
+    """Whether :func:`minover_counts` takes ``patterns`` [runs, patterns, N]."""
+    return _takes(patterns, 3)
+
+
+def minover_counts(xi: torch.Tensor, overlap: torch.Tensor, iterations: int) -> torch.Tensor:
+    """The minover rule's counts [runs, N, patterns] (how often each neuron picked each pattern)
+    for ``xi`` [runs, N, patterns] (ξ_i^μ) and ``overlap`` [runs, patterns, patterns]; as
+    :func:`~infomorphic_core.hopfield.krauth_mezard`'s loop, exactly."""
+    lib = library()
+    if lib is None:
+        raise RuntimeError(f"the fused kernels are not available: {status()}")
+    runs, n, m = xi.shape
+    xi, overlap = xi.contiguous(), overlap.to(xi.dtype).contiguous()
+    counts, work = torch.empty_like(xi), torch.empty(m, dtype=xi.dtype)
+    fn = lib.minover_f32 if xi.dtype == torch.float32 else lib.minover_f64
+    if counts.numel():
+        fn(xi.data_ptr(), overlap.data_ptr(), runs, n, m, iterations, counts.data_ptr(), work.data_ptr())
+    return counts

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import torch
 
+from . import fused
+
 
 def _zero_diagonal(w: torch.Tensor) -> torch.Tensor:
     return w - torch.diag_embed(torch.diagonal(w, dim1=-2, dim2=-1))
@@ -85,14 +87,17 @@ def krauth_mezard(patterns: torch.Tensor, iterations: int = 2000) -> torch.Tenso
     runs, m, n = patterns.shape
     overlap = patterns @ patterns.transpose(-1, -2)  # Q_μν = Σ_j ξ_j^μ ξ_j^ν
     xi = patterns.transpose(-1, -2)  # [runs, N, patterns]: ξ_i^μ
-    field = torch.zeros(runs, n, m, dtype=patterns.dtype)  # ξ_i^μ Σ_{j≠i} W_ij ξ_j^μ · N
-    counts = torch.zeros(runs, n, m, dtype=patterns.dtype)
-    for _ in range(iterations):
-        worst = field.argmin(-1, keepdim=True)  # [runs, N, 1]
-        counts.scatter_add_(-1, worst, torch.ones_like(worst, dtype=patterns.dtype))
-        q = torch.gather(overlap, 1, worst.expand(-1, -1, m))  # Q_{μ*ν} per neuron
-        sign = torch.gather(xi, -1, worst)  # ξ_i^{μ*}
-        # adding ξ_i^{μ*} ξ_j^{μ*} for j ≠ i changes neuron i's field on pattern ν by
-        # ξ_i^ν ξ_i^{μ*} (Q_{μ*ν} − ξ_i^{μ*} ξ_i^ν)
-        field += sign * xi * q - 1.0
+    if fused.applies_minover(patterns):  # the same integers, one pass per iteration instead of five
+        counts = fused.minover_counts(xi, overlap, iterations)
+    else:
+        field = torch.zeros(runs, n, m, dtype=patterns.dtype)  # ξ_i^μ Σ_{j≠i} W_ij ξ_j^μ · N
+        counts = torch.zeros(runs, n, m, dtype=patterns.dtype)
+        for _ in range(iterations):
+            worst = field.argmin(-1, keepdim=True)  # [runs, N, 1]
+            counts.scatter_add_(-1, worst, torch.ones_like(worst, dtype=patterns.dtype))
+            q = torch.gather(overlap, 1, worst.expand(-1, -1, m))  # Q_{μ*ν} per neuron
+            sign = torch.gather(xi, -1, worst)  # ξ_i^{μ*}
+            # adding ξ_i^{μ*} ξ_j^{μ*} for j ≠ i changes neuron i's field on pattern ν by
+            # ξ_i^ν ξ_i^{μ*} (Q_{μ*ν} − ξ_i^{μ*} ξ_i^ν)
+            field += sign * xi * q - 1.0
     return _zero_diagonal((counts * xi) @ patterns / n)

@@ -451,3 +451,35 @@ BINS(bins_f64, double, floor)
 
 SETTLE(settle_step_f32, float)
 SETTLE(settle_step_f64, double)
+
+/* The minover rule (infomorphic_core.hopfield.krauth_mezard) for R runs of n neurons and m
+ * patterns: xi[R][n][m] = ξ_i^μ, overlap[R][m][m] = Q_μν; for each neuron, ``iterations``
+ * times, the first pattern of least field gets one more count and every field changes by
+ * ξ_i^ν ξ_i^μ* Q_μ*ν − 1. counts: [R][n][m]; work: m values. Fields and counts are integers
+ * (exact in float below 2^24), so this is the eager loop's result exactly. */
+#define MINOVER(NAME, T)                                                                         \
+    void NAME(const T *restrict xi, const T *restrict overlap, long R, long n, long m,         \
+              long iterations, T *restrict counts, T *restrict field) {                        \
+        for (long r = 0; r < R; r++)                                                           \
+            for (long i = 0; i < n; i++) {                                                     \
+                const T *x = xi + (r * n + i) * m;                                             \
+                T *c = counts + (r * n + i) * m;                                               \
+                for (long k = 0; k < m; k++) field[k] = 0, c[k] = 0;                           \
+                T low = 0; /* the least field, kept by the update's pass */                    \
+                for (long t = 0; t < iterations; t++) {                                        \
+                    long worst = 0;                                                            \
+                    while (field[worst] != low) worst++;                                       \
+                    c[worst] += 1;                                                             \
+                    const T *q = overlap + (r * m + worst) * m;                                \
+                    const T s = x[worst];                                                      \
+                    low = INFINITY;                                                            \
+                    _Pragma("omp simd reduction(min : low)") for (long k = 0; k < m; k++) {    \
+                        field[k] += s * x[k] * q[k] - 1;                                       \
+                        low = field[k] < low ? field[k] : low;                                 \
+                    }                                                                          \
+                }                                                                              \
+            }                                                                                  \
+    }
+
+MINOVER(minover_f32, float)
+MINOVER(minover_f64, double)

@@ -417,3 +417,18 @@ def test_settle_step_is_the_eager_sign_step(dtype):
         assert torch.equal(d, done | closed) and moving == int((~d).sum())
         cycles = (expected == previous).all(-1) & ~fixed & ~done  # closed 2-cycles only
         assert bool(fixed[1, 2]) and cycles.any() and bool((d[cycles] == (not first)).all())
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_minover_kernel_is_the_eager_loop(dtype):
+    from infomorphic_core import hopfield
+
+    g = torch.Generator().manual_seed(1)
+    for runs, m, n, iterations in ((3, 30, 20, 500), (2, 1, 5, 7), (1, 45, 20, 3000)):
+        xi = torch.where(torch.rand(runs, m, n, generator=g) < 0.5, 1.0, -1.0).to(dtype)
+        xi[0, -1] = xi[0, 0]  # a repeated pattern: ties in the least field
+        fast = hopfield.krauth_mezard(xi, iterations)
+        with fused.turned_off():
+            slow = hopfield.krauth_mezard(xi, iterations)
+        assert torch.equal(fast, slow) and fast.abs().max() > 0
