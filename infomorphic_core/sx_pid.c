@@ -1,7 +1,7 @@
 /* The sx-PID on full tables, fused: the bivariate atoms (sx_pid_f32/f64) and the redundancies of
  * a lattice over up to three sources (sx_red_lattice_f32/f64, further below); at the end, the
- * learning step's score (score_step_f32/f64) and binning (bins_f32/f64), and the memory test's
- * sign dynamics (settle_step_f32/f64).
+ * learning step's score (score_step_f32/f64) and binning (bins_f32/f64), the memory test's sign
+ * dynamics (settle_step_f32/f64) and the Krauth–Mézard rule's minover loop (minover_f32/f64).
  *
  * Bivariate: joint pmfs p[n][n1][n2][nt] (contiguous), one table at a time. The same formulas as infomorphic_core.pid.sx_pid, fused: each table is read from memory once,
  * transposed target-major into a small buffer that stays in the CPU cache, and every marginal,
