@@ -130,6 +130,14 @@ def library() -> ctypes.CDLL | None:
     return _state["lib"]
 
 
+def _required() -> ctypes.CDLL:
+    """The library, for the kernels' callers (which check ``applies*`` first)."""
+    lib = library()
+    if lib is None:
+        raise RuntimeError(f"the fused kernels are not available: {status()}")
+    return lib
+
+
 def status() -> str:
     """``"compiled"``, or why the eager path is used."""
     library()
@@ -175,9 +183,7 @@ def bin_indices(x: torch.Tensor, method: str, n_bins: int, interval: tuple | Non
     """:meth:`~infomorphic_core.estimate.Binning.indices` of CPU tensors ``x`` [..., samples,
     neurons] for the methods of :data:`BIN_METHODS`, bit for bit, in one pass for the range and
     one for the indices."""
-    lib = library()
-    if lib is None:
-        raise RuntimeError(f"the fused kernels are not available: {status()}")
+    lib = _required()
     *_, n_samples, n_neurons = x.shape
     flat = x.detach().reshape(-1, n_samples, n_neurons).contiguous()
     out = torch.empty(flat.shape, dtype=torch.long)
@@ -242,9 +248,7 @@ def _run(name: str, p: torch.Tensor, table_dims: int, n_out: int, work_size: int
          threads: int | None) -> torch.Tensor:
     """Call kernel ``name`` on the tables of ``p`` (its last ``table_dims`` axes), split over
     ``threads`` (default: torch's thread count); each table's result does not depend on it."""
-    lib = library()
-    if lib is None:
-        raise RuntimeError(f"the fused sx-PID kernel is not available: {status()}")
+    lib = _required()
     batch = p.shape[:-table_dims]
     p = p.detach().contiguous()
     n = batch.numel()
@@ -294,9 +298,7 @@ def theta_joint(theta: torch.Tensor, bin_r: torch.Tensor, bin_c: torch.Tensor, n
 
 
 def _step(theta, bin_r, bin_c, n_r, n_c, clip, score, threads):
-    lib = library()
-    if lib is None:
-        raise RuntimeError(f"the fused kernels are not available: {status()}")
+    lib = _required()
     dtype = theta.dtype
     runs, n_samples, n_neurons = theta.shape
     theta = theta.detach().contiguous()
@@ -337,9 +339,7 @@ def settle_step(field: torch.Tensor, state: torch.Tensor, previous: torch.Tensor
     patterns]): ``state`` ← sign(``field``), kept where the field is 0 or NaN; ``previous`` ←
     the old state; a pattern is done at a fixed point or, unless ``first``, a closed 2-cycle.
     Returns the number of patterns not done."""
-    lib = library()
-    if lib is None:
-        raise RuntimeError(f"the fused kernels are not available: {status()}")
+    lib = _required()
     fn = lib.settle_step_f32 if field.dtype == torch.float32 else lib.settle_step_f64
     return fn(field.data_ptr(), state.data_ptr(), previous.data_ptr(), done.data_ptr(), done.numel(),
               field.shape[-1], int(first))
@@ -354,9 +354,7 @@ def minover_counts(xi: torch.Tensor, overlap: torch.Tensor, iterations: int) -> 
     """The minover rule's counts [runs, N, patterns] (how often each neuron picked each pattern)
     for ``xi`` [runs, N, patterns] (ξ_i^μ) and ``overlap`` [runs, patterns, patterns]; as
     :func:`~infomorphic_core.hopfield.krauth_mezard`'s loop, exactly."""
-    lib = library()
-    if lib is None:
-        raise RuntimeError(f"the fused kernels are not available: {status()}")
+    lib = _required()
     runs, n, m = xi.shape
     xi, overlap = xi.contiguous(), overlap.to(xi.dtype).contiguous()
     counts, work = torch.empty_like(xi), torch.empty(m, dtype=xi.dtype)
