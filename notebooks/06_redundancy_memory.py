@@ -189,8 +189,9 @@ plt.show()
 # %% [markdown]
 # **Paper profile, measured once** (the first scan of
 # `infomorphic run redundancy_memory --profile paper`: $N = 100$, 20 seeds, up to 5000
-# epochs, the published scan from $0.2N$ in steps of $0.02N$; 75 minutes on one core of a
-# 2-core Xeon at 2.5 GHz). Mean $\alpha_c$ over the 20 seeds with the bootstrap 95% interval,
+# epochs, the published scan from $0.2N$ in steps of $0.02N$; 9 and 12 minutes in two runs
+# on one core of a 2-core Xeon at 2.5 GHz, the whole chapter 54 minutes on its 2 cores with
+# `workers = 2`). Mean $\alpha_c$ over the 20 seeds with the bootstrap 95% interval,
 # the paper's value in brackets:
 #
 # | network | $\alpha_c$ (ours, paper profile) | per seed | paper |
@@ -254,9 +255,9 @@ for row in ladder.index[1:]:
 # %% [markdown]
 # **The ladder in the paper profile, measured once** ($N = 100$, 20 seeds, up to 5000 epochs,
 # the scan from $0.2N$ in steps of $0.02N$; each row's scan computed on one core of a 2-core
-# Xeon at 2.5 GHz: 6, 5, 20 and 10 minutes for the four scans of their own, the last two rows
-# being the paper profile's main scan above; with `workers`, the main scan and these four run
-# side by side on the sweep engine's Dask workers). Mean $\alpha_c$ over the 20 seeds with
+# Xeon at 2.5 GHz: 2.3, 1.8, 7.8 and 5.3 minutes for the four scans of their own, the last
+# two rows being the paper profile's main scan above; with `workers`, the main scan and these
+# four run side by side on the sweep engine's Dask workers). Mean $\alpha_c$ over the 20 seeds with
 # the bootstrap 95% interval:
 #
 # | row | ours (paper profile) | per seed | paper |
