@@ -284,10 +284,10 @@ print(f"most harmful to set to 0: {drops.idxmax()}")
 #
 # Not rerun on this page: the paper profile (full MNIST, 10 seeds × 100 epochs at four hidden
 # sizes, every network, the goal ablation over all 19 weights: 44 networks of 10 seeds) takes
-# about 44 hours on one core of a 2-core Xeon at 2.5 GHz. That is an estimate, not a run: one
-# epoch of each of the 44 networks at 2 seeds on full MNIST took 280 s together (the main
-# network's 6.6 s, 37 s at 10 seeds), scaled by that ratio to 10 seeds and by 100 to the
-# epochs; the same arithmetic gives 71 minutes for the main and backprop networks that took
+# about 42 hours on one core of a 2-core Xeon at 2.5 GHz. That is an estimate, not a run: one
+# epoch of each of the 44 networks at 2 seeds on full MNIST took 232 s together (the main
+# network's 5.2 s, 34.5 s at 10 seeds), scaled by that ratio to 10 seeds and by 100 to the
+# epochs; the same arithmetic gives 70 minutes for the main and backprop networks that took
 # 62 below, so it errs long. The networks are independent: `-p workers=N` here, or
 # `infomorphic run trivariate --profile paper --workers N` (`--scheduler ADDRESS` for a
 # cluster whose workers share the cache folder), trains them on the sweep engine's Dask
