@@ -190,8 +190,8 @@ plt.show()
 # **Paper profile, measured once** (the first scan of
 # `infomorphic run redundancy_memory --profile paper`: $N = 100$, 20 seeds, up to 5000
 # epochs, the published scan from $0.2N$ in steps of $0.02N$; 9 and 12 minutes in two runs
-# on one core of a 2-core Xeon at 2.5 GHz, the whole chapter 54 minutes on its 2 cores with
-# `workers = 2`). Mean $\alpha_c$ over the 20 seeds with the bootstrap 95% interval,
+# on one core of a 2-core Xeon at 2.5 GHz, the second with the other core busy; the whole
+# chapter 54 minutes on its 2 cores with `workers = 2`). Mean $\alpha_c$ over the 20 seeds with the bootstrap 95% interval,
 # the paper's value in brackets:
 #
 # | network | $\alpha_c$ (ours, paper profile) | per seed | paper |
