@@ -197,8 +197,8 @@ long.to_frame()
 # Each chapter's quick profile is timed whenever the book is built (the Reproducibility
 # page). The paper profiles, each timed by `benchmarks/paper_profile.py` against an empty
 # cache (some two at a time, one per core). The three-source chapter is not among them: its
-# 44 networks would take an estimated 42 hours on one core ([its page](07_trivariate)
-# gives the estimate and its main network's measured time).
+# 44 networks would take tens of hours on one core ([its page](07_trivariate) gives the
+# estimate and its main network's measured time).
 
 # %%
 paper = pd.DataFrame(bench.get("paper_profiles", {})).T

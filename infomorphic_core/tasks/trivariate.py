@@ -447,8 +447,8 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None, wo
 
     ``workers`` local Dask workers of one thread each, or the cluster of a running ``scheduler``
     (:func:`infomorphic_core.sweep.client_for`), train the networks in parallel into the disk
-    cache, which they must share (the paper profile's 44 networks take an estimated 42 hours on one
-    core); the result is the same as without them.
+    cache, which they must share (the paper profile's 44 networks take tens of hours on one core;
+    the README gives the estimate); the result is the same as without them.
 
     Examples
     --------
