@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from infomorphic_core import cache, runtime
-from infomorphic_core.cache import write_atomic
+from infomorphic_core.io import write_atomic
 
 RESULTS = Path(__file__).with_name("results.json")
 EXECUTED = Path(__file__).with_name("paper-profiles")

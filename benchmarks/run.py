@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from infomorphic_core import cache, fused, runtime
-from infomorphic_core.cache import write_atomic
+from infomorphic_core.io import write_atomic
 from infomorphic_core.speed import (backprop_step, bars_sized, best_time, mnist_sized, one_pass, random_pmfs,
                                     trivariate_step, with_threads)
 

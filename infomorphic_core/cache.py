@@ -22,9 +22,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from . import fused
+from .io import default_dir, write_atomic
+
 T = TypeVar("T")
 MAGIC = b"INFOMORPHIC-CACHE-2\n"
-ENV_DIR = "INFOMORPHIC_CACHE_DIR"
 # When set, every cached() call appends one JSON line of provenance to this file
 # (``infomorphic reproduce`` reads it to report what each notebook computed).
 ENV_LOG = "INFOMORPHIC_PROVENANCE_LOG"
@@ -49,8 +51,6 @@ def environment() -> dict[str, str]:
     import numpy
     import torch
 
-    from . import fused
-
     return {"torch": torch.__version__, "numpy": numpy.__version__,
             "cpu_capability": torch.backends.cpu.get_cpu_capability(),
             "MKL_CBWR": os.environ.get("MKL_CBWR", ""),
@@ -73,30 +73,10 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def default_dir() -> Path:
-    return Path(os.environ.get(ENV_DIR) or Path.home() / ".cache" / "infomorphic-companion")
-
-
 def cache_key(config: dict) -> str:
     """Key of a result: the config, the core's source and the computing :func:`environment`."""
     text = json.dumps({"config": config, "environment": environment()}, sort_keys=True, default=repr)
     return hashlib.sha256((text + core_hash()).encode()).hexdigest()[:32]
-
-
-def check_dir(path) -> Path:
-    """``path`` as a folder that exists (created if needed) and can be written, or a
-    ``ValueError`` that says why not (checked before any computation)."""
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"{path} is a file, not a folder")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise ValueError(f"{path} cannot be written ({error.strerror or error})") from None
-    return path
 
 
 def _read(path: Path):
@@ -107,18 +87,6 @@ def _read(path: Path):
     if hashlib.sha256(payload).digest() != digest:
         raise ValueError("checksum mismatch")
     return pickle.loads(payload)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(OSError):  # never hide the error that got us here
-            tmp.unlink(missing_ok=True)
 
 
 def _write(path: Path, obj) -> None:

@@ -3,6 +3,7 @@ what it allows."""
 
 from __future__ import annotations
 
+import ast
 import math
 
 
@@ -37,3 +38,21 @@ def number(name: str, value, low: float = -math.inf, high: float = math.inf,
 def one_of(name: str, value, options) -> None:
     if value not in options:
         raise ConfigError(f"{name} must be one of {tuple(options)}, got {value!r}")
+
+
+def parse_value(text: str):
+    """A ``-p`` value: a Python literal where it parses as one, else the string itself."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise ValueError(f"parameter {pair!r} must look like NAME=VALUE")
+        overrides[key] = parse_value(value)
+    return overrides

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .io import default_dir
+
 MNIST_FILES = {
     # name: SHA-256 of the official gzipped IDX file
     "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
@@ -62,8 +64,6 @@ class MnistData:
 
 
 def default_cache_dir() -> Path:
-    from .cache import default_dir
-
     return default_dir() / "mnist"
 
 

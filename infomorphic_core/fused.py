@@ -57,7 +57,7 @@ from pathlib import Path
 
 import torch
 
-from . import cache
+from .io import default_dir
 
 SOURCE = Path(__file__).with_name("sx_pid.c")
 ENV = "INFOMORPHIC_FUSED"
@@ -87,7 +87,7 @@ def _build() -> ctypes.CDLL:
     source = SOURCE.read_bytes()
     key = hashlib.sha256(b"\0".join([source, " ".join([compiler] + _FLAGS + _LIBS).encode(),
                                      _cpu_id().encode()])).hexdigest()[:16]
-    target = cache.default_dir() / "kernels" / f"sx_pid-{key}.so"
+    target = default_dir() / "kernels" / f"sx_pid-{key}.so"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         # build under a private name, then rename: parallel workers never load a half-written file

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 
-from .cache import write_atomic
+from .io import write_atomic
 
 SOLUTION = re.compile(r"^\s*(```+|:::+)\s*\{solution\}", re.MULTILINE)
 START = re.compile(r"^\s*(```+|:::+)\s*\{solution-start\}", re.MULTILINE)

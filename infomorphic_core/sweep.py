@@ -51,7 +51,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import runtime
+from .cache import core_hash
 from .checks import ConfigError
+from .io import json_safe, write_atomic, write_json
+from .parallel import client_for, close  # noqa: F401 (the sweep engine's client, for its callers)
+from .tasks import TASKS, task_module
 
 SPEC_KEYS = {"profile", "base", "grid", "points"}
 SPACE_KEYS = {"profile", "base", "metric", "direction", "sampler", "seed", "params", "start"}
@@ -213,11 +218,8 @@ def run_block(task: str, profile: str, settings: dict, use_cache: bool, cache_di
     torch's math threads first (default: the package's, :func:`infomorphic_core.runtime.threads`)."""
     import torch
 
-    from . import runtime
-    from .cli import json_safe, task_modules
-
     torch.set_num_threads(threads or runtime.threads())
-    module = task_modules()[task]
+    module = TASKS[task]
     config = make_config(module, profile, settings)
     result = module.run(config, use_cache=use_cache, cache_dir=cache_dir)
     per_run = module.per_run(result) if hasattr(module, "per_run") else None
@@ -242,12 +244,7 @@ def run_sweep(task: str, spec: dict, out, client=None, use_cache: bool = True, c
     ``out/sweep.parquet`` (one row per run: the point's settings, its seed, the run's seed, the
     per-run metrics, the data set and the core's source hash), ``out/points/ID/metrics.json``
     and ``out/failed.json``; each file is written whole or not at all."""
-    from .cli import task_modules
-
-    modules = task_modules()
-    if task not in modules:
-        raise ConfigError(f"unknown task {task!r}; known: {', '.join(modules)}")
-    module = modules[task]
+    module = task_module(task)
     profile = spec.get("profile", "quick")
     points = expand(spec)
     blocks = make_blocks(module, profile, points)
@@ -328,23 +325,12 @@ def _row(settings, pid, seed, run_seed, values, outcome, error) -> dict:
 
 
 def _code_hash() -> str:
-    from .cache import core_hash
-
     return core_hash()[:16]
-
-
-def write_json(path: Path, value) -> None:
-    from .cache import write_atomic
-    from .cli import json_safe
-
-    write_atomic(path, (json.dumps(json_safe(value), indent=2, allow_nan=False) + "\n").encode())
 
 
 def write_table(table: pd.DataFrame, path: Path) -> None:
     """Parquet, written to a temporary file beside ``path`` and renamed over it."""
     import io
-
-    from .cache import write_atomic
 
     buffer = io.BytesIO()
     table.to_parquet(buffer, index=False)
@@ -371,13 +357,7 @@ def run_search(task: str, space: dict, trials: int, out, client=None, use_cache:
     Trials run on the client's workers (as many at a time as it has) or here, one at a time.
     Writes ``out/trials.parquet``, ``out/best.json`` and ``out/importance.json``."""
     optuna = _optuna()
-
-    from .cli import task_modules
-
-    modules = task_modules()
-    if task not in modules:
-        raise ConfigError(f"unknown task {task!r}; known: {', '.join(modules)}")
-    module = modules[task]
+    module = task_module(task)
     profile, base, metric, direction, distributions, sampler = parse_space(module, space)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -528,55 +508,3 @@ def distribution(name: str, spec):
         raise ConfigError(f"params: {name}: type must be float or int")
     return optuna.distributions.FloatDistribution(float(low), float(high), log=bool(spec.get("log", False)),
                                                   step=spec.get("step"))
-
-
-def cache_on_workers(fn, calls, workers: int, scheduler: str | None) -> None:
-    """``fn(*args)`` for every ``args`` of ``calls`` on ``workers`` local Dask workers of one
-    thread each, or on the cluster of ``scheduler``, for the disk cache those calls write (the
-    caller then reads their results from it); nothing when neither is given. A task's ``run``
-    uses it for its independent parts."""
-    client = client_for(workers, scheduler)
-    if client is None:
-        return
-    from . import runtime
-
-    try:
-        client.gather([client.submit(_with_threads, runtime.threads(), fn, args, pure=False) for args in calls])
-    finally:
-        close(client)
-
-
-def _with_threads(threads: int, fn, args) -> None:
-    import torch
-
-    torch.set_num_threads(threads)
-    fn(*args)
-
-
-def close(client) -> None:
-    """Close ``client`` and, when :func:`client_for` started it, its LocalCluster."""
-    if client is None:
-        return
-    cluster = getattr(client, "cluster", None)
-    client.close()
-    if cluster is not None:
-        cluster.close()
-
-
-def client_for(workers: int | None, scheduler: str | None, threads: int = 1):
-    """A ``distributed.Client``: to the scheduler at ``scheduler``, or to a new LocalCluster of
-    ``workers`` processes with ``threads`` threads each; ``None`` when neither is given."""
-    if scheduler is None and not workers:
-        return None
-    import logging
-
-    from distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        return Client(scheduler)
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
-                           # CRITICAL: a worker that outlives the scheduler by a heartbeat at
-                           # shut-down logs an error that is no failure (a call's own error
-                           # reaches the client)
-                           dashboard_address=":0", silence_logs=logging.CRITICAL)
-    return Client(cluster)

@@ -8,6 +8,7 @@ one minibatch (for recurrent tasks by running the network), and ``state_dict()``
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import warnings
@@ -20,6 +21,7 @@ import torch
 from tqdm import tqdm
 
 from . import checks
+from .io import write_atomic
 from .goals import Goal
 from .layer import InfomorphicLayer, closed_form_gradient
 from .pid import sx_pid
@@ -233,10 +235,6 @@ def train(
 
 def save_atomic(path: Path, obj) -> None:
     """torch.save to a temporary file in the same folder, then rename over ``path``."""
-    import io
-
-    from .cache import write_atomic
-
     buffer = io.BytesIO()
     torch.save(obj, buffer)
     write_atomic(path, buffer.getvalue())

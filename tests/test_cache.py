@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from infomorphic_core import cache
+from infomorphic_core import cache, io
 
 
 def test_cache_hit_and_no_cache(tmp_path):
@@ -84,5 +84,5 @@ def test_core_hash_covers_the_kernel_source(tmp_path):
 
 
 def test_cache_dir_from_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "x"))
-    assert cache.default_dir() == tmp_path / "x"
+    monkeypatch.setenv(io.ENV_DIR, str(tmp_path / "x"))
+    assert io.default_dir() == tmp_path / "x"

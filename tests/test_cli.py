@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from infomorphic_core import cache, cli
+from infomorphic_core import cache, cli, io, reproduce
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--set", "n_runs=2", "--set", "n_updates=20"]
@@ -116,7 +116,7 @@ def test_outputs_are_whole_json_is_valid_and_provenance_is_told(tmp_path):
 
 
 def test_json_has_no_bare_nan():
-    assert cli.json_safe({"a": math.nan, "b": [1.0, math.inf], "c": "x"}) == {"a": None, "b": [1.0, None], "c": "x"}
+    assert io.json_safe({"a": math.nan, "b": [1.0, math.inf], "c": "x"}) == {"a": None, "b": [1.0, None], "c": "x"}
 
 
 def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
@@ -149,8 +149,8 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
 
 
 def test_reproduce_outside_a_checkout_says_so(tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "NOTEBOOKS", tmp_path / "missing")
-    monkeypatch.setattr(cli, "BOOK_INPUT", tmp_path / "missing-book" / "notebooks")
+    monkeypatch.setattr(reproduce, "NOTEBOOKS", tmp_path / "missing")
+    monkeypatch.setattr(reproduce, "BOOK_INPUT", tmp_path / "missing-book" / "notebooks")
     assert cli.main(["reproduce"]) == 2
     assert cli.main(["list"]) == 0
 
@@ -199,13 +199,13 @@ def test_failed_download_is_one_line(tmp_path):
 def test_interrupted_write_keeps_the_previous_outputs(tmp_path, monkeypatch):
     out = tmp_path / "out"
     history = pd.DataFrame({"run": [0], "step": [1], "neuron": [0], "quantity": ["x"], "value": [1.0]})
-    cli.write_outputs(out, {"a": 1}, history)
+    io.write_outputs(out, {"a": 1}, history)
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
     with pytest.raises(OSError):
-        cli.write_outputs(out, {"a": 2}, history)
+        io.write_outputs(out, {"a": 2}, history)
     assert json.loads((out / "metrics.json").read_text()) == {"a": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

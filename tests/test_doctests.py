@@ -5,9 +5,11 @@ import importlib
 
 import pytest
 
+from infomorphic_core.tasks import TASKS
+
+# every task's run has an example (the registry lists them all)
 MODULES = ["infomorphic_core.goals", "infomorphic_core.pid", "infomorphic_core.layer",
-           "infomorphic_core.train", "infomorphic_core.tasks.supervised", "infomorphic_core.tasks.bars",
-           "infomorphic_core.tasks.memory", "infomorphic_core.tasks.error_neuron", "infomorphic_core.tasks.trivariate"]
+           "infomorphic_core.train"] + [module.__name__ for module in TASKS.values()]
 
 
 @pytest.mark.parametrize("name", MODULES)

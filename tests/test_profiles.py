@@ -5,9 +5,10 @@ from dataclasses import replace
 import pytest
 
 from infomorphic_core.sweep import sweep
-from infomorphic_core.tasks import bars, error_neuron, memory, redundancy_memory, supervised, trivariate
+from infomorphic_core.tasks import TASKS as REGISTRY
+from infomorphic_core.tasks import supervised
 
-TASKS = [supervised, bars, memory, error_neuron, redundancy_memory, trivariate]
+TASKS = list(REGISTRY.values())
 
 
 def sizes_match(module, config, profile):

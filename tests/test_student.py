@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from infomorphic_core import student
-from infomorphic_core.cli import NOTEBOOKS, notebook_names
+from infomorphic_core.reproduce import NOTEBOOKS, notebook_names
 
 CHAPTERS = notebook_names()
 LABEL = re.compile(r"\{exercise(?:-start)?\}[^\n]*\n:label: (\S+)")

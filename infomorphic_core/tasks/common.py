@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..cache import cached_with_provenance, checkpoint_path
 from ..checks import ConfigError, integer
 from ..goals import ATOM_KEYS, Goal
 
@@ -226,8 +227,6 @@ def cached_run(task: str, config, compute, use_cache: bool, cache_dir, **key):
 
     ``checkpoint`` is a path keyed like the result: a computation killed part-way resumes from
     it when the same config is run again (``None`` when the cache is off)."""
-    from ..cache import cached_with_provenance, checkpoint_path
-
     spec = {"task": task} | asdict(config) | key
     checkpoint = checkpoint_path(spec, cache_dir) if use_cache else None
 

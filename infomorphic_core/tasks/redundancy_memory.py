@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import fused, hopfield, rng
-from ..cache import default_dir
+from .. import fused, hopfield, parallel, rng
+from ..io import default_dir
 from ..capacity import mean_interval, scan_capacity
 from ..checks import ConfigError, number, one_of
 from ..estimate import Binning
@@ -451,16 +451,14 @@ def _scan_jobs(config: Config) -> dict:
 
 
 def _run(config: Config, use_cache: bool, cache_dir, workers: int = 0, scheduler: str | None = None) -> Result:
-    from .. import sweep
-
     # each scan is cached on its own: a killed run recomputes only the scans it had not finished
     main_goal = goal_name(config)
     jobs = _scan_jobs(config)
     goals = jobs["main"][1]
     # every scan on the workers first, when there are any (the main one, the longest, first)
     shared = cache_dir or default_dir()
-    sweep.cache_on_workers(scan, [(*job, True, shared) for job in jobs.values() if job is not None], workers,
-                           scheduler)
+    parallel.cache_on_workers(scan, [(*job, True, shared) for job in jobs.values() if job is not None], workers,
+                              scheduler)
     main = scan(*jobs.pop("main"), use_cache, cache_dir)
     scans = {key: main if job is None else scan(*job, use_cache, cache_dir) for key, job in jobs.items()}
     rows = []
@@ -521,26 +519,19 @@ def sweep_setting(config: Config, name: str, values, networks=("Hebbian",), work
     """α_c at f = 0 of the configured goal and of ``networks`` for each value of the config
     field ``name`` (e.g. ``correlation`` or ``n_neurons``): one row per value, network and seed.
 
-    Each value is a point of a sweep (:func:`~infomorphic_core.sweep.run_sweep`), its seeds one
-    batched call, run on ``workers`` local Dask workers of one thread each (0: here)."""
-    import tempfile
-
-    from .. import sweep
-
-    base = sweep.settings_of(config) | {"networks": list(networks), "compare_goals": False, "ablation": False}
-    spec = {"profile": CUSTOM, "base": base, "grid": {name: list(values)}}
-    client = sweep.client_for(workers, None)
-    try:
-        with tempfile.TemporaryDirectory(prefix="redundancy-memory-sweep-") as out:
-            done = sweep.run_sweep("redundancy_memory", spec, out, client=client, use_cache=use_cache,
-                                   cache_dir=cache_dir, threads=1 if client else None, log=lambda line: None)
-    finally:
-        sweep.close(client)
-    if done.failed:
-        raise RuntimeError(f"{len(done.failed)} of {len(values)} values failed: {done.failed}")
+    Each value is one cached run of this task (its seeds batched), run on ``workers`` local Dask
+    workers of one thread each (0: here), which hand it back through the disk cache."""
+    if workers and not use_cache:
+        raise ValueError("workers hand their runs back through the disk cache: they need use_cache=True")
+    configs = [config.replace(networks=tuple(networks), compare_goals=False, ablation=False, **{name: value})
+               for value in values]
+    parallel.cache_on_workers(run, [(c, True, cache_dir or default_dir()) for c in configs], workers, None)
     columns = {"alpha_c": goal_name(config)} | {f"{RULES[n][1]}_alpha_c": n for n in networks}
-    table = done.table.assign(seed=done.table.run_seed - config.seed)
-    table = table[[name, "seed", *columns]].rename(columns=columns)
+    tables = []
+    for value, c in zip(values, configs):
+        table = per_run(run(c, use_cache, cache_dir))
+        tables.append(table.assign(**{name: value}, seed=range(len(table)))[[name, "seed", *columns]])
+    table = pd.concat(tables, ignore_index=True).rename(columns=columns)
     return table.melt(id_vars=[name, "seed"], var_name="network", value_name="alpha_c")
 
 
@@ -596,7 +587,7 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None, wo
         on its own.
     workers, scheduler
         ``workers`` local Dask workers of one thread each, or the cluster of a running
-        ``scheduler`` (:func:`infomorphic_core.sweep.client_for`), run the scans (the main one
+        ``scheduler`` (:func:`infomorphic_core.parallel.client_for`), run the scans (the main one
         and the ladder's) in parallel into the disk cache, which they must share; the result is
         the same as without them.
 

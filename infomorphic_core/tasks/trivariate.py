@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import rng
-from ..cache import default_dir
+from .. import parallel, rng
+from ..io import default_dir
 from ..checks import ConfigError, integer, number, one_of
 from ..data import DATASETS, SOURCES, load_mnist, resolve_source
 from ..estimate import Binning
@@ -396,13 +396,11 @@ def _jobs(config: Config) -> list[tuple[str, int, Goal | None, str | None]]:
 
 def _run(config: Config, source: str, use_cache: bool, cache_dir, workers: int = 0,
          scheduler: str | None = None) -> Result:
-    from .. import sweep
-
     jobs, data = _jobs(config), {}
     # every network trained on the workers first (when there are any); below reads the cache
     shared = cache_dir or default_dir()
-    sweep.cache_on_workers(_network, [(config, source, kind, n, goal, True, shared, {})
-                                      for kind, n, goal, _ in jobs], workers, scheduler)
+    parallel.cache_on_workers(_network, [(config, source, kind, n, goal, True, shared, {})
+                                         for kind, n, goal, _ in jobs], workers, scheduler)
     trained = [_network(config, source, kind, n, goal, use_cache, cache_dir, data) for kind, n, goal, _ in jobs]
     main, n = config.hidden_goal, config.n_hidden
     frames, atoms = [t.history for t in trained], trained[0].atoms
@@ -446,7 +444,7 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None, wo
     each network on its own (a killed run retrains only the networks it had not finished).
 
     ``workers`` local Dask workers of one thread each, or the cluster of a running ``scheduler``
-    (:func:`infomorphic_core.sweep.client_for`), train the networks in parallel into the disk
+    (:func:`infomorphic_core.parallel.client_for`), train the networks in parallel into the disk
     cache, which they must share (the paper profile's 44 networks take tens of hours on one core;
     the README gives the estimate); the result is the same as without them.
 

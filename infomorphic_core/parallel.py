@@ -1,0 +1,58 @@
+"""Dask: a client for local workers or a running scheduler, and a task's independent parts run
+on them. Below the tasks (which run their parts here) and the sweep engine (which runs whole
+task calls), so neither imports the other to reach the workers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import torch
+
+from . import runtime
+
+
+def cache_on_workers(fn, calls, workers: int, scheduler: str | None) -> None:
+    """``fn(*args)`` for every ``args`` of ``calls`` on ``workers`` local Dask workers of one
+    thread each, or on the cluster of ``scheduler``, for the disk cache those calls write (the
+    caller then reads their results from it); nothing when neither is given. A task's ``run``
+    uses it for its independent parts."""
+    client = client_for(workers, scheduler)
+    if client is None:
+        return
+    try:
+        client.gather([client.submit(_with_threads, runtime.threads(), fn, args, pure=False) for args in calls])
+    finally:
+        close(client)
+
+
+def _with_threads(threads: int, fn, args) -> None:
+    torch.set_num_threads(threads)
+    fn(*args)
+
+
+def close(client) -> None:
+    """Close ``client`` and, when :func:`client_for` started it, its LocalCluster."""
+    if client is None:
+        return
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def client_for(workers: int | None, scheduler: str | None, threads: int = 1):
+    """A ``distributed.Client``: to the scheduler at ``scheduler``, or to a new LocalCluster of
+    ``workers`` processes with ``threads`` threads each; ``None`` when neither is given."""
+    if scheduler is None and not workers:
+        return None
+    from distributed import Client, LocalCluster  # here: importing distributed takes a second
+
+    if scheduler is not None:
+        return Client(scheduler)
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
+                           # CRITICAL: a worker that outlives the scheduler by a heartbeat at
+                           # shut-down logs an error that is no failure (a call's own error
+                           # reaches the client)
+                           dashboard_address=":0", silence_logs=logging.CRITICAL)
+    return Client(cluster)
