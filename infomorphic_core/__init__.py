@@ -28,9 +28,10 @@ from . import runtime
 from .checks import ConfigError
 from .estimate import Binning
 from .goals import ATOM_KEYS, ATOM_LABELS, BIVARIATE, PRESETS, TRIVARIATE, Goal
-from .layer import InfomorphicLayer, LayerConfig, ThreeSourceConfig, ThreeSourceLayer
+from .layer import InfomorphicLayer, LayerConfig
 from .pid import (PIDAtoms, conditional_mutual_information, entropy, mutual_information, sx_pid,
                   sx_pid_lattice, sx_pid_samples)
+from .three_source import ThreeSourceConfig, ThreeSourceLayer
 from .train import TrainConfig, train, update
 
 __version__ = "0.1.0"

@@ -14,7 +14,7 @@ Both functions use them for CPU tensors when no gradient is recorded (and, for `
 local atoms are asked for); otherwise, or when the library cannot be built (no compiler, no
 glibc vector maths), the eager path runs, which gives the same atoms to float rounding.
 
-The learning step (:func:`~infomorphic_core.layer.closed_form_gradient`) is a few large matrix
+The learning step (:func:`~infomorphic_core.gradient.closed_form_gradient`) is a few large matrix
 products and about a hundred operations on tensors of a few thousand entries, each of which
 costs eager PyTorch more in dispatch than in arithmetic. Two kernels take most of them:
 :func:`bin_indices` gives :meth:`~infomorphic_core.estimate.Binning.indices` bit for bit, and
@@ -28,7 +28,7 @@ the score in double by at most 1.2·10⁻⁵), but following the eager operation
 checkable against them one by one, and the trained numbers of the fused and the eager paths
 (which runs where no compiler is) as close as those of two math paths.
 
-The memory test's dynamics (:func:`~infomorphic_core.tasks.redundancy_memory.settle`) makes
+The memory test's dynamics (:func:`~infomorphic_core.tasks.hopfield.settle`) makes
 five passes per step besides its matrix product (sign, two comparisons with the last two states,
 a selection, the bookkeeping); :func:`settle_step` makes one, in place. Its states are ±1, so it
 is exact.
@@ -284,7 +284,7 @@ def score_step(theta: torch.Tensor, bin_r: torch.Tensor, bin_c: torch.Tensor, da
     """The closed-form gradient's middle part for CPU tensors [runs, samples, neurons]: the
     θ-weighted joints p [runs, neurons, n_r, n_c, 2] (:func:`~infomorphic_core.estimate.theta_joint`),
     and f_r, f_c [runs, samples, neurons]: each sample's score F(r̃, c̃) / N
-    (:func:`~infomorphic_core.layer.pid_score` of the goal whose classical coefficients are
+    (:func:`~infomorphic_core.gradient.pid_score` of the goal whose classical coefficients are
     ``coefficients`` [runs, 5]) times θ(1 − θ) (zero where θ is clipped) times ∂A/∂r, ∂A/∂c.
     The runs are split over ``threads``; each run's result does not depend on it."""
     return _step(theta, bin_r, bin_c, n_r, n_c, clip, (da_dr, da_dc, coefficients), threads)

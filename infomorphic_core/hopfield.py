@@ -1,4 +1,7 @@
-"""Classical Hopfield networks (Hopfield 1982) as baselines under the memory test of PNAS §3.3.4.
+"""Classical Hopfield networks (Hopfield 1982) as baselines under the memory test of PNAS §3.3.4,
+and the recall dynamics every memory chapter tests with: fixed sweeps (:func:`recall`), settling
+to a fixed point or 2-cycle (:func:`settle`, Blümel et al. 2025) and sampled updates
+(:func:`stochastic_recall`).
 
 Patterns are ±1 vectors shaped [runs, patterns, N]; weights [runs, N, N] with a zero diagonal.
 """
@@ -60,6 +63,52 @@ def recall(weights, cues, steps: int = 20, mode: str = "synchronous", generator=
             field = (state * weights[:, None, i, :]).sum(-1)
             state[..., i] = sign_keep(field, state[..., i])
     return state
+
+
+@torch.no_grad()
+def settle(weights: torch.Tensor, cues: torch.Tensor, max_iterations: int) -> torch.Tensor:
+    """Deterministic synchronous dynamics s ← sign(W s) from ``cues`` [runs, m, N]: each
+    pattern stops at a fixed point or when a 2-cycle closes, at most ``max_iterations`` steps.
+    ``weights``: [N, N], or [runs, N, N] (a run whose patterns have all stopped then leaves the
+    batch: each run's products are the same in any batch)."""
+    final, state, previous = cues.clone(), cues.clone(), None
+    live = torch.arange(cues.shape[0])  # the runs still in the batch
+    done = torch.zeros(cues.shape[:-1], dtype=torch.bool)
+    for step in range(max_iterations):
+        field = state @ weights.transpose(-1, -2)
+        if fused.applies_settle(field, state):  # in place, one pass
+            if previous is None:
+                previous = torch.empty_like(state)
+            fused.settle_step(field, state, previous, done, step == 0)
+        else:
+            new = sign_keep(field, state)
+            closed = (new == state).all(-1)
+            if previous is not None:
+                closed |= (new == previous).all(-1)
+            previous, state = state, torch.where(done[..., None], state, new)
+            done |= closed
+        stopped = done.all(-1)
+        if weights.dim() == 3 and bool(stopped.any()):
+            final[live[stopped]] = state[stopped]
+            keep = ~stopped
+            live, state, previous, done = live[keep], state[keep], previous[keep], done[keep]
+            weights = weights[keep]
+        if not len(live) or bool(done.all()):
+            break
+    final[live] = state
+    return final
+
+
+@torch.no_grad()
+def stochastic_recall(weights, cues, uniforms) -> torch.Tensor:
+    """Sampled dynamics s ~ σ(W s) from the cues [runs, m, N], one step per slice of
+    ``uniforms`` [runs, steps, m, N]: the states [steps, runs, m, N]."""
+    state, states = cues, []
+    for t in range(uniforms.shape[1]):
+        theta = torch.sigmoid(state @ weights.transpose(-1, -2))
+        state = torch.where(uniforms[:, t] < theta, 1.0, -1.0).to(cues.dtype)
+        states.append(state)
+    return torch.stack(states)
 
 
 def pseudoinverse(patterns: torch.Tensor) -> torch.Tensor:

@@ -259,12 +259,12 @@ KERNEL(sx_pid_f64, f64, double, log2, DBL_MIN)
 LATTICE(sx_red_lattice_f32, f32, float, log2f, FLT_MIN)
 LATTICE(sx_red_lattice_f64, f64, double, log2, DBL_MIN)
 
-/* The learning step's score (infomorphic_core.layer.closed_form_gradient), fused: for R runs of
+/* The learning step's score (infomorphic_core.gradient.closed_form_gradient), fused: for R runs of
  * N samples of K neurons (theta, bin_r, bin_c, da_dr, da_dc: [R][N][K], contiguous) it builds
  * each neuron's θ-weighted joint p(r̃, c̃, y) (p[R][K][n_r][n_c][2], bit for bit as
  * estimate.theta_joint: θ clipped to [lo, hi], summed in sample order), the score F(r̃, c̃) of
  * the goal whose classical coefficients are coef[R][5] = (a_R, a_C, a_RC, a_red, a_H) (as
- * layer.pid_score), and each sample's F / N · θ(1 − θ) · 1[lo < θ < hi] · ∂A/∂r (f_r) and
+ * gradient.pid_score), and each sample's F / N · θ(1 − θ) · 1[lo < θ < hi] · ∂A/∂r (f_r) and
  * · ∂A/∂c (f_c). The score takes the eager path's operations in its order and precision, so that
  * the two differ only where the eager path's sums run in another order and in the last bit of
  * a logarithm, as between two of PyTorch's CPU math paths.
@@ -422,7 +422,7 @@ BINS(bins_f32, float, floorf)
 BINS(bins_f64, double, floor)
 
 /* One step of the memory test's deterministic dynamics (infomorphic_core.tasks.
- * redundancy_memory.settle), for P patterns of n units (field, state, previous: [P][n],
+ * hopfield.settle), for P patterns of n units (field, state, previous: [P][n],
  * contiguous; done: [P], bool): each pattern not yet done takes s ← sign(field), keeping s_i
  * where field_i is 0 (or NaN), and is done when the new state equals the old one (a fixed
  * point) or, after the first step, the one before (a closed 2-cycle); previous then holds the

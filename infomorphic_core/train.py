@@ -23,7 +23,8 @@ from tqdm import tqdm
 from . import checks
 from .io import write_atomic
 from .goals import Goal
-from .layer import InfomorphicLayer, closed_form_gradient
+from .gradient import closed_form_gradient
+from .layer import InfomorphicLayer
 from .pid import sx_pid
 
 OPTIMIZERS = ("sgd", "adam")

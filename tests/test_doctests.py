@@ -9,6 +9,7 @@ from infomorphic_core.tasks import TASKS
 
 # every task's run has an example (the registry lists them all)
 MODULES = ["infomorphic_core.goals", "infomorphic_core.pid", "infomorphic_core.layer",
+           "infomorphic_core.three_source",
            "infomorphic_core.train"] + [module.__name__ for module in TASKS.values()]
 
 

@@ -11,7 +11,8 @@ import torch
 from infomorphic_core import fused
 from infomorphic_core.estimate import THETA_CLIP, Binning, theta_joint
 from infomorphic_core.examples import GATES
-from infomorphic_core.layer import InfomorphicLayer, LayerConfig, _coefficients, closed_form_gradient, pid_score
+from infomorphic_core.gradient import _coefficients, closed_form_gradient, pid_score
+from infomorphic_core.layer import InfomorphicLayer, LayerConfig
 from infomorphic_core.pid import sx_pid
 from infomorphic_core.speed import random_pmfs
 
@@ -218,7 +219,7 @@ def test_a_forked_child_gets_threads_of_its_own():
     assert torch.equal(got, expected)
 
 
-# the learning step's fused score (layer.closed_form_gradient)
+# the learning step's fused score (gradient.closed_form_gradient)
 
 def step_layer(runs, n_receptive, dtype, binnings=(Binning(20), Binning(2, "minmax")), activation="sigmoid_gain"):
     layer = InfomorphicLayer(LayerConfig(

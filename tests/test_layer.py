@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from infomorphic_core.estimate import Binning
-from infomorphic_core.layer import InfomorphicLayer, LayerConfig, closed_form_gradient
+from infomorphic_core.gradient import closed_form_gradient
+from infomorphic_core.layer import InfomorphicLayer, LayerConfig
 from infomorphic_core.train import TrainConfig, make_optimizer, update
 
 

@@ -11,7 +11,7 @@ import torch
 
 from infomorphic_core import fused, hopfield
 from infomorphic_core.capacity import mean_interval, scan_capacity
-from infomorphic_core.layer import closed_form_gradient
+from infomorphic_core.gradient import closed_form_gradient
 from infomorphic_core.tasks import redundancy_memory as rm
 from infomorphic_core.tasks.common import ConfigError
 
@@ -62,9 +62,9 @@ def test_settle_stops_at_fixed_points_and_closed_two_cycles():
     cues = torch.tensor([[[1.0, 1.0], [1.0, -1.0]]])  # a 2-cycle and a fixed point
     final = hopfield.sign_keep(cues @ swap.transpose(-1, -2), cues)
     assert torch.equal(final[0, 1], cues[0, 1])
-    settled = rm.settle(swap, cues, 100)
+    settled = hopfield.settle(swap, cues, 100)
     assert torch.equal(settled, cues)  # the cycle closes back on its first state
-    assert torch.equal(rm.settle(swap, cues, 1), torch.tensor([[[-1.0, -1.0], [1.0, -1.0]]]))
+    assert torch.equal(hopfield.settle(swap, cues, 1), torch.tensor([[[-1.0, -1.0], [1.0, -1.0]]]))
 
 
 def _settle_one(w, s, max_iterations):
@@ -100,12 +100,12 @@ def _check_settle(max_iterations):
                            hopfield.hebbian(stored[2, :4]) * n + torch.randint(-1, 2, (n, n), generator=g),
                            torch.randint(-1, 2, (n, n), generator=g).float()])
     cues = stored * torch.where(torch.rand(4, m, n, generator=g) < 0.2, -1.0, 1.0)
-    settled = rm.settle(weights, cues, max_iterations)
+    settled = hopfield.settle(weights, cues, max_iterations)
     for r in range(4):
         for k in range(m):
             expected = _settle_one(weights[r].numpy(), cues[r, k].numpy(), max_iterations)
             assert np.array_equal(settled[r, k].numpy(), expected), (r, k)
-    assert torch.equal(rm.settle(weights[0], cues, max_iterations)[0], settled[0])  # shared [N, N] weights
+    assert torch.equal(hopfield.settle(weights[0], cues, max_iterations)[0], settled[0])  # shared [N, N] weights
 
 
 def test_flips_are_exact_and_nested():

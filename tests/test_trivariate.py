@@ -9,7 +9,7 @@ from infomorphic_core.activations import three_source
 from infomorphic_core.data import load_mnist
 from infomorphic_core.estimate import Binning
 from infomorphic_core.goals import TRIVARIATE, Goal, lattice_vocabulary
-from infomorphic_core.layer import ThreeSourceConfig, ThreeSourceLayer
+from infomorphic_core.three_source import ThreeSourceConfig, ThreeSourceLayer
 from infomorphic_core.pid import sx_pid_lattice
 from infomorphic_core.tasks import trivariate as tv
 

@@ -49,7 +49,8 @@ from .. import hopfield, rng
 from ..estimate import Binning
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
-from ..capacity import bootstrap_interval, capacity, search_capacity
+# capacity is the chapter's helper too (memory.capacity)
+from ..capacity import bootstrap_interval, capacity, search_capacity  # noqa: F401
 from ..checks import ConfigError, integer, number, one_of
 from .common import Recurrent, Stateless, TaskConfig, cached_run, require_positive_ints
 

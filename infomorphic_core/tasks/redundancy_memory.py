@@ -39,15 +39,16 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import fused, hopfield, parallel, rng
+from .. import hopfield, parallel, rng
 from ..io import default_dir
 from ..capacity import mean_interval, scan_capacity
 from ..checks import ConfigError, number, one_of
 from ..estimate import Binning
 from ..goals import ATOM_KEYS, Goal
+from ..hopfield import settle, stochastic_recall
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, make_optimizer, update
-from .common import CUSTOM, TaskConfig, cached_run, require_positive_ints
+from .common import TaskConfig, cached_run, require_positive_ints
 
 PROFILES = {
     # quick: smaller network, fewer seeds and epochs, a coarser scan starting nearer the edge
@@ -211,52 +212,6 @@ def flip(config: Config, stored: torch.Tensor, f: float) -> torch.Tensor:
     return stored * _nested(config, stored.shape[1], stored.shape[0], draw, "flip", f)
 
 
-@torch.no_grad()
-def settle(weights: torch.Tensor, cues: torch.Tensor, max_iterations: int) -> torch.Tensor:
-    """Deterministic synchronous dynamics s ← sign(W s) from ``cues`` [runs, m, N]: each
-    pattern stops at a fixed point or when a 2-cycle closes, at most ``max_iterations`` steps.
-    ``weights``: [N, N], or [runs, N, N] (a run whose patterns have all stopped then leaves the
-    batch: each run's products are the same in any batch)."""
-    final, state, previous = cues.clone(), cues.clone(), None
-    live = torch.arange(cues.shape[0])  # the runs still in the batch
-    done = torch.zeros(cues.shape[:-1], dtype=torch.bool)
-    for step in range(max_iterations):
-        field = state @ weights.transpose(-1, -2)
-        if fused.applies_settle(field, state):  # in place, one pass
-            if previous is None:
-                previous = torch.empty_like(state)
-            fused.settle_step(field, state, previous, done, step == 0)
-        else:
-            new = hopfield.sign_keep(field, state)
-            closed = (new == state).all(-1)
-            if previous is not None:
-                closed |= (new == previous).all(-1)
-            previous, state = state, torch.where(done[..., None], state, new)
-            done |= closed
-        stopped = done.all(-1)
-        if weights.dim() == 3 and bool(stopped.any()):
-            final[live[stopped]] = state[stopped]
-            keep = ~stopped
-            live, state, previous, done = live[keep], state[keep], previous[keep], done[keep]
-            weights = weights[keep]
-        if not len(live) or bool(done.all()):
-            break
-    final[live] = state
-    return final
-
-
-@torch.no_grad()
-def stochastic_recall(weights, cues, uniforms) -> torch.Tensor:
-    """Sampled dynamics s ~ σ(W s) from the cues [runs, m, N], one step per slice of
-    ``uniforms`` [runs, steps, m, N]: the states [steps, runs, m, N]."""
-    state, states = cues, []
-    for t in range(uniforms.shape[1]):
-        theta = torch.sigmoid(state @ weights.transpose(-1, -2))
-        state = torch.where(uniforms[:, t] < theta, 1.0, -1.0).to(cues.dtype)
-        states.append(state)
-    return torch.stack(states)
-
-
 def scores(config: Config, weights: torch.Tensor, stored: torch.Tensor, seeds, key=()) -> dict:
     """{test: score per run}: the deterministic test at every noise level f (``"f=0.1"``...)
     and the stochastic test at f = 0; ``stored`` [runs, m, N] are each run's patterns and
@@ -310,7 +265,11 @@ def _keep(layer: InfomorphicLayer, optimizer, keep: torch.Tensor, config: Config
 def train_runs(config: Config, stored: torch.Tensor, gammas: torch.Tensor, seeds) -> tuple[torch.Tensor, np.ndarray]:
     """Train one network per run on its patterns ``stored`` [runs, m, N] with its goal ``gammas``
     [runs, 5]; returns the recurrent weights [runs, N, N] (of the first checkpoint epoch at which
-    the run passed the clean-cue test, else of the last epoch) and that epoch per run."""
+    the run passed the clean-cue test, else of the last epoch) and that epoch per run.
+
+    Its own loop, not :func:`~infomorphic_core.train.train`: every epoch is the whole pattern set
+    at once, and a run that passes leaves the batch (its layer rows and optimizer state cut out),
+    which a loop over a fixed [runs, …] layer with a tidy history cannot express cheaply."""
     layer = make_layer(config, seeds)
     optimizer = make_optimizer(layer, config.train_config())
     dtype = layer.dtype

@@ -40,7 +40,8 @@ from ..checks import ConfigError, integer, number, one_of
 from ..data import DATASETS, SOURCES, load_mnist, resolve_source
 from ..estimate import Binning
 from ..goals import TRIVARIATE, Goal, lattice_vocabulary
-from ..layer import InfomorphicLayer, LayerConfig, ThreeSourceConfig, ThreeSourceLayer
+from ..layer import InfomorphicLayer, LayerConfig
+from ..three_source import ThreeSourceConfig, ThreeSourceLayer
 from .common import TaskConfig, cached_run, require_positive_ints
 
 N_CLASSES = 10
@@ -301,7 +302,11 @@ class Network:
 def _train(config: Config, data: Split, kind: str, n_hidden: int,
            goal: Goal | None = None) -> tuple[pd.DataFrame, Network]:
     """Train one kind of network (an infomorphic one with ``goal`` when given); the per-epoch
-    history, one row per run and epoch."""
+    history, one row per run and epoch.
+
+    Its own loop, not :func:`~infomorphic_core.train.train`: a network here is two layers of
+    different kinds (or a backprop network) updated together in :meth:`Network.step`, with
+    accuracies per epoch instead of atoms per step."""
     torch.manual_seed(config.seed)
     net = Network(kind, config, n_hidden, goal)
     n_fit = data.fit.shape[1]

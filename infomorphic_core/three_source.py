@@ -1,0 +1,178 @@
+"""A layer of neurons with three input classes, feedforward, context and lateral (Schneider et
+al., ICLR 2025), batched over runs like the bivariate :class:`~infomorphic_core.layer.InfomorphicLayer`;
+its goal is a weighting of the 18 atoms of the three-source sx-PID, evaluated at the samples.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+from . import checks, rng
+from .activations import three_source
+from .estimate import THETA_CLIP, Binning
+from .goals import Goal, lattice_vocabulary
+from .layer import DTYPES, InfomorphicLayer
+from .pid import PIDAtoms, sx_pid_samples
+
+
+@dataclass
+class ThreeSourceConfig:
+    """Shape and settings of a :class:`ThreeSourceLayer` (validated on creation).
+
+    ``sources``: the input classes the neurons see, feedforward ``F`` always, with the context
+    ``C`` (e.g. the label), the lateral input ``L`` (the layer's own previous outputs; no
+    self-connections), or both; the atoms are those of :func:`~infomorphic_core.goals.lattice_vocabulary`
+    of these sources (18 + H_res for three). ``n_partners``: each neuron's lateral input comes
+    from that many other neurons drawn at random (``None``: all others).
+    ``context_gain`` / ``lateral_gain``: c1 and c2 of :func:`~infomorphic_core.activations.three_source`.
+    Weights and biases start as in ``torch.nn.Linear``: uniform in ±1/√fan-in.
+    """
+
+    n_neurons: int
+    n_feedforward: int
+    n_context: int = 0
+    sources: tuple = ("F", "C", "L")
+    n_runs: int = 1
+    n_partners: int | None = None
+    context_gain: float = 0.1
+    lateral_gain: float = 0.1
+    binning: Binning = field(default_factory=lambda: Binning(20, "fixed", (-20.0, 20.0)))
+    dtype: str = "float32"
+    seed: int = 0
+
+    def __post_init__(self):
+        for name in ("n_neurons", "n_feedforward", "n_runs"):
+            checks.integer(name, getattr(self, name))
+        self.sources = tuple(self.sources)
+        if self.sources not in (("F", "C", "L"), ("F", "C"), ("F", "L")):
+            raise ValueError(f"sources must be ('F', 'C', 'L'), ('F', 'C') or ('F', 'L'), got {self.sources}")
+        if "C" in self.sources:
+            checks.integer("n_context", self.n_context)
+        if self.n_partners is not None:
+            checks.integer("n_partners", self.n_partners)
+            if self.n_partners >= self.n_neurons:
+                raise ValueError(f"n_partners must be below n_neurons ({self.n_neurons}), got {self.n_partners}")
+        for name in ("context_gain", "lateral_gain"):
+            checks.number(name, getattr(self, name), low=0)
+        if not isinstance(self.binning, Binning):
+            raise ValueError(f"binning must be a Binning, got {self.binning!r}")
+        checks.one_of("dtype", self.dtype, sorted(DTYPES))
+
+    @property
+    def vocabulary(self):
+        return lattice_vocabulary(self.sources)
+
+
+class ThreeSourceLayer(torch.nn.Module):
+    """Neurons with a feedforward, a context and a lateral input (Schneider et al., ICLR 2025),
+    batched over runs like :class:`InfomorphicLayer`: f = W_F·x + b_F, c = W_C·x_C + b_C,
+    l = W_L·y' + b_L (y' the layer's previous ±1 outputs), θ = σ(A(f, c, l)).
+
+    The atoms of a minibatch are evaluated at its samples (:func:`~infomorphic_core.pid.sx_pid_samples`),
+    each source in ``config.binning``; the goal's gradient is taken by autograd.
+
+    Examples
+    --------
+    >>> layer = ThreeSourceLayer(ThreeSourceConfig(n_neurons=4, n_feedforward=6, n_context=3, n_runs=2))
+    >>> x, label = torch.randn(50, 6), torch.eye(3)[torch.arange(50) % 3]
+    >>> f, c, l = layer.drives(x, label, None)  # first step: no previous outputs, l = b_L
+    >>> layer.atoms(f, c, l).stack().shape  # 18 atoms and H_res per neuron and run
+    torch.Size([2, 4, 19])
+    """
+
+    def __init__(self, config: ThreeSourceConfig, device: torch.device | str | None = None):
+        super().__init__()
+        self.config = cfg = config
+        dtype = DTYPES[cfg.dtype]
+        n = cfg.n_neurons
+
+        def linear(n_inputs, name):
+            bound = 1.0 / math.sqrt(n_inputs)
+            w = rng.per_run(lambda g: torch.rand((n, n_inputs + 1), generator=g, dtype=torch.float64),
+                            cfg.seed, cfg.n_runs, "init", name)
+            w = ((2 * w - 1) * bound).to(dtype=dtype, device=device)
+            return torch.nn.Parameter(w[..., :-1].contiguous()), torch.nn.Parameter(w[..., -1].contiguous())
+
+        self.w_feedforward, self.b_feedforward = linear(cfg.n_feedforward, "w_f")
+        self.w_context = self.b_context = self.w_lateral = self.b_lateral = None
+        if "C" in cfg.sources:
+            self.w_context, self.b_context = linear(cfg.n_context, "w_c")
+        if "L" in cfg.sources:
+            self.w_lateral, self.b_lateral = linear(n, "w_l")
+            self.register_buffer("mask", self._partners().to(dtype=dtype, device=device))
+            self.apply_mask()
+
+    def _partners(self) -> Tensor:
+        """0/1 lateral mask [runs, neurons, neurons]: no self-connections; with ``n_partners``,
+        that many partners per neuron drawn per run."""
+        cfg = self.config
+        n = cfg.n_neurons
+        others = 1 - torch.eye(n)
+        if cfg.n_partners is None:
+            return others.expand(cfg.n_runs, n, n).clone()
+        scores = rng.per_run(lambda g: torch.rand((n, n), generator=g), cfg.seed, cfg.n_runs, "partners")
+        scores = torch.where(others > 0, scores, -1.0)
+        chosen = scores.topk(cfg.n_partners, dim=-1).indices
+        return torch.zeros(cfg.n_runs, n, n).scatter_(-1, chosen, 1.0)
+
+    def apply_mask(self) -> None:
+        """Zero the absent lateral weights (call after every update)."""
+        if self.w_lateral is not None:
+            with torch.no_grad():
+                self.w_lateral.mul_(self.mask)
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.w_feedforward.dtype
+
+    def drives(self, x: Tensor, x_context: Tensor | None, y_previous: Tensor | None):
+        """f, c, l [runs, samples, neurons] from the inputs [(runs,) samples, inputs] and the
+        previous outputs [runs, samples, neurons] (``None``: a zero vector, so l = b_L, as the
+        first lateral step). ``x_context`` ``None`` (no label) gives c = b_C. A source the layer
+        lacks is returned as ``None``."""
+        drive = InfomorphicLayer._drive
+        f = drive(x, self.w_feedforward, self.b_feedforward)
+        c = l = None
+        if self.w_context is not None:
+            c = (self.b_context[:, None, :].expand_as(f) if x_context is None
+                 else drive(x_context, self.w_context, self.b_context))
+        if self.w_lateral is not None:
+            l = self.b_lateral[:, None, :].expand_as(f) if y_previous is None else self.lateral(y_previous)
+        return f, c, l
+
+    def lateral(self, y_previous: Tensor) -> Tensor:
+        """l = W_L·y' + b_L from the previous outputs [runs, samples, neurons]."""
+        return InfomorphicLayer._drive(y_previous, self.w_lateral, self.b_lateral)
+
+    def theta(self, f: Tensor, c: Tensor | None, l: Tensor | None) -> Tensor:
+        """Firing probability σ(A(f, c, l)), [runs, samples, neurons]."""
+        cfg = self.config
+        zero = torch.zeros((), dtype=f.dtype, device=f.device)
+        return torch.sigmoid(three_source(f, zero if c is None else c, zero if l is None else l,
+                                          cfg.context_gain if c is not None else 0.0,
+                                          cfg.lateral_gain if l is not None else 0.0))
+
+    def atoms(self, f: Tensor, c: Tensor | None, l: Tensor | None, theta: Tensor | None = None) -> PIDAtoms:
+        """The atoms of every neuron of every run over this minibatch, [runs, neurons] each:
+        the θ-weighted joint of (F̃, C̃, L̃, Y) with the sources binned by ``config.binning``."""
+        cfg = self.config
+        theta = self.theta(f, c, l) if theta is None else theta
+        theta = theta.clamp(THETA_CLIP, 1 - THETA_CLIP).transpose(-1, -2)
+        weights = torch.stack([1 - theta, theta], -1)
+        drives = {"F": f, "C": c, "L": l}
+        bins = [cfg.binning.indices(drives[name]).transpose(-1, -2) for name in cfg.sources]
+        return sx_pid_samples(weights, bins, [cfg.binning.n_bins] * len(bins), cfg.vocabulary)
+
+    def goal(self, atoms: PIDAtoms, gamma) -> Tensor:
+        """G = Γ·atoms [runs, neurons]; ``gamma`` a :class:`~infomorphic_core.goals.Goal` of the
+        layer's vocabulary or weights by atom key (a dict)."""
+        if isinstance(gamma, dict):
+            gamma = Goal.of(self.config.vocabulary, **gamma)
+        if gamma.vocabulary != self.config.vocabulary:
+            raise ValueError(f"the goal's atoms {gamma.vocabulary.keys} are not the layer's "
+                             f"{self.config.vocabulary.keys}")
+        return (atoms.stack() * gamma.tensor(atoms.stack().dtype, atoms.stack().device)).sum(-1)
