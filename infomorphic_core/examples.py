@@ -44,8 +44,11 @@ GATES = {
 
 # Averaged atoms of the classic gates, 6 decimals, as in the pointwise gate tests of the sx-PID
 # reference implementation (Makkeh et al. 2021); the test suite checks them against the
-# independent implementation in dit: (Red, Unq_R, Unq_C, Syn, I(T:S1,S2), H_res)
-GATE_VALUES = {
+# independent implementation in dit. Typed in that implementation's order (Red, Unq_1, Unq_2, Syn,
+# I(T:S1,S2), H_res) and read by name: the atoms by their keys (S1 plays R̃), ``mi`` the mutual
+# information.
+GATE_ORDER = ("red", "unq_R", "unq_C", "syn", "mi", "res")
+GATE_VALUES = {name: dict(zip(GATE_ORDER, values)) for name, values in {
     "XOR": (-0.584963, 0.584963, 0.584963, 0.415037, 1, 0),
     "AND": (0.122556, 0.188722, 0.188722, 0.311278, 0.811278, 0),
     "OR": (0.122556, 0.188722, 0.188722, 0.311278, 0.811278, 0),
@@ -58,7 +61,7 @@ GATE_VALUES = {
     "PwUnq": (0, 0.5, 0.5, 0, 1, 0),
     "ReducedOr": (-0.292481, 0.603759, 0.603759, 0.084963, 1, 0),
     "WilliamsBeerA": (0.389975, 0.528321, 0.528321, 0.138346, 1.584963, 0),
-}
+}.items()}
 
 
 def neuron(theta):
@@ -67,11 +70,12 @@ def neuron(theta):
     return 0.25 * torch.stack([1 - th, th], dim=-1)
 
 
-# Stochastic neurons, R̃ and C̃ iid uniform (also checked against dit):
-# (Red, Unq_R, Unq_C, Syn, I(Y:R,C), H(Y), H_res)
-NEURON_VALUES = {
+# Stochastic neurons, R̃ and C̃ iid uniform (also checked against dit): name -> (theta, values by
+# name: the atoms by key, ``mi`` = I(Y:R,C), ``h`` = H(Y)), typed in the order of NEURON_ORDER
+NEURON_ORDER = ("red", "unq_R", "unq_C", "syn", "mi", "h", "res")
+NEURON_VALUES = {name: (theta, dict(zip(NEURON_ORDER, values))) for name, (theta, values) in {
     "noisy XNOR": ([[0.9, 0.1], [0.1, 0.9]], (-0.368609, 0.368609, 0.368609, 0.162395, 0.531004, 1, 0.468996)),
     "noisy copy-R": ([[0.1, 0.1], [0.9, 0.9]], (0.262187, 0.268817, -0.262187, 0.262187, 0.531004, 1, 0.468996)),
     "noisy AND": ([[0.1, 0.1], [0.1, 0.9]], (0.052983, 0.093810, 0.093810, 0.171692, 0.412295, 0.881291, 0.468996)),
     "coin": ([[0.5, 0.5], [0.5, 0.5]], (0, 0, 0, 0, 0, 1, 1)),
-}
+}.items()}

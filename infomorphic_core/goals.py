@@ -73,13 +73,27 @@ class Vocabulary:
         return frame.rename(index=names, columns=names) if frame.ndim == 2 else frame.rename(names)
 
 
-BIVARIATE = Vocabulary((
-    Atom("unq_R", "I_unq,R", (("R",),)),
-    Atom("unq_C", "I_unq,C", (("C",),)),
-    Atom("red", "I_red", (("R",), ("C",))),
-    Atom("syn", "I_syn", (("R", "C"),)),
-    Atom("res", "H_res"),
-))
+def bivariate(receptive: str = "R", context: str = "C") -> Vocabulary:
+    """The five atoms of a two-input neuron whose receptive and context sources are called
+    ``receptive`` and ``context``: the labels (and lattice nodes) name the sources, the keys
+    name their roles, so data, goals and attributes read the same in every chapter
+    (``unq_R`` is always the receptive source's unique information).
+
+    >>> bivariate("T", "R").names["unq_R"], bivariate("T", "R").names["unq_C"]
+    ('I_unq,T', 'I_unq,R')
+    """
+    if not (receptive and context) or receptive == context:
+        raise ValueError(f"two different source names are needed, got {receptive!r} and {context!r}")
+    return Vocabulary((
+        Atom("unq_R", f"I_unq,{receptive}", ((receptive,),)),
+        Atom("unq_C", f"I_unq,{context}", ((context,),)),
+        Atom("red", "I_red", ((receptive,), (context,))),
+        Atom("syn", "I_syn", ((receptive, context),)),
+        Atom("res", "H_res"),
+    ))
+
+
+BIVARIATE = bivariate()
 ATOM_KEYS = BIVARIATE.keys
 ATOM_LABELS = BIVARIATE.labels
 
@@ -224,6 +238,6 @@ class Goal:
     def classical(self) -> dict[str, float]:
         """Coefficients of G = a_R I(Y:R̃) + a_C I(Y:C̃) + a_RC I(Y:R̃,C̃) + a_red I_red + a_H H(Y)
         (Möbius relations, PNAS Eqs. 3-5, substituted); bivariate goals only."""
-        if self.vocabulary != BIVARIATE:
+        if self.vocabulary.keys != BIVARIATE.keys:  # source names aside, the same five atoms
             raise ValueError("classical coefficients are defined for the bivariate vocabulary")
         return classical_coefficients(*self.weights)

@@ -13,6 +13,7 @@ A **grid** file names the points of a sweep; every key but ``grid`` and ``points
     points:                   # or (and, crossed with the grid) an explicit list
       - {gamma: "only red"}
       - {gamma: [0, 0, 1, 0, 0.1]}
+      - {gamma.syn: 0.5}      # one goal weight, by atom key (or by position: gamma[3])
 
 Points that differ only in ``seed`` run as one batched call (runs are a tensor axis: a point
 with seed s and n runs holds the runs s .. s+n-1, and points whose runs follow each other are
@@ -29,7 +30,7 @@ never a test-set number::
     direction: maximize
     sampler: tpe              # or cmaes
     params:
-      gamma[1]: {low: -1.0, high: 1.0}        # element 1 of the tuple field gamma
+      gamma.unq_C: {low: -1.0, high: 1.0}     # the goal's weight of I_unq,C (also gamma[1])
       learning_rate: {low: 0.001, high: 0.1, log: true}
       n_bins: {low: 5, high: 30, type: int}
       binning: {choices: [fixed, adaptive]}
@@ -54,13 +55,15 @@ import pandas as pd
 from . import runtime
 from .cache import core_hash
 from .checks import ConfigError
+from .goals import BIVARIATE
 from .io import json_safe, write_atomic, write_json
 from .parallel import client_for, close  # noqa: F401 (the sweep engine's client, for its callers)
 from .tasks import TASKS, task_module
 
 SPEC_KEYS = {"profile", "base", "grid", "points"}
 SPACE_KEYS = {"profile", "base", "metric", "direction", "sampler", "seed", "params", "start"}
-ELEMENT = re.compile(r"^([A-Za-z_]\w*)\[(\d+)\]$")
+# one element of a list setting: by position, name[i], or a goal weight by atom key, gamma.red
+ELEMENT = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\]|\.([A-Za-z_]\w*))$")
 
 
 def sweep(run, base_config, grid: dict, metrics=None, **run_kwargs) -> pd.DataFrame:
@@ -168,7 +171,8 @@ def make_blocks(module, profile: str, points: list[dict]) -> list[Block]:
 
 
 def make_config(module, profile: str, settings: dict):
-    """The task's config for ``settings``; ``name[i]`` keys set one element of a tuple field."""
+    """The task's config for ``settings``; ``name[i]`` keys set one element of a tuple field,
+    ``gamma.KEY`` the goal's weight of the atom ``KEY`` (:data:`~infomorphic_core.goals.BIVARIATE`)."""
     fields = {f.name for f in dataclasses.fields(module.Config)} - {"profile"}
     plain = {k: v for k, v in settings.items() if not ELEMENT.match(k)}
     unknown = sorted(set(plain) - fields)
@@ -179,10 +183,17 @@ def make_config(module, profile: str, settings: dict):
     if elements:
         changes = {}
         for key, value in elements.items():
-            name, index = ELEMENT.match(key).groups()
+            name, index, atom = ELEMENT.match(key).groups()
             current = list(changes.get(name, getattr(config, name, None)) or ())
             if name not in fields or not isinstance(getattr(config, name), tuple):
                 raise ConfigError(f"{key}: {name} is not a list setting of this task")
+            if atom is not None:
+                if name != "gamma":
+                    raise ConfigError(f"{key}: only the goal's weights are named by atom (gamma.{atom})")
+                try:
+                    index = BIVARIATE.index(atom)
+                except ValueError as error:
+                    raise ConfigError(f"{key}: {error}") from None
             if int(index) >= len(current):
                 raise ConfigError(f"{key}: {name} has {len(current)} elements")
             current[int(index)] = value

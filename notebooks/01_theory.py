@@ -39,7 +39,7 @@ import torch
 
 from infomorphic_core.activations import get_activation, sigmoid_gain
 from infomorphic_core.examples import GATE_VALUES, GATES
-from infomorphic_core.goals import ATOM_KEYS, BIVARIATE, PRESETS, Goal
+from infomorphic_core.goals import ATOM_KEYS, BIVARIATE, PRESETS, Goal, bivariate
 from infomorphic_core.pid import mutual_information, sx_pid
 from infomorphic_core.plots import setup
 
@@ -97,19 +97,17 @@ shown = {
     "SUM": "SUM (T = S1 + S2)",
 }
 gates = {title: GATES[name] for name, title in shown.items()}
+SOURCES_1_2 = bivariate("1", "2")  # the gates' sources S1, S2
 rows = []
 for name, title in shown.items():
     atoms = sx_pid(GATES[name])
-    red, unq_1, unq_2, syn = GATE_VALUES[name][:4]
-    for key, ref in zip(ATOM_KEYS, (unq_1, unq_2, red, syn)):
+    for key in ATOM_KEYS[:4]:
         rows.append(
             {
                 "gate": title,
-                "atom": BIVARIATE.label(key)
-                .replace(",R", ",1")
-                .replace(",C", ",2"),
+                "atom": SOURCES_1_2.label(key),
                 "ours (bits)": round(float(atoms[key]), 6),
-                "reference (bits)": ref,
+                "reference (bits)": GATE_VALUES[name][key],
             }
         )
 gate_table = pd.DataFrame(rows)

@@ -56,18 +56,14 @@ import numpy as np
 import pandas as pd
 
 from infomorphic_core.capacity import mean_interval
-from infomorphic_core.goals import ATOM_KEYS, BIVARIATE
+from infomorphic_core.goals import ATOM_KEYS
 from infomorphic_core.plots import ATOM_COLORS, setup
 from infomorphic_core.rng import generator
 from infomorphic_core.tasks import redundancy_memory as rm
 
 setup(precision=2)
-# this page's sources are T (external; the package's receptive R)
-# and R (recurrent; the package's context C)
-LABELS = {
-    key: BIVARIATE.label(key).replace(",R", ",T").replace(",C", ",R")
-    for key in ATOM_KEYS
-}
+# this page's sources: T (external, the receptive input) and R (recurrent, the context)
+LABELS = rm.VOCABULARY.names
 
 # %% [markdown]
 # ## Set-up
@@ -78,8 +74,9 @@ LABELS = {
 #   $x_T = w_T\,\xi_i$ with $w_T$ frozen at 2.3, recurrent input $x_R = \sum_{j\ne i} W_{ij} s_j$,
 #   $W$ starting $\mathcal N(0, 0.001^2)$, no biases, no self-connections; outputs $\pm 1$.
 # - Goal $\Gamma$ over $(I_{\mathrm{unq},T}, I_{\mathrm{unq},R}, I_\mathrm{red}, I_\mathrm{syn},
-#   H_\mathrm{res})$, redundancy only: $(0, 0, 1, 0, 0)$. (In the package's atom names $T$ is the
-#   receptive source, `unq_R`, and $R$ the context, `unq_C`.)
+#   H_\mathrm{res})$, redundancy only: $(0, 0, 1, 0, 0)$. ($T$ is the layer's receptive source and
+#   $R$ its context: `rm.VOCABULARY` labels the atoms so; their keys name the roles, `unq_R` for
+#   $I_{\mathrm{unq},T}$ and `unq_C` for $I_{\mathrm{unq},R}$.)
 # - **Teacher-forced training**: the recurrent input is computed from the clean stored
 #   pattern; one Adam step (lr 0.05) per epoch on all $M$ patterns at once; at most 5000 epochs
 #   (500 in the quick profile). Training stops at the first of 15 log-spaced epochs at which the
@@ -325,7 +322,8 @@ SWEEPS = {
 }[config.profile if config.profile in ("quick", "paper") else "quick"]
 land = rm.landscape(config, values=SWEEPS["landscape"])
 grid = land.groupby(["unq_C", "res"]).alpha_c.mean().unstack("res")
-grid.index.name, grid.columns.name = "weight of I_unq,R", "weight of H_res"
+grid.index.name = f"weight of {LABELS['unq_C']}"
+grid.columns.name = f"weight of {LABELS['res']}"
 grid
 
 # %% tags=["hide-input"]
@@ -344,10 +342,10 @@ for (i, j), v in np.ndenumerate(grid.to_numpy()):
         va="center",
         color="white" if v < 1.2 else "black",
     )
-ax.set_xlabel("weight of H_res")
-ax.set_ylabel("weight of I_unq,R")
+ax.set_xlabel(grid.columns.name)
+ax.set_ylabel(grid.index.name)
 fig.colorbar(image, label="α_c (patterns per neuron)")
-ax.set_title("goal = I_red + a·I_unq,R + b·H_res")
+ax.set_title(f"goal = I_red + a·{LABELS['unq_C']} + b·H_res")
 ax.grid(False)
 fig.tight_layout()
 plt.show()

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from infomorphic_core.examples import GATE_VALUES, GATES, NEURON_VALUES, neuron
+from infomorphic_core.goals import ATOM_KEYS
 from infomorphic_core.pid import (
     conditional_mutual_information,
     entropy,
@@ -23,10 +24,9 @@ L2 = math.log2
 def test_gate_atoms(name):
     p = GATES[name]
     atoms = sx_pid(p)
-    red, u1, u2, syn, mi, res = GATE_VALUES[name]
-    got = (atoms.red, atoms.unq_R, atoms.unq_C, atoms.syn, mutual_information(p), atoms.res)
-    for value, want in zip(got, (red, u1, u2, syn, mi, res)):
-        assert float(value) == pytest.approx(want, abs=1e-6)
+    got = atoms.as_dict() | {"mi": mutual_information(p)}
+    for key, want in GATE_VALUES[name].items():
+        assert float(got[key]) == pytest.approx(want, abs=1e-6), key
 
 
 def test_xor_closed_form_exact():
@@ -38,14 +38,12 @@ def test_xor_closed_form_exact():
 
 @pytest.mark.parametrize("name", sorted(NEURON_VALUES))
 def test_stochastic_neuron_atoms(name):
-    theta, (red, ur, uc, syn, mi, h, res) = NEURON_VALUES[name]
+    theta, values = NEURON_VALUES[name]
     p = neuron(theta)
-    atoms = sx_pid(p)
-    for value, want in zip(
-        (atoms.red, atoms.unq_R, atoms.unq_C, atoms.syn, mutual_information(p), entropy(p), atoms.res),
-        (red, ur, uc, syn, mi, h, res),
-    ):
-        assert float(value) == pytest.approx(want, abs=1e-6)
+    got = sx_pid(p).as_dict() | {"mi": mutual_information(p), "h": entropy(p)}
+    assert sorted(got) == sorted(values)
+    for key, want in values.items():
+        assert float(got[key]) == pytest.approx(want, abs=1e-6), key
 
 
 # (gate, realisation (s1, s2, t)) -> (Unq1, Unq2, Syn, Red) in log2 form, from the union formula
@@ -130,13 +128,12 @@ def test_against_dit(shape):
 def test_reference_values_agree_with_dit():
     """The hard-coded reference values above come from outside this code: dit agrees."""
     pytest.importorskip("dit")
-    for name, (red, unq1, unq2, syn, _, _) in GATE_VALUES.items():
+    for name, values in GATE_VALUES.items():
         want = dit_atoms(GATES[name].numpy())
-        assert want == pytest.approx((unq1, unq2, red, syn), abs=1e-6), name
+        assert want == pytest.approx([values[k] for k in ATOM_KEYS[:4]], abs=1e-6), name
     for name, (theta, values) in NEURON_VALUES.items():
-        red, unq_r, unq_c, syn = values[:4]
         want = dit_atoms(neuron(theta).numpy())
-        assert want == pytest.approx((unq_r, unq_c, red, syn), abs=1e-6), name
+        assert want == pytest.approx([values[k] for k in ATOM_KEYS[:4]], abs=1e-6), name
 
 
 @pytest.fixture

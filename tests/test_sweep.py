@@ -8,7 +8,7 @@ import pytest
 
 from infomorphic_core import cli, sweep
 from infomorphic_core.checks import ConfigError
-from infomorphic_core.tasks import bars
+from infomorphic_core.tasks import bars, redundancy_memory
 
 TINY = {"n_runs": 2, "n_updates": 2, "eval_every": 1, "steps_per_minibatch": 64, "eval_steps": 64}
 
@@ -142,3 +142,14 @@ def test_a_study_is_stored_and_resumed(tmp_path):
         sweep.run_search("bars", space | {"direction": "minimize"}, 4, tmp_path / "s", **quiet)
     with pytest.raises(ConfigError, match="test-set"):
         sweep.run_search("bars", space | {"metric": "test_accuracy_median"}, 1, tmp_path / "t", **quiet)
+
+
+def test_goal_weights_by_atom_key_or_position():
+    """gamma.KEY names the weight the vocabulary puts at that key's position."""
+    by_key = sweep.make_config(bars, "quick", TINY | {"gamma": "only red", "gamma.res": 0.5, "gamma.unq_C": -0.2})
+    by_position = sweep.make_config(bars, "quick", TINY | {"gamma": "only red", "gamma[4]": 0.5, "gamma[1]": -0.2})
+    assert by_key == by_position and by_key.gamma == (0.0, -0.2, 1.0, 0.0, 0.5)
+    with pytest.raises(ConfigError, match="unknown atom 'redundancy'"):
+        sweep.make_config(bars, "quick", TINY | {"gamma.redundancy": 1.0})
+    with pytest.raises(ConfigError, match="only the goal's weights"):
+        sweep.make_config(redundancy_memory, "quick", {"networks.first": "Hebbian"})

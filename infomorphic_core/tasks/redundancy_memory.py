@@ -3,8 +3,9 @@
 N neurons; neuron i has two sources: the external input T = ξ_i through a one-to-one weight
 w_T (frozen at 2.3 unless ``learn_external``) and the recurrent input R = Σ_{j≠i} W_ij s_j (no
 biases, no self-connections, W starting N(0, 0.001²)). θ = σ(x_T + x_R); outputs ±1. The goal
-is Γ over (I_unq,T, I_unq,R, I_red, I_syn, H_res), redundancy only by default; in the package's
-atom names T is the receptive source (``unq_R``) and R the context (``unq_C``).
+is Γ over (I_unq,T, I_unq,R, I_red, I_syn, H_res), redundancy only by default. T is the layer's
+receptive source and R its context: :data:`VOCABULARY` labels the atoms with these names, and
+their keys name the roles as everywhere in the package (``unq_R`` is I_unq,T, ``unq_C`` I_unq,R).
 
 Training is teacher-forced: the recurrent input is computed from the clean stored pattern; one
 full-batch optimiser step (Adam, lr 0.05) per epoch on Σ_i G_i, T in 2 and R in 60 fixed bins on
@@ -44,7 +45,7 @@ from ..io import default_dir
 from ..capacity import mean_interval, scan_capacity
 from ..checks import ConfigError, number, one_of
 from ..estimate import Binning
-from ..goals import ATOM_KEYS, Goal
+from ..goals import ATOM_KEYS, Goal, bivariate
 from ..hopfield import settle, stochastic_recall
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, make_optimizer, update
@@ -56,6 +57,7 @@ PROFILES = {
     # paper: the published scan (from 0.2 N in steps of 0.02 N, up to 5000 epochs)
     "paper": {"n_runs": 20, "n_neurons": 100, "max_epochs": 5000, "scan_step": 0.02},
 }
+VOCABULARY = bivariate("T", "R")  # external T (receptive), recurrent R (context)
 # Γ over (I_unq,T, I_unq,R, I_red, I_syn, H_res) with the paper's α_c (mean over 20 seeds, N = 100)
 GOALS = {
     "redundancy": ((0.0, 0.0, 1.0, 0.0, 0.0), 1.59),
@@ -461,7 +463,7 @@ def _run(config: Config, use_cache: bool, cache_dir, workers: int = 0, scheduler
 def landscape(config: Config, atoms=("unq_C", "res"), values=(-0.6, 0.0, 0.6), use_cache=True,
               cache_dir=None) -> pd.DataFrame:
     """α_c of the goal Γ = I_red + a·(first atom) + b·(second atom) for every pair (a, b) of
-    ``values`` (atom keys of the package's vocabulary: ``unq_R`` is I_unq,T, ``unq_C`` I_unq,R),
+    ``values`` (atom keys: ``unq_R`` is I_unq,T, ``unq_C`` I_unq,R, see :data:`VOCABULARY`),
     all goals trained side by side. One row per goal and seed: a, b, alpha_c."""
     goals = {}
     for a in values:
