@@ -10,7 +10,7 @@ SANITIZE := notebooks/nbval_sanitize.cfg
 # Default: one per core, at most 8.
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 8 ? n : 8 )))
 
-.PHONY: setup test regression book references student bench browser clean
+.PHONY: setup check test regression book references student bench browser clean
 
 setup: $(STAMP)
 
@@ -20,14 +20,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,book]'
 	@touch $(STAMP)
 
-# Unit tests, then the notebooks' reference outputs (nbval; trained numbers within the
+# The fast tier, after a change to the core: the unit tests without the slow ones (tasks trained
+# end to end, processes started) and without the book's (notebooks executed, the built book).
+check: setup
+	$(BIN)/python -m pytest tests -m "not slow and not book" -n $(JOBS) -q
+
+# The whole suite, CI's gate: unit tests, then the notebooks' reference outputs (nbval; trained numbers within the
 # tolerances of notebooks/regression.toml); the checks of the built book (its pages in a
 # browser, its executed chapters against the references) are skipped outside CI when the
 # book has not been built. Every session computes against an empty results cache
 # (conftest.py), shared by the test processes; loadscope keeps each notebook's cells in one
 # process, in order. The notebooks come first: the student editions (tests/test_student.py),
 # executed later, read the results their chapters computed.
-test: setup browser
+# The browser test uses the Chromium it finds (`make browser` installs Debian's, as root) and is
+# skipped, with one line in the header, where there is none.
+test: setup
 	$(BIN)/python -m pytest notebooks tests --nbval --nbval-sanitize-with $(SANITIZE) -n $(JOBS) --dist loadscope
 
 # The notebooks' regression alone, e.g. under another CPU math path:
@@ -50,7 +57,8 @@ student: setup
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
-# Debian's Chromium for the browser test; installed when missing and when apt-get may run.
+# Debian's Chromium for the browser test, installed when missing (apt-get: needs root; only on
+# request, never by another target).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser test"; \

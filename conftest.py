@@ -40,6 +40,14 @@ def pytest_configure(config):
         torch.set_num_threads(1)
 
 
+def pytest_report_header(config):
+    from tests.book import chromium
+
+    found = chromium()
+    return (f"browser test: {found}" if found else
+            "browser test: skipped, no Chromium found (set CHROMIUM, or `make browser` installs Debian's as root)")
+
+
 def pytest_unconfigure(config):
     if _CACHE is not None:
         os.environ.pop(SESSION_CACHE, None)
@@ -62,6 +70,8 @@ def pytest_collection_modifyitems(session, config, items):
     cells = [item for item in items if isinstance(item, IPyNbCell)]
     if not cells:
         return
+    for item in cells:
+        item.add_marker(pytest.mark.book)
     rules = load_rules()
     used = set()
     for item in cells:

@@ -18,29 +18,17 @@ import pickle
 import platform
 import time
 import warnings
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable, TypeVar
 
 from . import fused
-from .io import default_dir, write_atomic
+from .io import core_hash, default_dir, write_atomic
 
 T = TypeVar("T")
 MAGIC = b"INFOMORPHIC-CACHE-2\n"
 # When set, every cached() call appends one JSON line of provenance to this file
 # (``infomorphic reproduce`` reads it to report what each notebook computed).
 ENV_LOG = "INFOMORPHIC_PROVENANCE_LOG"
-
-
-@lru_cache(maxsize=1)
-def core_hash() -> str:
-    """SHA-256 over the source files of ``infomorphic_core`` (a change invalidates the cache)."""
-    digest = hashlib.sha256()
-    root = Path(__file__).resolve().parent
-    for path in sorted([*root.rglob("*.py"), *root.rglob("*.c")]):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def environment() -> dict[str, str]:

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import reproduce, runtime, sweep
+from . import fused, reproduce, runtime, sweep
 from .checks import ConfigError, parse_overrides
 from .data import DownloadError
 from .io import check_dir, check_out, write_outputs
@@ -60,6 +60,8 @@ def run_task(args) -> int:
     except (ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if fused.notice():
+        print(fused.notice(), file=sys.stderr)
     start = time.perf_counter()
     try:
         result = module.run(config, use_cache=not args.no_cache, cache_dir=args.cache_dir, **distributed)

@@ -28,7 +28,7 @@ the score in double by at most 1.2·10⁻⁵), but following the eager operation
 checkable against them one by one, and the trained numbers of the fused and the eager paths
 (which runs where no compiler is) as close as those of two math paths.
 
-The memory test's dynamics (:func:`~infomorphic_core.tasks.hopfield.settle`) makes
+The memory test's dynamics (:func:`~infomorphic_core.hopfield.settle`) makes
 five passes per step besides its matrix product (sign, two comparisons with the last two states,
 a selection, the bookkeeping); :func:`settle_step` makes one, in place. Its states are ±1, so it
 is exact.
@@ -37,8 +37,14 @@ The kernels are built without floating-point contraction (``-ffp-contract=off``)
 and sum is rounded as written, on every CPU.
 
 ``INFOMORPHIC_FUSED=0`` turns all kernels off; ``CC`` chooses the compiler. The library is built
-with ``-march=native`` and kept in the cache directory under a name that hashes the source, the
-flags and the CPU, so a cache shared between different machines holds one build per machine.
+with ``-march=native`` against glibc's vector logarithms (libmvec), or with scalar ones where the
+C library has none (musl, macOS; :func:`status` says which), and kept in the cache folder under
+``kernels/uid-UID``, which only its user may write: a library is code, so one that another user
+owns or could replace is neither built nor loaded (the eager path runs, and :func:`status` says
+why). Its name hashes the CPU, the source, the compiler and the flags; a new build removes the
+older builds of the same CPU, and a cache shared between machines keeps one build per CPU.
+
+The signatures take ``int64_t`` sizes and indices (torch's ``int64``) on every platform.
 """
 
 from __future__ import annotations
@@ -46,11 +52,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import hashlib
-import logging
 import os
 import platform
 import shutil
 import subprocess
+import logging
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -65,7 +71,9 @@ _FLAGS = ["-O3", "-march=native", "-fopenmp-simd", "-fno-math-errno", "-fno-trap
           "-fPIC", "-shared"]
 if platform.machine() in ("x86_64", "AMD64"):
     _FLAGS.append("-mprefer-vector-width=512")  # gcc's default on AVX-512 machines is 256
-_LIBS = ["-lmvec", "-lm"]
+# glibc's vector logarithms where the C library has them; elsewhere (musl, macOS) the same source
+# builds with scalar ones
+_LINKS = (["-DINFOMORPHIC_LIBMVEC", "-lmvec", "-lm"], ["-lm"])
 # below this many table entries per thread (128 tables of 20×20×2) a second thread costs more
 # than it saves
 _MIN_ENTRIES_PER_THREAD = 100_000
@@ -82,22 +90,64 @@ def _cpu_id() -> str:
     return "\n".join(line for line in lines if line.startswith(("model name", "flags")))
 
 
+def _uid() -> int | None:
+    return os.getuid() if hasattr(os, "getuid") else None
+
+
+def kernels_dir() -> Path:
+    """Where this user's builds live: a folder of the cache that only this user can write (a
+    shared cache holds one per user); refused, with the reason, when another user could."""
+    uid = _uid()
+    folder = default_dir() / "kernels" / (f"uid-{uid}" if uid is not None else "user")
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _private(folder)
+    return folder
+
+
+def _private(path: Path) -> None:
+    """Refuse to load code from ``path`` when someone else owns it or could write it."""
+    if _uid() is None:  # no POSIX owners (Windows): the user's own cache folder is trusted
+        return
+    mode = path.stat()
+    if mode.st_uid != _uid() or mode.st_mode & 0o022:
+        raise PermissionError(f"{path} is owned or writable by another user; the kernels are not "
+                              f"built or loaded from there")
+
+
 def _build() -> ctypes.CDLL:
     compiler = os.environ.get("CC") or shutil.which("cc") or "gcc"
     source = SOURCE.read_bytes()
-    key = hashlib.sha256(b"\0".join([source, " ".join([compiler] + _FLAGS + _LIBS).encode(),
-                                     _cpu_id().encode()])).hexdigest()[:16]
-    target = default_dir() / "kernels" / f"sx_pid-{key}.so"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # build under a private name, then rename: parallel workers never load a half-written file
-        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-            built = Path(tmp) / target.name
-            subprocess.run([compiler, *_FLAGS, str(SOURCE), "-o", str(built), *_LIBS], check=True,
-                           capture_output=True, timeout=120)
-            os.replace(built, target)
-    lib = ctypes.CDLL(str(target))
-    long, pointer = ctypes.c_long, ctypes.c_void_p
+    folder = kernels_dir()
+    cpu = hashlib.sha256(_cpu_id().encode()).hexdigest()[:8]
+    errors = []
+    for libs in _LINKS:
+        build = hashlib.sha256(b"\0".join([source, " ".join([compiler] + _FLAGS + libs).encode()])).hexdigest()[:12]
+        target = folder / f"sx_pid-{cpu}-{build}.so"
+        try:
+            if not target.exists():
+                # build under a private name, then rename: parallel workers never load a half-written file
+                with tempfile.TemporaryDirectory(dir=folder) as tmp:
+                    built = Path(tmp) / target.name
+                    defines = [a for a in libs if a.startswith("-D")]
+                    subprocess.run([compiler, *_FLAGS, *defines, str(SOURCE), "-o", str(built),
+                                    *[a for a in libs if a not in defines]], check=True,
+                                   capture_output=True, timeout=120)
+                    os.replace(built, target)
+            _private(target)
+            lib = ctypes.CDLL(str(target))
+        except (OSError, subprocess.SubprocessError) as error:
+            errors.append(error)
+            continue
+        _state["build"] = "glibc's vector maths" if "-lmvec" in libs else "scalar logarithms (no libmvec)"
+        # earlier builds for this CPU (another source or compiler) are never loaded again
+        for old in folder.glob(f"sx_pid-{cpu}-*.so"):
+            if old != target:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+        break
+    else:
+        raise errors[-1]
+    long, pointer = ctypes.c_int64, ctypes.c_void_p  # int64_t in the C signatures
     for dtype in ("f32", "f64"):
         for name, argtypes in (("sx_pid", [pointer] + [long] * 4 + [pointer] * 2),
                                ("sx_red_lattice", [pointer] + [long] * 6 + [pointer] * 3)):
@@ -122,12 +172,25 @@ def library() -> ctypes.CDLL | None:
         _state["lib"], _state["why"] = None, f"turned off ({ENV}=0)"
         if os.environ.get(ENV, "1") != "0":
             try:
-                _state["lib"], _state["why"] = _build(), "compiled"
+                lib = _build()
+                _state["lib"], _state["why"] = lib, f"compiled, with {_state['build']}"
             except (OSError, subprocess.SubprocessError, AttributeError) as error:
                 detail = getattr(error, "stderr", b"") or b""
                 _state["why"] = f"unavailable: {error} {detail.decode(errors='replace')[-300:]}".strip()
+                # silent here (a page or a test would show a warning as debris); the command line
+                # says it once (notice()), the Performance page prints status()
                 _log.info("sx_pid uses the eager path: %s", _state["why"])
     return _state["lib"]
+
+
+def notice() -> str | None:
+    """One line for a command's user when the kernels could not be used although they were not
+    turned off (the results then come from the eager path, slower, under their own cache key);
+    ``None`` otherwise."""
+    library()
+    if _state["lib"] is None and os.environ.get(ENV, "1") != "0":
+        return f"note: the fused kernels are {_state['why']}; the eager path runs ({ENV}=0 silences this)"
+    return None
 
 
 def _required() -> ctypes.CDLL:
@@ -139,7 +202,8 @@ def _required() -> ctypes.CDLL:
 
 
 def status() -> str:
-    """``"compiled"``, or why the eager path is used."""
+    """``"compiled, with …"`` (glibc's vector maths or scalar logarithms), or why the eager path
+    is used."""
     library()
     return _state["why"]
 

@@ -1,4 +1,4 @@
-"""Files, below everything else of the package: the cache root, atomic writes, plain JSON, and
+"""Files, below everything else of the package: the source hash that keys every result, the cache root, atomic writes, plain JSON, and
 the ``--out`` folder of a run (checked before the computation, written whole or not at all).
 
 Every writer here writes to a temporary file (or folder) beside its target and renames it, so
@@ -8,15 +8,28 @@ an interrupted write never leaves a half file.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
 import shutil
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 ENV_DIR = "INFOMORPHIC_CACHE_DIR"
 OUTPUTS = ("metrics.json", "history.csv")  # what ``infomorphic run`` writes into --out
+
+
+@lru_cache(maxsize=1)
+def core_hash() -> str:
+    """SHA-256 over the source files of ``infomorphic_core`` (a change invalidates the cache)."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.c")]):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def default_dir() -> Path:

@@ -53,10 +53,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import runtime
-from .cache import core_hash
 from .checks import ConfigError
 from .goals import BIVARIATE
-from .io import json_safe, write_atomic, write_json
+from .io import core_hash, json_safe, write_atomic, write_json
 from .parallel import client_for, close  # noqa: F401 (the sweep engine's client, for its callers)
 from .tasks import TASKS, task_module
 

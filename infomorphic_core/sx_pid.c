@@ -13,14 +13,19 @@
 #include <float.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* glibc's math.h declares the vector variants only under -ffast-math, which would also change
    the arithmetic (and, linked into a shared library by gcc 12, flush denormals for the whole
-   process): declare them here, so that -fopenmp-simd calls libmvec's vector logarithms */
+   process): declare them here, so that -fopenmp-simd calls libmvec's vector logarithms. Built
+   without INFOMORPHIC_LIBMVEC (a C library without libmvec: musl, macOS), the logarithms are
+   the scalar ones, with the same arithmetic. */
+#ifdef INFOMORPHIC_LIBMVEC
 #pragma omp declare simd notinbranch
 float log2f(float);
 #pragma omp declare simd notinbranch
 double log2(double);
+#endif
 
 /* Every log below is clamped at the smallest normal number: that only changes cells of zero
    probability, whose log is always weighted by a zero (as in the eager path). */
@@ -29,11 +34,11 @@ double log2(double);
    de-interleaves whole vectors instead of loading one entry at a time.
    margins: the row sums (unless rows is NULL) and column sums of an n1×n2 matrix, and its total. */
 #define HELPERS(S, T)                                                                            \
-    static T transpose_##S(const T *restrict q, T *restrict x, long m, long nt) {              \
+    static T transpose_##S(const T *restrict q, T *restrict x, int64_t m, int64_t nt) {        \
         T low = q[0];                                                                          \
         if (nt == 2) {                                                                         \
             T *x1 = x + m;                                                                     \
-            _Pragma("omp simd reduction(min : low)") for (long k = 0; k < m; k++) {            \
+            _Pragma("omp simd reduction(min : low)") for (int64_t k = 0; k < m; k++) {         \
                 T a = q[2 * k], c = q[2 * k + 1];                                              \
                 x[k] = a;                                                                      \
                 x1[k] = c;                                                                     \
@@ -42,22 +47,22 @@ double log2(double);
             }                                                                                  \
             return low;                                                                        \
         }                                                                                      \
-        for (long t = 0; t < nt; t++) {                                                        \
+        for (int64_t t = 0; t < nt; t++) {                                                     \
             T *y = x + t * m;                                                                  \
-            _Pragma("omp simd reduction(min : low)") for (long k = 0; k < m; k++) {            \
+            _Pragma("omp simd reduction(min : low)") for (int64_t k = 0; k < m; k++) {         \
                 y[k] = q[k * nt + t];                                                          \
                 low = y[k] < low ? y[k] : low;                                                 \
             }                                                                                  \
         }                                                                                      \
         return low;                                                                            \
     }                                                                                          \
-    static T margins_##S(const T *restrict x, long n1, long n2, T *restrict rows,              \
+    static T margins_##S(const T *restrict x, int64_t n1, int64_t n2, T *restrict rows,        \
                          T *restrict cols) {                                                   \
         T total = 0;                                                                           \
-        for (long j = 0; j < n2; j++) cols[j] = 0;                                             \
-        for (long i = 0; i < n1; i++) {                                                        \
+        for (int64_t j = 0; j < n2; j++) cols[j] = 0;                                          \
+        for (int64_t i = 0; i < n1; i++) {                                                     \
             T s = 0;                                                                           \
-            _Pragma("omp simd reduction(+ : s)") for (long j = 0; j < n2; j++) {               \
+            _Pragma("omp simd reduction(+ : s)") for (int64_t j = 0; j < n2; j++) {            \
                 s += x[i * n2 + j];                                                            \
                 cols[j] += x[i * n2 + j];                                                      \
             }                                                                                  \
@@ -71,47 +76,47 @@ HELPERS(f32, float)
 HELPERS(f64, double)
 
 #define KERNEL(NAME, S, T, LOG2, TINY)                                                           \
-    static double NAME##_xlogx(const T *restrict x, long n) {                                  \
+    static double NAME##_xlogx(const T *restrict x, int64_t n) {                               \
         double s = 0;                                                                          \
-        _Pragma("omp simd reduction(+ : s)") for (long k = 0; k < n; k++) {                     \
+        _Pragma("omp simd reduction(+ : s)") for (int64_t k = 0; k < n; k++) {                  \
             T u = x[k] < TINY ? TINY : x[k];                                                   \
             s += x[k] * LOG2(u);                                                               \
         }                                                                                      \
         return s;                                                                              \
     }                                                                                          \
-    void NAME(const T *restrict p, long n, long n1, long n2, long nt, T *restrict out,         \
+    void NAME(const T *restrict p, int64_t n, int64_t n1, int64_t n2, int64_t nt, T *restrict out, \
               T *restrict work) {                                                              \
-        long m = n1 * n2, size = m * nt;                                                       \
+        int64_t m = n1 * n2, size = m * nt;                                                    \
         T *qt = work, *u = qt + size, *s12 = u + size, *u12 = s12 + m, *s1t = u12 + m,          \
           *s2t = s1t + n1 * nt, *s1 = s2t + n2 * nt, *s2 = s1 + n1, *pt = s2 + n2;             \
-        for (long b = 0; b < n; b++) {                                                         \
+        for (int64_t b = 0; b < n; b++) {                                                      \
             const T *q = p + b * size;                                                         \
             T low = transpose_##S(q, qt, m, nt); /* qt[t][i][j] = q[i][j][t] */               \
-            _Pragma("omp simd") for (long k = 0; k < m; k++) s12[k] = qt[k];                   \
-            for (long t = 1; t < nt; t++) {                                                    \
-                _Pragma("omp simd") for (long k = 0; k < m; k++) s12[k] += qt[t * m + k];      \
+            _Pragma("omp simd") for (int64_t k = 0; k < m; k++) s12[k] = qt[k];                \
+            for (int64_t t = 1; t < nt; t++) {                                                 \
+                _Pragma("omp simd") for (int64_t k = 0; k < m; k++) s12[k] += qt[t * m + k];   \
             }                                                                                  \
-            for (long t = 0; t < nt; t++)                                                      \
+            for (int64_t t = 0; t < nt; t++)                                                   \
                 pt[t] = margins_##S(qt + t * m, n1, n2, s1t + t * n1, s2t + t * n2);           \
             margins_##S(s12, n1, n2, s1, s2);                                                  \
             /* union probabilities by inclusion-exclusion: P(t ∧ (s1 ∨ s2)), P(s1 ∨ s2) */     \
-            for (long t = 0; t < nt; t++)                                                      \
-                for (long i = 0; i < n1; i++) {                                                \
+            for (int64_t t = 0; t < nt; t++)                                                   \
+                for (int64_t i = 0; i < n1; i++) {                                             \
                     T a = s1t[t * n1 + i], *x = qt + t * m + i * n2, *y = u + t * m + i * n2,   \
                       *c = s2t + t * n2;                                                       \
-                    _Pragma("omp simd") for (long j = 0; j < n2; j++) y[j] = a + c[j] - x[j];  \
+                    _Pragma("omp simd") for (int64_t j = 0; j < n2; j++) y[j] = a + c[j] - x[j]; \
                 }                                                                              \
-            for (long i = 0; i < n1; i++) {                                                    \
+            for (int64_t i = 0; i < n1; i++) {                                                 \
                 T a = s1[i], *x = s12 + i * n2, *y = u12 + i * n2;                             \
-                _Pragma("omp simd") for (long j = 0; j < n2; j++) y[j] = a + s2[j] - x[j];     \
+                _Pragma("omp simd") for (int64_t j = 0; j < n2; j++) y[j] = a + s2[j] - x[j];  \
             }                                                                                  \
             double h_12t = 0, e_ut = 0, e_u = 0;                                               \
-            _Pragma("omp simd reduction(+ : h_12t, e_ut)") for (long k = 0; k < size; k++) {   \
+            _Pragma("omp simd reduction(+ : h_12t, e_ut)") for (int64_t k = 0; k < size; k++) { \
                 T v = qt[k] < TINY ? TINY : qt[k], w = u[k] < TINY ? TINY : u[k];              \
                 h_12t -= qt[k] * LOG2(v);                                                      \
                 e_ut += qt[k] * LOG2(w);                                                       \
             }                                                                                  \
-            _Pragma("omp simd reduction(+ : e_u)") for (long k = 0; k < m; k++) {              \
+            _Pragma("omp simd reduction(+ : e_u)") for (int64_t k = 0; k < m; k++) {           \
                 T w = u12[k] < TINY ? TINY : u12[k];                                           \
                 e_u += s12[k] * LOG2(w);                                                       \
             }                                                                                  \
@@ -121,7 +126,7 @@ HELPERS(f64, double)
             double mi_1 = h_1 + h_t - h_1t, mi_2 = h_2 + h_t - h_2t, mi_12 = h_12 + h_t - h_12t; \
             double red = e_ut + h_t - e_u;                                                     \
             double total = 0;                                                                  \
-            for (long t = 0; t < nt; t++) total += pt[t];                                      \
+            for (int64_t t = 0; t < nt; t++) total += pt[t];                                   \
             T *o = out + 7 * b;                                                                \
             o[0] = mi_1 - red;                                                                 \
             o[1] = mi_2 - red;                                                                 \
@@ -148,19 +153,19 @@ KERNEL(sx_pid_f64, f64, double, log2, DBL_MIN)
  * (sign, mask B) per term. out[b] = (red of each node, H(T), total, smallest entry).
  */
 #define LATTICE(NAME, S, T, LOG2, TINY)                                                          \
-    static void NAME##_layout(long mask, const long *d, long *ext, long *stride) {             \
-        long s = 1;                                                                            \
+    static void NAME##_layout(int64_t mask, const int64_t *d, int64_t *ext, int64_t *stride) { \
+        int64_t s = 1;                                                                         \
         for (int a = 2; a >= 0; a--) {                                                         \
             ext[a] = (mask >> a & 1) ? d[a] : 1;                                               \
             stride[a] = (mask >> a & 1) ? s : 0;                                               \
             s *= ext[a];                                                                       \
         }                                                                                      \
     }                                                                                          \
-    void NAME(const T *restrict p, long n, long d1, long d2, long d3, long nt, long n_nodes,  \
-              const long *restrict spec, T *restrict out, T *restrict work) {                  \
-        const long d[3] = {d1, d2, d3}, m = d1 * d2 * d3;                                     \
-        long size[8], offset_t[8], offset[8], used = 0;                                        \
-        for (long B = 0; B < 8; B++) {                                                         \
+    void NAME(const T *restrict p, int64_t n, int64_t d1, int64_t d2, int64_t d3, int64_t nt, int64_t n_nodes, \
+              const int64_t *restrict spec, T *restrict out, T *restrict work) {               \
+        const int64_t d[3] = {d1, d2, d3}, m = d1 * d2 * d3;                                  \
+        int64_t size[8], offset_t[8], offset[8], used = 0;                                     \
+        for (int64_t B = 0; B < 8; B++) {                                                      \
             size[B] = ((B & 1) ? d1 : 1) * ((B & 2) ? d2 : 1) * ((B & 4) ? d3 : 1);            \
             offset_t[B] = used;                                                                \
             used += size[B] * nt;                                                              \
@@ -168,21 +173,21 @@ KERNEL(sx_pid_f64, f64, double, log2, DBL_MIN)
             used += size[B];                                                                   \
         }                                                                                      \
         T *u = work + used; /* a node's union probabilities, [nt][cells of I] */              \
-        for (long b = 0; b < n; b++) {                                                         \
+        for (int64_t b = 0; b < n; b++) {                                                      \
             const T *q = p + b * m * nt;                                                       \
             T *full = work + offset_t[7], low = transpose_##S(q, full, m, nt);                 \
             /* marginals with the target, from the larger ones: sums over contiguous rows */   \
-            for (long t = 0; t < nt; t++) {                                                    \
+            for (int64_t t = 0; t < nt; t++) {                                                 \
                 const T *x = full + t * m;                                                     \
                 T *m12 = work + offset_t[3] + t * d1 * d2, *m13 = work + offset_t[5] + t * d1 * d3, \
                   *m23 = work + offset_t[6] + t * d2 * d3;                                     \
-                for (long k = 0; k < d1 * d3; k++) m13[k] = 0;                                 \
-                for (long k = 0; k < d2 * d3; k++) m23[k] = 0;                                 \
-                for (long i = 0; i < d1; i++)                                                  \
-                    for (long j = 0; j < d2; j++) {                                            \
+                for (int64_t k = 0; k < d1 * d3; k++) m13[k] = 0;                              \
+                for (int64_t k = 0; k < d2 * d3; k++) m23[k] = 0;                              \
+                for (int64_t i = 0; i < d1; i++)                                               \
+                    for (int64_t j = 0; j < d2; j++) {                                         \
                         const T *row = x + (i * d2 + j) * d3;                                  \
                         T s = 0, *r13 = m13 + i * d3, *r23 = m23 + j * d3;                     \
-                        _Pragma("omp simd reduction(+ : s)") for (long l = 0; l < d3; l++) {   \
+                        _Pragma("omp simd reduction(+ : s)") for (int64_t l = 0; l < d3; l++) { \
                             s += row[l];                                                       \
                             r13[l] += row[l];                                                  \
                             r23[l] += row[l];                                                  \
@@ -194,46 +199,46 @@ KERNEL(sx_pid_f64, f64, double, log2, DBL_MIN)
                 margins_##S(m13, d1, d3, NULL, work + offset_t[4] + t * d3);                   \
             }                                                                                  \
             /* marginals without the target */                                                 \
-            for (long B = 0; B < 8; B++) {                                                     \
+            for (int64_t B = 0; B < 8; B++) {                                                  \
                 T *y = work + offset[B];                                                       \
                 const T *x = work + offset_t[B];                                               \
-                _Pragma("omp simd") for (long k = 0; k < size[B]; k++) y[k] = x[k];            \
-                for (long t = 1; t < nt; t++) {                                                \
-                    _Pragma("omp simd") for (long k = 0; k < size[B]; k++) y[k] += x[t * size[B] + k]; \
+                _Pragma("omp simd") for (int64_t k = 0; k < size[B]; k++) y[k] = x[k];         \
+                for (int64_t t = 1; t < nt; t++) {                                             \
+                    _Pragma("omp simd") for (int64_t k = 0; k < size[B]; k++) y[k] += x[t * size[B] + k]; \
                 }                                                                              \
             }                                                                                  \
             double h_t = 0, total = 0;                                                         \
-            for (long t = 0; t < nt; t++) {                                                    \
+            for (int64_t t = 0; t < nt; t++) {                                                 \
                 T v = work[offset_t[0] + t];                                                   \
                 total += v;                                                                    \
                 h_t -= v * LOG2(v < TINY ? TINY : v);                                          \
             }                                                                                  \
             T *o = out + b * (n_nodes + 3);                                                    \
-            const long *s = spec;                                                              \
-            for (long k = 0; k < n_nodes; k++) {                                               \
-                long I = *s++, n_terms = *s++, ext[3], stride[3];                              \
+            const int64_t *s = spec;                                                           \
+            for (int64_t k = 0; k < n_nodes; k++) {                                            \
+                int64_t I = *s++, n_terms = *s++, ext[3], stride[3];                           \
                 NAME##_layout(I, d, ext, stride);                                              \
                 double red = h_t;                                                              \
                 for (int with_t = 1; with_t >= 0; with_t--) {                                  \
-                    long reps = with_t ? nt : 1, cells = size[I];                              \
-                    for (long c = 0; c < reps * cells; c++) u[c] = 0;                          \
-                    for (long e = 0; e < n_terms; e++) {                                       \
+                    int64_t reps = with_t ? nt : 1, cells = size[I];                           \
+                    for (int64_t c = 0; c < reps * cells; c++) u[c] = 0;                       \
+                    for (int64_t e = 0; e < n_terms; e++) {                                    \
                         T sign = (T)s[2 * e];                                                  \
-                        long B = s[2 * e + 1], bext[3], bstride[3];                            \
+                        int64_t B = s[2 * e + 1], bext[3], bstride[3];                         \
                         NAME##_layout(B, d, bext, bstride);                                    \
-                        for (long t = 0; t < reps; t++) {                                      \
+                        for (int64_t t = 0; t < reps; t++) {                                   \
                             const T *x = work + (with_t ? offset_t[B] + t * size[B] : offset[B]); \
                             T *y = u + t * cells;                                              \
-                            for (long i = 0; i < ext[0]; i++)                                  \
-                                for (long j = 0; j < ext[1]; j++) {                            \
+                            for (int64_t i = 0; i < ext[0]; i++)                               \
+                                for (int64_t j = 0; j < ext[1]; j++) {                         \
                                     const T *xr = x + i * bstride[0] + j * bstride[1];         \
                                     T *yr = y + (i * ext[1] + j) * ext[2];                     \
                                     if (bstride[2]) {                                          \
-                                        _Pragma("omp simd") for (long l = 0; l < ext[2]; l++)  \
+                                        _Pragma("omp simd") for (int64_t l = 0; l < ext[2]; l++) \
                                             yr[l] += sign * xr[l];                             \
                                     } else {                                                   \
                                         T v = sign * xr[0];                                    \
-                                        _Pragma("omp simd") for (long l = 0; l < ext[2]; l++)  \
+                                        _Pragma("omp simd") for (int64_t l = 0; l < ext[2]; l++) \
                                             yr[l] += v;                                        \
                                     }                                                          \
                                 }                                                              \
@@ -241,7 +246,7 @@ KERNEL(sx_pid_f64, f64, double, log2, DBL_MIN)
                     }                                                                          \
                     const T *w = work + (with_t ? offset_t[I] : offset[I]);                    \
                     double e_log = 0;                                                          \
-                    _Pragma("omp simd reduction(+ : e_log)") for (long c = 0; c < reps * cells; c++) { \
+                    _Pragma("omp simd reduction(+ : e_log)") for (int64_t c = 0; c < reps * cells; c++) { \
                         T v = u[c] < TINY ? TINY : u[c];                                       \
                         e_log += w[c] * LOG2(v);                                               \
                     }                                                                          \
@@ -278,34 +283,34 @@ LATTICE(sx_red_lattice_f64, f64, double, log2, DBL_MIN)
     /* the same, never vectorised: a loop over rows would otherwise take libmvec's logarithms, \
        whose last bit differs from the scalar ones the cells use */                           \
     __attribute__((noinline)) static T NAME##_odds1(T x0, T x1) { return NAME##_odds(x0, x1); } \
-    long NAME(const T *restrict theta, const long *restrict bin_r, const long *restrict bin_c, \
-              const T *restrict da_dr, const T *restrict da_dc, long R, long N, long K,         \
-              long n_r, long n_c, const double *restrict coef, T lo, T hi, T *restrict p,        \
+    int64_t NAME(const T *restrict theta, const int64_t *restrict bin_r, const int64_t *restrict bin_c, \
+              const T *restrict da_dr, const T *restrict da_dc, int64_t R, int64_t N, int64_t K, \
+              int64_t n_r, int64_t n_c, const double *restrict coef, T lo, T hi, T *restrict p,  \
               T *restrict f_r, T *restrict f_c, T *restrict work) {                             \
-        const long cells = n_r * n_c, NK = N * K;                                              \
+        const int64_t cells = n_r * n_c, NK = N * K;                                           \
         const T tiny = TINY, ln2 = (T)0.69314718055994530942, n = (T)N, share = (T)1 / (T)N;   \
         T *hist = work, *score = work + 2 * K * cells, *qr = score + K * cells;                 \
         T *qc = qr + 2 * n_r, *ry = qc + 2 * n_c, *cy = ry + 2 * n_r, *orow = cy + 2 * n_c;     \
         T *ocol = orow + n_r;                                                                  \
-        long bad = 0;                                                                          \
-        for (long i = 0; i < R * NK; i++)                                                      \
+        int64_t bad = 0;                                                                       \
+        for (int64_t i = 0; i < R * NK; i++)                                                   \
             bad += (bin_r[i] < 0) | (bin_r[i] >= n_r) | (bin_c[i] < 0) | (bin_c[i] >= n_c);    \
         if (bad) return bad;                                                                   \
-        for (long r = 0; r < R; r++) {                                                         \
-            const long off = r * NK;                                                           \
-            for (long i = 0; i < 2 * K * cells; i++) hist[i] = 0;                              \
-            for (long s = 0; s < N; s++)                                                       \
-                for (long k = 0; k < K; k++) {                                                 \
-                    long i = off + s * K + k;                                                  \
+        for (int64_t r = 0; r < R; r++) {                                                      \
+            const int64_t off = r * NK;                                                        \
+            for (int64_t i = 0; i < 2 * K * cells; i++) hist[i] = 0;                           \
+            for (int64_t s = 0; s < N; s++)                                                    \
+                for (int64_t k = 0; k < K; k++) {                                              \
+                    int64_t i = off + s * K + k;                                               \
                     T t = theta[i] < lo ? lo : (theta[i] > hi ? hi : theta[i]);                \
                     T *h = hist + 2 * (k * cells + bin_r[i] * n_c + bin_c[i]);                 \
                     h[0] += share;                                                             \
                     h[1] += t / n;                                                             \
                 }                                                                              \
-            for (long k = 0; k < K; k++) {                                                     \
+            for (int64_t k = 0; k < K; k++) {                                                  \
                 T *pk = p + (r * K + k) * 2 * cells;                                           \
                 const T *h = hist + 2 * k * cells;                                             \
-                for (long c = 0; c < cells; c++) {                                             \
+                for (int64_t c = 0; c < cells; c++) {                                          \
                     T rest = h[2 * c] - h[2 * c + 1];                                          \
                     pk[2 * c] = rest < 0 ? 0 : rest;                                           \
                     pk[2 * c + 1] = h[2 * c + 1];                                              \
@@ -314,23 +319,23 @@ LATTICE(sx_red_lattice_f64, f64, double, log2, DBL_MIN)
             if (!f_r) continue;                                                                \
             T a[5];                                                                            \
             for (int j = 0; j < 5; j++) a[j] = (T)coef[5 * r + j];                             \
-            for (long k = 0; k < K; k++) {                                                     \
+            for (int64_t k = 0; k < K; k++) {                                                  \
                 const T *pk = p + (r * K + k) * 2 * cells;                                     \
                 T *sk = score + k * cells;                                                     \
                 T y0 = 0, y1 = 0;                                                              \
-                for (long i = 0; i < 2 * (n_r + n_c); i++) ry[i] = qr[i] = 0;                  \
-                for (long c = 0; c < cells; c++) {                                             \
+                for (int64_t i = 0; i < 2 * (n_r + n_c); i++) ry[i] = qr[i] = 0;               \
+                for (int64_t c = 0; c < cells; c++) {                                          \
                     T v0 = pk[2 * c], v1 = pk[2 * c + 1];                                      \
-                    long i = c / n_c, j = c % n_c;                                             \
+                    int64_t i = c / n_c, j = c % n_c;                                          \
                     ry[2 * i] += v0, ry[2 * i + 1] += v1, cy[2 * j] += v0, cy[2 * j + 1] += v1; \
                     y0 += v0, y1 += v1;                                                        \
                 }                                                                              \
                 const T base = NAME##_odds(y0, y1);                                            \
                 /* a cell no sample fell into adds 0 to the q sums, and no sample reads its score */ \
                 const T *count = hist + 2 * k * cells;                                         \
-                for (long c = 0; c < cells; c++) { /* q = p / p(union): row and column sums */   \
+                for (int64_t c = 0; c < cells; c++) { /* q = p / p(union): row and column sums */ \
                     if (count[2 * c] == 0) continue;                                           \
-                    long i = c / n_c, j = c % n_c;                                             \
+                    int64_t i = c / n_c, j = c % n_c;                                          \
                     for (int y = 0; y < 2; y++) {                                              \
                         T u = ry[2 * i + y] + cy[2 * j + y] - pk[2 * c + y];                   \
                         T q = pk[2 * c + y] / (u < tiny ? tiny : u);                           \
@@ -338,12 +343,12 @@ LATTICE(sx_red_lattice_f64, f64, double, log2, DBL_MIN)
                     }                                                                          \
                 }                                                                              \
                 if (a[0] != 0)                                                                 \
-                    for (long i = 0; i < n_r; i++) orow[i] = NAME##_odds1(ry[2 * i], ry[2 * i + 1]) - base; \
+                    for (int64_t i = 0; i < n_r; i++) orow[i] = NAME##_odds1(ry[2 * i], ry[2 * i + 1]) - base; \
                 if (a[1] != 0)                                                                 \
-                    for (long j = 0; j < n_c; j++) ocol[j] = NAME##_odds1(cy[2 * j], cy[2 * j + 1]) - base; \
-                for (long c = 0; c < cells; c++) {                                             \
+                    for (int64_t j = 0; j < n_c; j++) ocol[j] = NAME##_odds1(cy[2 * j], cy[2 * j + 1]) - base; \
+                for (int64_t c = 0; c < cells; c++) {                                          \
                     if (count[2 * c] == 0) continue;                                           \
-                    long i = c / n_c, j = c % n_c;                                             \
+                    int64_t i = c / n_c, j = c % n_c;                                          \
                     T v0 = pk[2 * c], v1 = pk[2 * c + 1], f = 0;                               \
                     if (a[0] != 0) f = f + a[0] * orow[i];                                     \
                     if (a[1] != 0) f = f + a[1] * ocol[j];                                     \
@@ -358,9 +363,9 @@ LATTICE(sx_red_lattice_f64, f64, double, log2, DBL_MIN)
                     sk[c] = f / n;                                                             \
                 }                                                                              \
             }                                                                                  \
-            for (long s = 0; s < N; s++)                                                       \
-                for (long k = 0; k < K; k++) {                                                 \
-                    long i = off + s * K + k;                                                  \
+            for (int64_t s = 0; s < N; s++)                                                    \
+                for (int64_t k = 0; k < K; k++) {                                              \
+                    int64_t i = off + s * K + k;                                               \
                     T t = theta[i], f = t * (1 - t);                                           \
                     f = (t > lo && t < hi) ? f * score[k * cells + bin_r[i] * n_c + bin_c[i]] : 0; \
                     f_r[i] = f * da_dr[i];                                                     \
@@ -378,26 +383,26 @@ STEP(score_step_f64, double, log2, DBL_MIN)
  * minibatch's range per neuron), 2 "fixed" (x - low) / width. work: 2·K values of T. Returns the
  * number of entries whose position is NaN (from a NaN or infinite x; their index is 0). */
 #define BINS(NAME, T, FLOOR)                                                                     \
-    long NAME(const T *restrict x, long R, long N, long K, long method, long n_bins, T low,    \
-              T width, long *restrict out, T *restrict work) {                                  \
+    int64_t NAME(const T *restrict x, int64_t R, int64_t N, int64_t K, int64_t method, int64_t n_bins, T low, \
+              T width, int64_t *restrict out, T *restrict work) {                               \
         T *lo = work, *span = work + K;                                                        \
-        long nan = 0;                                                                          \
+        int64_t nan = 0;                                                                       \
         const T n = (T)n_bins, top = (T)(n_bins - 1);                                          \
-        for (long r = 0; r < R; r++) {                                                         \
+        for (int64_t r = 0; r < R; r++) {                                                      \
             const T *xr = x + r * N * K;                                                       \
-            long *o = out + r * N * K;                                                         \
+            int64_t *o = out + r * N * K;                                                      \
             if (method == 2) {                                                                 \
-                for (long k = 0; k < K; k++) lo[k] = low, span[k] = width;                     \
+                for (int64_t k = 0; k < K; k++) lo[k] = low, span[k] = width;                  \
             } else {                                                                           \
                 T *hi = span;                                                                  \
-                for (long k = 0; k < K; k++) lo[k] = hi[k] = xr[k];                            \
-                for (long i = 0; i < N; i++)                                                   \
-                    for (long k = 0; k < K; k++) {                                             \
+                for (int64_t k = 0; k < K; k++) lo[k] = hi[k] = xr[k];                         \
+                for (int64_t i = 0; i < N; i++)                                                \
+                    for (int64_t k = 0; k < K; k++) {                                          \
                         T v = xr[i * K + k];                                                   \
                         lo[k] = v < lo[k] ? v : lo[k];                                         \
                         hi[k] = v > hi[k] ? v : hi[k];                                         \
                     }                                                                          \
-                for (long k = 0; k < K; k++)                                                   \
+                for (int64_t k = 0; k < K; k++)                                                \
                     if (method == 0) { /* x / scale − (−1) over the width 2 */                   \
                         T scale = -lo[k] > hi[k] ? -lo[k] : hi[k];                             \
                         lo[k] = scale > 0 ? scale : 1;                                         \
@@ -405,14 +410,14 @@ STEP(score_step_f64, double, log2, DBL_MIN)
                         span[k] = (hi[k] > lo[k] ? hi[k] : lo[k] + 1) - lo[k];                 \
                     }                                                                          \
             }                                                                                  \
-            for (long i = 0; i < N; i++)                                                       \
-                for (long k = 0; k < K; k++) {                                                 \
+            for (int64_t i = 0; i < N; i++)                                                    \
+                for (int64_t k = 0; k < K; k++) {                                              \
                     T v = xr[i * K + k];                                                       \
                     v = method == 0 ? (v / lo[k] + 1) / 2 : (v - lo[k]) / span[k];             \
                     v = FLOOR(v * n);                                                          \
                     nan += v != v;                                                             \
                     v = v < 0 ? 0 : (v > top ? top : v);                                       \
-                    o[i * K + k] = v == v ? (long)v : 0;                                       \
+                    o[i * K + k] = v == v ? (int64_t)v : 0;                                    \
                 }                                                                              \
         }                                                                                      \
         return nan;                                                                            \
@@ -428,15 +433,15 @@ BINS(bins_f64, double, floor)
  * point) or, after the first step, the one before (a closed 2-cycle); previous then holds the
  * old state. The states are ±1, so the step is exact. Returns the number of patterns not done. */
 #define SETTLE(NAME, T)                                                                          \
-    long NAME(const T *restrict field, T *restrict state, T *restrict previous,                \
-              unsigned char *restrict done, long P, long n, long first) {                      \
-        long moving = 0;                                                                       \
-        for (long k = 0; k < P; k++) {                                                         \
+    int64_t NAME(const T *restrict field, T *restrict state, T *restrict previous,             \
+              unsigned char *restrict done, int64_t P, int64_t n, int64_t first) {             \
+        int64_t moving = 0;                                                                    \
+        for (int64_t k = 0; k < P; k++) {                                                      \
             if (done[k]) continue;                                                             \
             const T *f = field + k * n;                                                        \
             T *s = state + k * n, *q = previous + k * n;                                       \
             int same = 1, back = 1;                                                            \
-            for (long i = 0; i < n; i++) {                                                     \
+            for (int64_t i = 0; i < n; i++) {                                                  \
                 T v = f[i] > 0 ? (T)1 : (f[i] < 0 ? (T)-1 : s[i]);                             \
                 same &= v == s[i];                                                             \
                 back &= v == q[i];                                                             \
@@ -458,22 +463,22 @@ SETTLE(settle_step_f64, double)
  * ξ_i^ν ξ_i^μ* Q_μ*ν − 1. counts: [R][n][m]; work: m values. Fields and counts are integers
  * (exact in float below 2^24), so this is the eager loop's result exactly. */
 #define MINOVER(NAME, T)                                                                         \
-    void NAME(const T *restrict xi, const T *restrict overlap, long R, long n, long m,         \
-              long iterations, T *restrict counts, T *restrict field) {                        \
-        for (long r = 0; r < R; r++)                                                           \
-            for (long i = 0; i < n; i++) {                                                     \
+    void NAME(const T *restrict xi, const T *restrict overlap, int64_t R, int64_t n, int64_t m, \
+              int64_t iterations, T *restrict counts, T *restrict field) {                     \
+        for (int64_t r = 0; r < R; r++)                                                        \
+            for (int64_t i = 0; i < n; i++) {                                                  \
                 const T *x = xi + (r * n + i) * m;                                             \
                 T *c = counts + (r * n + i) * m;                                               \
-                for (long k = 0; k < m; k++) field[k] = 0, c[k] = 0;                           \
+                for (int64_t k = 0; k < m; k++) field[k] = 0, c[k] = 0;                        \
                 T low = 0; /* the least field, kept by the update's pass */                    \
-                for (long t = 0; t < iterations; t++) {                                        \
-                    long worst = 0;                                                            \
+                for (int64_t t = 0; t < iterations; t++) {                                     \
+                    int64_t worst = 0;                                                         \
                     while (field[worst] != low) worst++;                                       \
                     c[worst] += 1;                                                             \
                     const T *q = overlap + (r * m + worst) * m;                                \
                     const T s = x[worst];                                                      \
                     low = INFINITY;                                                            \
-                    _Pragma("omp simd reduction(min : low)") for (long k = 0; k < m; k++) {    \
+                    _Pragma("omp simd reduction(min : low)") for (int64_t k = 0; k < m; k++) { \
                         field[k] += s * x[k] * q[k] - 1;                                       \
                         low = field[k] < low ? field[k] : low;                                 \
                     }                                                                          \

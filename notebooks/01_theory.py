@@ -39,7 +39,13 @@ import torch
 
 from infomorphic_core.activations import get_activation, sigmoid_gain
 from infomorphic_core.examples import GATE_VALUES, GATES
-from infomorphic_core.goals import ATOM_KEYS, BIVARIATE, PRESETS, Goal, bivariate
+from infomorphic_core.goals import (
+    ATOM_KEYS,
+    BIVARIATE,
+    PRESETS,
+    Goal,
+    bivariate,
+)
 from infomorphic_core.pid import mutual_information, sx_pid
 from infomorphic_core.plots import setup
 

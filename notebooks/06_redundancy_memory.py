@@ -62,7 +62,8 @@ from infomorphic_core.rng import generator
 from infomorphic_core.tasks import redundancy_memory as rm
 
 setup(precision=2)
-# this page's sources: T (external, the receptive input) and R (recurrent, the context)
+# this page's sources: T (external, the receptive input)
+# and R (recurrent, the context)
 LABELS = rm.VOCABULARY.names
 
 # %% [markdown]

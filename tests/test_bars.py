@@ -45,6 +45,7 @@ def test_bar_assignment_counts_distinct_bars():
     assert bar[0].tolist() == list(range(8)) and distinct.tolist() == [8, 7]
 
 
+@pytest.mark.slow
 def test_short_run_separates_bars_and_reports(tmp_path):
     result = bars.run(bars.Config(n_runs=4, n_updates=120, eval_every=60, eval_steps=2048),
                       cache_dir=tmp_path)

@@ -4,19 +4,19 @@ anywhere else, and no traceback, warning or progress-bar debris in the text."""
 
 import functools
 import re
-import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-from tests.book import HTML, ROOT, require
+from tests.book import HTML, ROOT, chromium, require
+
+pytestmark = pytest.mark.book
 
 PAGE = "notebooks/01_theory.html"
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
 SCREENSHOT = ROOT / "book" / "_build" / "screenshot_01_theory.png"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = chromium() or "chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -37,7 +37,7 @@ def server():
 
 
 def test_theory_page_in_chromium(server):
-    require(Path(CHROMIUM).exists(), "chromium is not installed (make browser)")
+    require(chromium() is not None, "no Chromium found (set CHROMIUM, or `make browser` installs Debian's as root)")
     playwright = pytest.importorskip("playwright.sync_api")
     requests, responses = [], {}
     with playwright.sync_playwright() as p:
@@ -69,7 +69,7 @@ def test_theory_page_in_chromium(server):
 def test_no_code_line_is_wider_than_the_page(server):
     """On every chapter, at a laptop and a desktop width, no code block scrolls sideways (the
     folded plotting code counts: it is on the page once unfolded)."""
-    require(Path(CHROMIUM).exists(), "chromium is not installed (make browser)")
+    require(chromium() is not None, "no Chromium found (set CHROMIUM, or `make browser` installs Debian's as root)")
     playwright = pytest.importorskip("playwright.sync_api")
     wide = []
     with playwright.sync_playwright() as p:
@@ -92,7 +92,7 @@ def test_no_code_line_is_wider_than_the_page(server):
 def test_solutions_are_folded_until_clicked(server):
     """The theory page's exercises: each solution (sphinx-exercise, class dropdown) is hidden
     when the page loads and opens when its toggle is clicked."""
-    require(Path(CHROMIUM).exists(), "chromium is not installed (make browser)")
+    require(chromium() is not None, "no Chromium found (set CHROMIUM, or `make browser` installs Debian's as root)")
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

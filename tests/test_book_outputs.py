@@ -17,6 +17,8 @@ from nbval.plugin import coalesce_streams, get_sanitize_patterns
 from tests.book import EXECUTED, ROOT, require
 from tests.regression.compare import compare_cell, load_rules
 
+pytestmark = pytest.mark.book
+
 REFERENCES = ROOT / "notebooks"
 CHAPTERS = sorted(p.stem for p in REFERENCES.glob("[0-9][0-9]_*.ipynb"))
 # nbval's default keys left out of a comparison (images included, as without --nbdime)

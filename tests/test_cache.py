@@ -73,7 +73,7 @@ def test_core_hash_covers_the_kernel_source(tmp_path):
     root = Path(cache.__file__).resolve().parent
     copy = tmp_path / "infomorphic_core"
     shutil.copytree(root, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    spec = importlib.util.spec_from_file_location("copied_cache", copy / "cache.py")
+    spec = importlib.util.spec_from_file_location("copied_io", copy / "io.py")
     copied = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(copied)
     before = copied.core_hash()

@@ -40,6 +40,7 @@ def infomorphic(*args, cwd=ROOT, env=None, timeout=300):
     ("bars", "n_runs=200000", "GiB of memory"),
     ("supervised", "nosuch=1", "unknown setting"),
 ])
+@pytest.mark.slow
 def test_bad_setting_is_one_line_and_exit_2(tmp_path, task, setting, needle):
     result = infomorphic("run", task, "--set", setting, "--out", str(tmp_path / "out"),
                          "--cache-dir", str(tmp_path / "cache"))
@@ -54,12 +55,14 @@ def test_bad_setting_is_one_line_and_exit_2(tmp_path, task, setting, needle):
     (("trivariate", "--workers", "-1"), "--workers must be 0"),
     (("trivariate", "--workers", "2", "--no-cache"), "drop --no-cache"),
 ])
+@pytest.mark.slow
 def test_workers_are_refused_where_they_cannot_work(tmp_path, args, needle):
     result = infomorphic("run", *args, "--out", str(tmp_path / "out"))
     assert result.returncode == 2 and needle in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_minibatch_larger_than_the_data_is_refused(tmp_path):
     result = infomorphic("run", "supervised", "--set", "minibatch=5000", "--out", str(tmp_path / "o"),
                          "--no-cache")
@@ -74,6 +77,7 @@ def test_preset_name_is_a_valid_gamma():
 
 
 @pytest.mark.parametrize("where", ["file", "file/sub", "foreign"])
+@pytest.mark.slow
 def test_bad_out_is_refused_before_computing(tmp_path, where):
     (tmp_path / "file").write_text("x")
     (tmp_path / "foreign").mkdir()
@@ -83,6 +87,7 @@ def test_bad_out_is_refused_before_computing(tmp_path, where):
     assert (tmp_path / "foreign" / "notes.txt").read_text() == "mine"
 
 
+@pytest.mark.slow
 def test_cache_dir_that_is_a_file_is_refused(tmp_path):
     (tmp_path / "cache").write_text("x")
     result = infomorphic("run", "error_neuron", *SMALL, "--out", str(tmp_path / "o"),
@@ -100,6 +105,7 @@ def test_failed_cache_write_keeps_the_result(tmp_path, monkeypatch):
     assert value == 42 and provenance["source"] == "computed" and provenance["cache_entry"] is None
 
 
+@pytest.mark.slow
 def test_outputs_are_whole_json_is_valid_and_provenance_is_told(tmp_path):
     out, store = tmp_path / "out", tmp_path / "cache"
     first = infomorphic("run", "error_neuron", *SMALL, "--out", str(out), "--cache-dir", str(store))
@@ -119,6 +125,7 @@ def test_json_has_no_bare_nan():
     assert io.json_safe({"a": math.nan, "b": [1.0, math.inf], "c": "x"}) == {"a": None, "b": [1.0, None], "c": "x"}
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     settings = ["--set", "n_runs=2", "--set", "n_updates=100", "--set", "eval_every=5",
                 "--set", "steps_per_minibatch=256", "--set", "eval_steps=512"]
@@ -158,6 +165,7 @@ def test_reproduce_outside_a_checkout_says_so(tmp_path, monkeypatch):
 @pytest.mark.parametrize("parameter, needle", [("profile=slow", "profile must be one of"),
                                                ("noise=abc", "parameter noise"),
                                                ("nosie=0.2", "nosie")])
+@pytest.mark.slow
 def test_bad_notebook_parameter_fails_before_running(tmp_path, parameter, needle):
     result = infomorphic("reproduce", "--only", "01_theory", "-p", parameter, "--out", str(tmp_path / "nb"))
     assert result.returncode == 2 and needle in result.stderr
@@ -188,6 +196,7 @@ def test_auto_source_is_cached_under_the_data_set_used(tmp_path, monkeypatch):
     assert calls == ["subset", "full"] and result.provenance["source"] == "computed"
 
 
+@pytest.mark.slow
 def test_failed_download_is_one_line(tmp_path):
     result = infomorphic("run", "supervised", "--set", "source=full", "--out", str(tmp_path / "o"),
                          "--cache-dir", str(tmp_path / "cache"),

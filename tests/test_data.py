@@ -151,6 +151,7 @@ def test_404_fails_full_and_falls_back_in_auto(served, tmp_path, capsys):
     assert "offline 5,000-image subset" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_every_mirror_is_tried_before_falling_back(served, tmp_path, capsys):
     start, files, _ = served
     portal = start({name: b"<html>captive portal</html>" for name in files})  # 200, wrong bytes
@@ -182,6 +183,7 @@ def test_unreachable_host_falls_back_in_auto(tmp_path, capsys):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_subset_split_is_stratified_and_fixed():
     a, b = data.load_mnist("subset"), data.load_mnist("subset")
     assert a.x_train.shape == (4000, 784) and a.x_test.shape == (1000, 784)

@@ -51,6 +51,7 @@ def test_paper_activation_cannot_report_a_mismatch(tmp_path):
     assert result.metrics["mismatch_balanced_accuracy"] < 0.6
 
 
+@pytest.mark.slow
 def test_cli_run_error_neuron(tmp_path):
     done = subprocess.run([sys.executable, "-m", "infomorphic_core.cli", "run", "error_neuron",
                            "--set", "n_runs=2", "--set", "n_updates=50", "--out", str(tmp_path / "o"),

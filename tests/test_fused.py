@@ -4,6 +4,7 @@ the eager fallback where they cannot be built."""
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -130,22 +131,69 @@ def test_turned_off_by_environment(tmp_path):
     assert not (tmp_path / "kernels").exists()
 
 
+@pytest.mark.slow
 def test_falls_back_without_a_compiler(tmp_path):
     """A compiler that fails leaves the eager path, with the reason in status(), and no error."""
     status, red = run_python(CHECK, CC="false", INFOMORPHIC_CACHE_DIR=str(tmp_path)).splitlines()
     assert status.startswith("unavailable") and red == "-0.584963"
 
 
+def user_kernels(cache: Path) -> Path:
+    return cache / "kernels" / f"uid-{os.getuid()}"
+
+
 @needs_kernel
+@pytest.mark.slow
 def test_built_once_per_cache_dir(tmp_path, monkeypatch):
-    """The library is kept in the cache directory and reused; a second process does not rebuild it."""
+    """The library is kept in the user's folder of the cache, private, and reused; a second
+    process does not rebuild it."""
     monkeypatch.setenv("INFOMORPHIC_CACHE_DIR", str(tmp_path))
     first = run_python(CHECK)
-    built = list((tmp_path / "kernels").glob("sx_pid-*.so"))
-    assert first.startswith("compiled") and len(built) == 1
+    built = list(user_kernels(tmp_path).glob("sx_pid-*.so"))
+    assert first.startswith("compiled, with glibc's vector maths") and len(built) == 1
+    assert user_kernels(tmp_path).stat().st_mode & 0o077 == 0
     stamp = built[0].stat().st_mtime_ns
     assert run_python(CHECK) == first
-    assert built[0].stat().st_mtime_ns == stamp and len(list((tmp_path / "kernels").iterdir())) == 1
+    assert built[0].stat().st_mtime_ns == stamp and len(list(user_kernels(tmp_path).iterdir())) == 1
+
+
+@needs_kernel
+@pytest.mark.slow
+def test_scalar_build_where_libmvec_is_missing_and_old_builds_pruned(tmp_path):
+    """Where the vector maths cannot be linked, the same source builds with scalar logarithms
+    (the same atoms: float64 to 1e-12 of the eager path); the new build removes this CPU's older
+    builds and keeps other CPUs'."""
+    folder = user_kernels(tmp_path)
+    folder.mkdir(parents=True, mode=0o700)
+    run_python(CHECK, INFOMORPHIC_CACHE_DIR=str(tmp_path))
+    (mine,) = folder.glob("sx_pid-*.so")
+    cpu = mine.name.split("-")[1]
+    other_cpu = folder / "sx_pid-00000000-000000000000.so"
+    other_cpu.write_bytes(b"")
+    code = ("from infomorphic_core import fused; "
+            "fused._LINKS = (['-DINFOMORPHIC_LIBMVEC', '-lno-such-library-here', '-lm'], ['-lm']); " + CHECK)
+    status, red = run_python(code, INFOMORPHIC_CACHE_DIR=str(tmp_path)).splitlines()
+    assert status == "compiled, with scalar logarithms (no libmvec)" and red == "-0.584963"
+    assert not mine.exists() and other_cpu.exists()
+    assert [p.name.split("-")[1] for p in folder.glob("sx_pid-*.so") if p != other_cpu] == [cpu]
+    atoms = run_python(code + "; import torch; from infomorphic_core.speed import random_pmfs; "
+                       "p = random_pmfs(40, (9, 7, 2), torch.float64); print((sx_pid(p).stack() - sx_pid(p.requires_grad_())"
+                       ".stack().detach()).abs().max().item())", INFOMORPHIC_CACHE_DIR=str(tmp_path))
+    assert float(atoms.splitlines()[-1]) < 1e-12
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o775, 0o757])
+def test_kernels_folder_others_can_write_is_refused(tmp_path, mode):
+    """A library is code: from a folder that another user could write, none is built or loaded."""
+    folder = user_kernels(tmp_path)
+    folder.mkdir(parents=True)
+    folder.chmod(mode)
+    status, red = run_python(CHECK, INFOMORPHIC_CACHE_DIR=str(tmp_path)).splitlines()
+    assert "writable by another user" in status and red == "-0.584963"
+    assert not list(folder.iterdir())
+    notice = run_python("from infomorphic_core import fused; print(fused.notice())",
+                        INFOMORPHIC_CACHE_DIR=str(tmp_path))
+    assert notice.startswith("note: the fused kernels are unavailable") and "eager path runs" in notice
 
 
 def eager_lattice(p, vocabulary):

@@ -74,6 +74,7 @@ def test_capacity_definition():
     assert memory.capacity({5: 0.5}, 0.95) == 0
 
 
+@pytest.mark.slow
 def test_short_run_stores_patterns(tmp_path):
     config = memory.Config(n_runs=2, pattern_counts=(10, 20), alphas=(0.0, 0.2), n_updates=60,
                            history_patterns=(20,))
@@ -87,6 +88,7 @@ def test_short_run_stores_patterns(tmp_path):
     assert final["red"] > 0.8  # redundancy is the atom that carries the memory
 
 
+@pytest.mark.slow
 def test_cli_run_memory(tmp_path):
     done = subprocess.run([sys.executable, "-m", "infomorphic_core.cli", "run", "memory",
                            "--set", "n_runs=1", "--set", "pattern_counts=(10,)", "--set", "alphas=(0.0,)",

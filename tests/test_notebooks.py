@@ -73,6 +73,7 @@ def output_text(path, needle):
     raise AssertionError(f"no cell with {needle!r}")
 
 
+@pytest.mark.book
 def test_override_changes_the_output(tmp_path):
     default = reproduce("--only", "01_theory", "--out", str(tmp_path / "a" / "notebooks"))
     assert default.returncode == 0, default.stderr
@@ -90,6 +91,7 @@ def test_override_changes_the_output(tmp_path):
     assert not (tmp_path / "b" / "reproducibility.md").exists()
 
 
+@pytest.mark.book
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_failing_notebook_is_named_and_others_kept(tmp_path, jobs):
     """One after the other, and two at a time in worker processes (one math thread each)."""
@@ -117,6 +119,7 @@ def test_failing_notebook_is_named_and_others_kept(tmp_path, jobs):
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary folder left
 
 
+@pytest.mark.book
 def test_only_may_be_repeated(tmp_path):
     # every --only counts: an unknown name given first is not dropped by a later --only
     result = reproduce("--only", "nope", "--only", "01_theory", "--out", str(tmp_path / "o"))

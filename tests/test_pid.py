@@ -309,6 +309,7 @@ def dit_lattice_atoms(p, vocabulary):
 
 
 @pytest.mark.parametrize("shape", [(2, 2, 2, 2), (3, 2, 2, 2)])  # dit takes minutes on larger ones
+@pytest.mark.slow
 def test_three_sources_against_dit(shape):
     pytest.importorskip("dit")
     from infomorphic_core.goals import TRIVARIATE

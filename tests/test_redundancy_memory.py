@@ -150,6 +150,7 @@ def test_mean_interval():
     assert 1.0 < low < 1.4 < high < 1.8
 
 
+@pytest.mark.slow
 def test_hebbian_capacity_under_this_test_is_the_known_one():
     """Hebbian storage of unbiased patterns fails near α = 0.14 (Amit, Gutfreund, Sompolinsky
     1985; the paper: 0.14); the pseudo-inverse keeps every pattern fixed below M = N."""
@@ -189,6 +190,7 @@ def test_bad_settings_are_refused(changes, message):
         rm.Config(**changes)
 
 
+@pytest.mark.slow
 def test_cli_writes_the_documented_metrics(tmp_path):
     out = tmp_path / "out"
     command = [sys.executable, "-m", "infomorphic_core.cli", "run", "redundancy_memory", "--no-cache",
@@ -236,6 +238,7 @@ TINY = dict(n_runs=2, n_neurons=12, max_epochs=20, scan_step=0.25, scan_stop=1.0
             networks=("Hebbian",))
 
 
+@pytest.mark.slow
 def test_scans_run_on_workers_with_the_same_result(tmp_path):
     """Two local Dask workers run the main scan and the ladder's into the shared cache; the
     result equals the one computed here."""

@@ -28,6 +28,7 @@ def _run(code: str, **env) -> str:
                           check=True).stdout.strip()
 
 
+@pytest.mark.slow
 def test_import_sets_the_threads_unless_the_environment_does():
     code = "import torch, infomorphic_core; print(torch.get_num_threads())"
     assert _run(code) == str(runtime.DEFAULT_THREADS)
@@ -37,6 +38,7 @@ def test_import_sets_the_threads_unless_the_environment_does():
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+@pytest.mark.slow
 def test_freed_memory_is_reused_without_page_faults(monkeypatch):
     """Training steps make several large temporaries at once. With the setting, steps after the
     first reuse the memory the first one faulted in (16 MB is 4,096 pages); without it, glibc

@@ -88,6 +88,7 @@ def test_cli_writes_the_edition_and_its_zip(tmp_path):
 # make test collects the notebooks first, so the chapters' regression has usually filled this
 # session's results cache (shared by the test processes) when these run: a student notebook
 # then costs little more than its plots.
+@pytest.mark.book
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_student_notebook_runs(name, tmp_path):
     from nbclient import NotebookClient

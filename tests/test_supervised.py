@@ -40,6 +40,7 @@ def test_test_time_readout_ignores_context():
     torch.testing.assert_close(theta[1, :, 3], 1 - torch.sigmoid(r[1, :, 3]))
 
 
+@pytest.mark.slow
 def test_short_run_learns_and_reports(tmp_path):
     result = supervised.run(supervised.Config(n_runs=2, epochs=2), cache_dir=tmp_path)
     m = result.metrics
@@ -61,6 +62,7 @@ def test_short_run_learns_and_reports(tmp_path):
     assert result.confusion.trace() == round(runs.accuracy.sum() * 1000)
 
 
+@pytest.mark.slow
 def test_cli_run_writes_metrics_and_history(tmp_path):
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, "-m", "infomorphic_core.cli", "run", "supervised",

@@ -103,6 +103,7 @@ def small(**changes):
     return tv.Config(**(settings | changes))
 
 
+@pytest.mark.slow
 def test_the_networks_learn_on_the_subset():
     """Four epochs on the 5k subset lift every network far above chance (10%): the infomorphic
     one (no error passed between layers; measured 0.70, worst of two runs), the backprop one of
@@ -115,6 +116,7 @@ def test_the_networks_learn_on_the_subset():
     assert result.metrics["dataset"] == "mnist-subset-5k"
 
 
+@pytest.mark.slow
 def test_a_run_in_a_batch_equals_the_run_alone():
     """Run 1 of a two-run batch gets the split, initial weights, samples and first update of
     the same run trained alone (seed 1). Compared on the first update, where the batched and
@@ -143,6 +145,7 @@ def test_a_run_in_a_batch_equals_the_run_alone():
         torch.testing.assert_close(out[1], out1[0], rtol=0, atol=1e-5, msg=kind)
 
 
+@pytest.mark.slow
 def test_two_source_comparison_networks():
     context, lateral = tv.hidden_goal("context only"), tv.hidden_goal("lateral only")
     assert context.vocabulary == lattice_vocabulary(("F", "C")) and getattr(context, "{F}{C}") == 0.775
@@ -155,6 +158,7 @@ def test_two_source_comparison_networks():
     assert history.test_accuracy.between(0, 1).all()
 
 
+@pytest.mark.slow
 def test_each_network_is_cached_on_its_own(tmp_path, monkeypatch):
     """A run that adds a network trains only that one; the others (and the data) come from the
     cache, as after a run killed part-way."""
@@ -171,6 +175,7 @@ def test_each_network_is_cached_on_its_own(tmp_path, monkeypatch):
     assert second.metrics["dataset"] == "mnist-subset-5k"
 
 
+@pytest.mark.slow
 def test_networks_trained_on_workers_give_the_same_result(tmp_path):
     """Two local Dask workers train the networks (the main one, backprop, and an ablated goal)
     into the shared cache; the result equals the one trained here, in one process."""
