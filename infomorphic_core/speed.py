@@ -117,7 +117,7 @@ def trivariate_step(n_hidden: int = 100, minibatch: int = 1024):
 
     config = tv.Config.from_profile("paper", n_runs=1, sizes=(n_hidden,), n_hidden=n_hidden,
                                     minibatch=minibatch)
-    net = tv.Network("optimised", config, n_hidden)
+    net = tv.network("optimised", config, n_hidden)
     g = torch.Generator().manual_seed(0)
     x = torch.randn(1, minibatch, 784, generator=g)
     labels = torch.randint(0, 10, (1, minibatch), generator=g)

@@ -129,7 +129,7 @@ def test_a_run_in_a_batch_equals_the_run_alone():
         together, alone = [], []
         for config, keep in ((small(), together), (small(n_runs=1, seed=1), alone)):
             data = tv.split(config, raw)
-            net = tv.Network(kind, config, 12)
+            net = tv.network(kind, config, 12)
             start = {name: p.detach().clone() for name, p in net.hidden.named_parameters()}
             idx = data.fit[:, :config.minibatch]
             out = net.step(data.x[idx], data.y[idx], kind, 12, "train", 1, 0)
@@ -151,8 +151,8 @@ def test_two_source_comparison_networks():
     assert context.vocabulary == lattice_vocabulary(("F", "C")) and getattr(context, "{F}{C}") == 0.775
     assert lateral.vocabulary == lattice_vocabulary(("F", "L")) and getattr(lateral, "{L}") == -0.408
     config = small(epochs=1, networks=("context only", "lateral only"))
-    assert tv.Network("context only", config, 12).hidden.w_lateral is None
-    assert tv.Network("lateral only", config, 12).hidden.w_context is None
+    assert tv.network("context only", config, 12).hidden.w_lateral is None
+    assert tv.network("lateral only", config, 12).hidden.w_context is None
     history = tv.run(config, use_cache=False).history
     assert set(history.network) == {"optimised", "context only", "lateral only"}
     assert history.test_accuracy.between(0, 1).all()

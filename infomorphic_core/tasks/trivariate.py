@@ -221,32 +221,16 @@ def oriented(theta: torch.Tensor, batch: int) -> torch.Tensor:
 
 
 class Network:
-    """One kind of network (``kind`` in :data:`NETWORKS`) with N hidden neurons, batched over runs."""
+    """A network of one kind (:data:`NETWORKS`) with N hidden three-source neurons, batched over
+    runs; :func:`network` makes the right one. Subclasses say how the layers learn
+    (:meth:`_learn`) and how the output is read (:meth:`_output`)."""
 
-    def __init__(self, kind: str, config: Config, n_hidden: int, goal: Goal | None = None):
+    sampled = True  # ±1 samples of the hidden θ; the random projection's units are Heaviside
+
+    def __init__(self, kind: str, config: Config, n_hidden: int):
         self.kind, self.config = kind, config
-        self.sampled = kind != "random projection"  # the published projection: Heaviside units
         self.hidden = ThreeSourceLayer(config.layer_config(n_hidden, HIDDEN_SOURCES.get(kind, ("F", "C", "L"))))
-        if kind == "backprop":
-            scale = 1 / math.sqrt(n_hidden)
-            w = rng.per_run(lambda g: torch.rand(N_CLASSES, n_hidden + 1, generator=g), config.seed,
-                            config.n_runs, "init", "backprop readout")
-            w = (2 * w - 1) * scale
-            self.w_out = torch.nn.Parameter(w[..., :-1].contiguous())
-            self.b_out = torch.nn.Parameter(w[..., -1].contiguous())
-            self.optimizers = [torch.optim.Adam(list(self.hidden.parameters()) + [self.w_out, self.b_out],
-                                                lr=config.backprop_lr)]
-            return
-        self.readout = InfomorphicLayer(config.readout_config(n_hidden))
-        with torch.no_grad():  # the label reaches readout neuron k as itself: identity, not learned
-            self.readout.w_context.copy_(torch.eye(N_CLASSES).expand_as(self.readout.w_context))
-        self.readout.w_context.requires_grad_(False)
-        readout = [p for p in self.readout.parameters() if p.requires_grad]
-        self.optimizers = [torch.optim.Adam(readout, lr=config.readout_lr, weight_decay=config.readout_weight_decay)]
-        if kind != "random projection":
-            self.goal = goal or hidden_goal(kind)
-            self.optimizers.append(torch.optim.Adam(self.hidden.parameters(), lr=config.hidden_lr,
-                                                    weight_decay=config.hidden_weight_decay))
+        self.optimizers: list[torch.optim.Optimizer] = []
 
     def step(self, x, labels, *key) -> torch.Tensor:
         """One update on a minibatch x [runs, B, 784]; returns the readout's θ (oriented) or,
@@ -255,24 +239,17 @@ class Network:
         for optimizer in self.optimizers:
             optimizer.zero_grad()
         f, c, l, theta, y = hidden_pass(self.hidden, x, label, self.config, *key, sample=self.sampled)
-        if self.kind == "backprop":
-            y = y + 2 * (theta - theta.detach())  # sampled ±1 forward, 2σ'(A) backward
-            logits = torch.matmul(y, self.w_out.transpose(-1, -2)) + self.b_out[:, None, :]
-            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, N_CLASSES), labels.reshape(-1),
-                                                     reduction="sum") / labels.shape[-1]
-            loss.backward()
-            out = logits.detach()
-        else:
-            readout_goal, _ = self.readout.goal(y, label, self.config.gamma)
-            loss = -readout_goal.sum()
-            if self.kind != "random projection":
-                loss = loss - self.hidden.goal(self.hidden.atoms(f, c, l, theta), self.goal).sum()
-            loss.backward()
-            out = oriented(self.readout.theta(y, label).detach(), labels.shape[-1])
+        out = self._learn(f, c, l, theta, y, label, labels)
         for optimizer in self.optimizers:
             optimizer.step()
         self.hidden.apply_mask()
         return out
+
+    def _learn(self, f, c, l, theta, y, label, labels) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _output(self, y, batch: int) -> torch.Tensor:
+        raise NotImplementedError
 
     @torch.no_grad()
     def predict(self, images, index, *key) -> torch.Tensor:
@@ -285,11 +262,7 @@ class Network:
         for i, start in enumerate(range(0, n, batch)):
             part = images[start:start + batch] if index is None else images[index[:, start:start + batch]]
             *_, y = hidden_pass(self.hidden, part, None, self.config, *key, i, sample=self.sampled)
-            if self.kind == "backprop":
-                out.append(torch.matmul(y, self.w_out.transpose(-1, -2)) + self.b_out[:, None, :])
-            else:
-                zeros = torch.zeros(part.shape[-2], N_CLASSES)
-                out.append(oriented(self.readout.theta(y, zeros), batch))
+            out.append(self._output(y, batch))
         return torch.cat(out, 1).argmax(-1)
 
     @torch.no_grad()
@@ -297,6 +270,74 @@ class Network:
         """The hidden neurons' atoms on one batch with the label given, [runs, N, n_atoms]."""
         f, c, l, theta, _ = hidden_pass(self.hidden, x, one_hot(labels), self.config, *key)
         return self.hidden.atoms(f, c, l, theta).stack()
+
+
+class InfomorphicNetwork(Network):
+    """Hidden neurons learning their three-source ``goal`` (none for the random projection,
+    whose hidden layer stays as drawn) and the bivariate readout of chapter 02, whose context
+    is the label through the identity."""
+
+    def __init__(self, kind: str, config: Config, n_hidden: int, goal: Goal | None = None):
+        super().__init__(kind, config, n_hidden)
+        self.learns_hidden = self.sampled = kind != "random projection"
+        self.readout = InfomorphicLayer(config.readout_config(n_hidden))
+        with torch.no_grad():  # the label reaches readout neuron k as itself: identity, not learned
+            self.readout.w_context.copy_(torch.eye(N_CLASSES).expand_as(self.readout.w_context))
+        self.readout.w_context.requires_grad_(False)
+        readout = [p for p in self.readout.parameters() if p.requires_grad]
+        self.optimizers = [torch.optim.Adam(readout, lr=config.readout_lr, weight_decay=config.readout_weight_decay)]
+        if self.learns_hidden:
+            self.goal = goal or hidden_goal(kind)
+            self.optimizers.append(torch.optim.Adam(self.hidden.parameters(), lr=config.hidden_lr,
+                                                    weight_decay=config.hidden_weight_decay))
+
+    def _learn(self, f, c, l, theta, y, label, labels):
+        readout_goal, _ = self.readout.goal(y, label, self.config.gamma)
+        loss = -readout_goal.sum()
+        if self.learns_hidden:
+            loss = loss - self.hidden.goal(self.hidden.atoms(f, c, l, theta), self.goal).sum()
+        loss.backward()
+        return oriented(self.readout.theta(y, label).detach(), labels.shape[-1])
+
+    def _output(self, y, batch):
+        zeros = torch.zeros(y.shape[-2], N_CLASSES)
+        return oriented(self.readout.theta(y, zeros), batch)
+
+
+class BackpropNetwork(Network):
+    """The same hidden layer and a linear readout, trained end to end by cross-entropy through
+    the sampled outputs (straight-through: 2σ'(A) backward)."""
+
+    def __init__(self, kind: str, config: Config, n_hidden: int):
+        super().__init__(kind, config, n_hidden)
+        scale = 1 / math.sqrt(n_hidden)
+        w = rng.per_run(lambda g: torch.rand(N_CLASSES, n_hidden + 1, generator=g), config.seed,
+                        config.n_runs, "init", "backprop readout")
+        w = (2 * w - 1) * scale
+        self.w_out = torch.nn.Parameter(w[..., :-1].contiguous())
+        self.b_out = torch.nn.Parameter(w[..., -1].contiguous())
+        self.optimizers = [torch.optim.Adam(list(self.hidden.parameters()) + [self.w_out, self.b_out],
+                                            lr=config.backprop_lr)]
+
+    def _learn(self, f, c, l, theta, y, label, labels):
+        y = y + 2 * (theta - theta.detach())  # sampled ±1 forward, 2σ'(A) backward
+        logits = self._output(y, None)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, N_CLASSES), labels.reshape(-1),
+                                                 reduction="sum") / labels.shape[-1]
+        loss.backward()
+        return logits.detach()
+
+    def _output(self, y, batch):
+        return torch.matmul(y, self.w_out.transpose(-1, -2)) + self.b_out[:, None, :]
+
+
+def network(kind: str, config: Config, n_hidden: int, goal: Goal | None = None) -> Network:
+    """A network of ``kind`` (:data:`NETWORKS`) with ``n_hidden`` hidden neurons; ``goal``
+    replaces the hidden goal of an infomorphic kind (the ablation)."""
+    one_of("kind", kind, NETWORKS)
+    if kind == "backprop":
+        return BackpropNetwork(kind, config, n_hidden)
+    return InfomorphicNetwork(kind, config, n_hidden, goal)
 
 
 def _train(config: Config, data: Split, kind: str, n_hidden: int,
@@ -308,7 +349,7 @@ def _train(config: Config, data: Split, kind: str, n_hidden: int,
     different kinds (or a backprop network) updated together in :meth:`Network.step`, with
     accuracies per epoch instead of atoms per step."""
     torch.manual_seed(config.seed)
-    net = Network(kind, config, n_hidden, goal)
+    net = network(kind, config, n_hidden, goal)
     n_fit = data.fit.shape[1]
     per_epoch = n_fit // config.minibatch
     rows = []
