@@ -332,9 +332,8 @@ class BackpropNetwork(Network):
 
 
 def network(kind: str, config: Config, n_hidden: int, goal: Goal | None = None) -> Network:
-    """A network of ``kind`` (:data:`NETWORKS`) with ``n_hidden`` hidden neurons; ``goal``
-    replaces the hidden goal of an infomorphic kind (the ablation)."""
-    one_of("kind", kind, NETWORKS)
+    """A network of ``kind`` (:data:`NETWORKS`, or the ablation's ``"<network> without <atom>"``)
+    with ``n_hidden`` hidden neurons; ``goal`` replaces the hidden goal of an infomorphic kind."""
     if kind == "backprop":
         return BackpropNetwork(kind, config, n_hidden)
     return InfomorphicNetwork(kind, config, n_hidden, goal)
