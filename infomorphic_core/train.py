@@ -8,6 +8,7 @@ one minibatch (for recurrent tasks by running the network), and ``state_dict()``
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -134,7 +135,12 @@ def train(
     At every evaluation step the history gets ``evaluate(layer, step)`` (computed without
     updates) and the atoms of the latest training minibatch (quantities ``train_`` + atom key, e.g. ``train_red``).
     With ``checkpoint`` set, state is saved atomically every ``config.checkpoint_every``
-    updates; a later call with the same path resumes from it, and it is removed at the end.
+    updates and after the last one; a later call with the same path resumes from it (an
+    unreadable checkpoint is discarded with a warning). It is kept after training: the task
+    that owns it removes it once its result is in the cache (:func:`~infomorphic_core.tasks.common.cached_run`),
+    so a run killed after training but before its result was stored does not train again.
+    Checkpoints are data (tensors, numbers, strings), loaded with ``weights_only=True``: a
+    planted file cannot run code.
 
     Parameters
     ----------
@@ -183,15 +189,14 @@ def train(
     start = 0
     checkpoint = Path(checkpoint) if checkpoint else None
     fingerprint = repr((asdict(config), gamma, layer.config))
-    if checkpoint is not None and checkpoint.exists():
-        state = torch.load(checkpoint, weights_only=False)
-        if state.get("fingerprint") == fingerprint:
-            layer.load_state_dict(state["layer"])
-            optimizer.load_state_dict(state["optimizer"])
-            stream.load_state_dict(state["stream"])
-            history = [state["history"]]
-            start = state["step"]
-            print(f"resuming from update {start} of {config.n_updates} ({checkpoint})", file=sys.stderr)
+    state = _load_checkpoint(checkpoint) if checkpoint is not None else None
+    if state is not None and state.get("fingerprint") == fingerprint:
+        layer.load_state_dict(state["layer"])
+        optimizer.load_state_dict(state["optimizer"])
+        stream.load_state_dict(state["stream"])
+        history = [_frame(state["history"])]
+        start = state["step"]
+        print(f"resuming from update {start} of {config.n_updates} ({checkpoint})", file=sys.stderr)
 
     def record(step, train_atoms=None):
         values = {}
@@ -214,7 +219,8 @@ def train(
             after_update(layer, step)
         if step == config.n_updates or (config.eval_every and step % config.eval_every == 0):
             record(step, sx_pid(joint))
-        if checkpoint is not None and config.checkpoint_every and step % config.checkpoint_every == 0:
+        due = step == config.n_updates or (config.checkpoint_every and step % config.checkpoint_every == 0)
+        if checkpoint is not None and due:
             try:
                 save_atomic(checkpoint, {
                     "fingerprint": fingerprint,
@@ -222,16 +228,49 @@ def train(
                     "layer": layer.state_dict(),
                     "optimizer": optimizer.state_dict(),
                     "stream": stream.state_dict(),
-                    "history": pd.concat(history, ignore_index=True) if history else None,
+                    "history": _columns(pd.concat(history, ignore_index=True) if history else None),
                 })
             except OSError as error:  # a checkpoint is a convenience: never lose the run to it
                 warnings.warn(f"could not write the checkpoint {checkpoint} ({error}); "
                               f"continuing without checkpoints", stacklevel=2)
                 checkpoint = None
-    if checkpoint is not None:
-        checkpoint.unlink(missing_ok=True)
     history = [h for h in history if h is not None and len(h)]
     return pd.concat(history, ignore_index=True) if history else pd.DataFrame(columns=HISTORY_COLUMNS)
+
+
+def _columns(frame: pd.DataFrame | None):
+    """A DataFrame as plain data for a checkpoint: numeric columns as tensors, others as lists."""
+    if frame is None:
+        return None
+    return {name: torch.tensor(frame[name].to_numpy()) if frame[name].dtype.kind in "biuf"
+            else frame[name].tolist() for name in frame.columns}
+
+
+def _frame(columns) -> pd.DataFrame | None:
+    if columns is None:
+        return None
+    return pd.DataFrame({name: v.numpy() if isinstance(v, torch.Tensor) else v for name, v in columns.items()})
+
+
+def _load_checkpoint(path: Path) -> dict | None:
+    """The checkpoint at ``path``, or ``None`` when there is none; one that cannot be read as
+    data (truncated, planted, of an older format) is removed with one warning."""
+    if not path.exists():
+        return None
+    try:
+        with warnings.catch_warnings():  # torch's own notes on odd files: ours below says it all
+            warnings.simplefilter("ignore")
+            state = torch.load(path, weights_only=True)
+        if not isinstance(state, dict):
+            raise ValueError("not a checkpoint")
+        return state
+    except Exception as error:  # anything unreadable is discarded, never trusted
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        warnings.warn(f"discarding the unreadable checkpoint {path} ({reason[:200]}); starting over",
+                      stacklevel=3)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
 
 
 def save_atomic(path: Path, obj) -> None:

@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 import torch
 
@@ -76,3 +77,30 @@ def test_cli_run_writes_metrics_and_history(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "infomorphic_core.cli", "run", "supervised",
                           "--set", "epoch=1", "--out", str(out)], capture_output=True, text=True)
     assert bad.returncode == 2 and "epochs" in bad.stderr
+
+
+@pytest.mark.slow
+def test_training_survives_a_failure_before_the_result_is_cached(tmp_path, monkeypatch, capfd):
+    """A run that dies after training (here in the logistic-regression baseline) keeps its
+    checkpoint: the same run again resumes after the last update instead of training again,
+    gives the uninterrupted result, and removes the checkpoint once the result is cached."""
+    config = supervised.Config(n_runs=2, epochs=1)
+
+    def killed(data):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(supervised, "logistic_regression_accuracy", killed)
+    with pytest.raises(KeyboardInterrupt):
+        supervised.run(config, cache_dir=tmp_path)
+    assert list((tmp_path / "checkpoints").glob("*.pt"))
+    monkeypatch.undo()
+    capfd.readouterr()
+    resumed = supervised.run(config, cache_dir=tmp_path)
+    resumed_at = capfd.readouterr().err
+    assert "resuming from update" in resumed_at
+    done, total = resumed_at.split("resuming from update ")[1].split(" (")[0].split(" of ")
+    assert done == total  # nothing trained again
+    assert not list((tmp_path / "checkpoints").glob("*.pt"))
+    reference = supervised.run(config, use_cache=False)
+    pd.testing.assert_frame_equal(resumed.history, reference.history)
+    assert resumed.metrics["accuracy_mean"] == reference.metrics["accuracy_mean"]

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pandas as pd
 import pytest
 import torch
@@ -110,9 +112,50 @@ def test_interrupted_training_resumes_from_checkpoint(tmp_path, optimizer):
     resumed_layer = layer_for(3, 2)
     resumed = train(resumed_layer, stream, "supervised", config, checkpoint=ckpt)
     assert stream.calls == 8  # 4 restored from the checkpoint, 4 new: steps 5..8
-    assert not ckpt.exists()
     pd.testing.assert_frame_equal(resumed, reference)
     torch.testing.assert_close(resumed_layer.w_receptive, reference_layer.w_receptive)
+    # kept after the last update (its task removes it once the result is cached): a run killed
+    # after training resumes at the end, without training again
+    assert ckpt.exists()
+    again_stream, again_layer = NoisyLabelStream(3, 2), layer_for(3, 2)
+    again = train(again_layer, again_stream, "supervised", config, checkpoint=ckpt)
+    assert again_stream.calls == 8  # the 8 of the checkpoint, none drawn again
+    pd.testing.assert_frame_equal(again, reference)
+    torch.testing.assert_close(again_layer.w_receptive, reference_layer.w_receptive)
+
+
+class Planted:
+    """Unpickling this object would run code (it writes a file)."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (Path.write_text, (Path(self.marker), "code ran"))
+
+
+@pytest.mark.parametrize("content", ["truncated", "planted pickle", "planted torch file"])
+def test_unreadable_checkpoint_is_discarded_with_one_warning(tmp_path, content):
+    """A checkpoint is data, loaded with weights_only: a truncated one, or one planted to run
+    code when unpickled, is removed with one warning, never executed, and training starts over."""
+    import pickle
+
+    config = TrainConfig(n_updates=4, eval_every=2, checkpoint_every=2)
+    reference = train(layer_for(3, 2), NoisyLabelStream(3, 2), "supervised", config)
+    ckpt, marker = tmp_path / "run.ckpt", tmp_path / "marker"
+    if content == "truncated":
+        train(layer_for(3, 2), NoisyLabelStream(3, 2), "supervised", config, checkpoint=ckpt)
+        ckpt.write_bytes(ckpt.read_bytes()[:300])
+    elif content == "planted pickle":
+        ckpt.write_bytes(pickle.dumps({"fingerprint": Planted(marker)}))
+    else:
+        torch.save({"fingerprint": Planted(marker)}, ckpt)
+    stream = NoisyLabelStream(3, 2)
+    with pytest.warns(UserWarning, match="discarding the unreadable checkpoint") as caught:
+        history = train(layer_for(3, 2), stream, "supervised", config, checkpoint=ckpt)
+    assert len([w for w in caught if "discarding" in str(w.message)]) == 1
+    assert not marker.exists() and stream.calls == 4
+    pd.testing.assert_frame_equal(history, reference)
 
 
 @pytest.mark.parametrize(

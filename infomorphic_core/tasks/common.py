@@ -226,7 +226,8 @@ def cached_run(task: str, config, compute, use_cache: bool, cache_dir, **key):
     (default: ``$INFOMORPHIC_CACHE_DIR``, else the user's cache folder).
 
     ``checkpoint`` is a path keyed like the result: a computation killed part-way resumes from
-    it when the same config is run again (``None`` when the cache is off)."""
+    it when the same config is run again (``None`` when the cache is off). It is removed only
+    once the result is in the cache."""
     spec = {"task": task} | asdict(config) | key
     checkpoint = checkpoint_path(spec, cache_dir) if use_cache else None
 
@@ -236,5 +237,7 @@ def cached_run(task: str, config, compute, use_cache: bool, cache_dir, **key):
 
     result, provenance = cached_with_provenance(spec, checked_compute, cache_dir=cache_dir,
                                                 use_cache=use_cache)
+    if checkpoint is not None and provenance["cache_entry"] is not None:
+        checkpoint.unlink(missing_ok=True)  # the result is stored: its checkpoint is not needed
     result.provenance = provenance
     return result
