@@ -259,3 +259,15 @@ def test_every_ladder_row_has_its_goal_scanned():
     assert rm._scan_jobs(rm.Config(**TINY))[()] is None  # the main scan is that setting's
     result = rm.run(rm.Config(**TINY, optimizer="sgd", learning_rate=1.0), use_cache=False)
     assert all(np.isfinite(value) for value in result.metrics["ablation"].values())
+
+
+@pytest.mark.slow
+def test_ablation_without_the_goal_comparison():
+    """compare_goals=False with the ablation: the main scan (the ladder's last setting) trains
+    the ladder's goals too, so every row has a capacity (this crashed after every scan)."""
+    small = rm.Config(n_runs=1, n_neurons=12, max_epochs=20, scan_start=0.5, scan_step=0.5,
+                      scan_stop=1.0, networks=(), n_bootstrap=10, compare_goals=False, ablation=True)
+    jobs = rm._scan_jobs(small)
+    assert jobs[()] is None and {"redundancy", "optimised B"} <= set(jobs["main"][1])
+    result = rm.run(small, use_cache=False)
+    assert len(result.ablation) == len(rm.LADDER) and result.ablation.ours.notna().all()

@@ -405,7 +405,9 @@ def _scan_jobs(config: Config) -> dict:
     base = config.replace(**_LADDER_DEFAULTS, networks=())
     for _, changes, goal, _, _ in LADDER if config.ablation else ():
         key = tuple(sorted(changes.items()))
-        if jobs.get(key, ()) is not None:
+        if jobs.get(key, ()) is None:  # the main scan is this setting's: it trains the row's goal too
+            goals.setdefault(goal, GOALS[goal][0])
+        else:
             named = jobs[key][1] if key in jobs else {"redundancy": GOALS["redundancy"][0]}
             jobs[key] = (base.replace(**changes), named | {goal: GOALS[goal][0]})
     return jobs
