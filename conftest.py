@@ -40,6 +40,13 @@ def pytest_configure(config):
         torch.set_num_threads(1)
 
 
+@pytest.fixture(autouse=True)
+def _session_cache_kept(monkeypatch):
+    """`infomorphic run --cache-dir` makes its folder the process's cache (the kernels and
+    downloads follow it): a test that calls the CLI in-process must not leave it set."""
+    monkeypatch.setenv("INFOMORPHIC_CACHE_DIR", os.environ["INFOMORPHIC_CACHE_DIR"])
+
+
 def pytest_report_header(config):
     from tests.book import chromium
 

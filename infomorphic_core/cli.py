@@ -21,7 +21,7 @@ from pathlib import Path
 from . import fused, reproduce, runtime, sweep
 from .checks import ConfigError, parse_overrides
 from .data import DownloadError
-from .io import check_dir, check_out, write_outputs
+from .io import ENV_DIR, check_dir, check_out, default_dir, write_outputs
 from .tasks.common import PROFILE_NAMES as PROFILES
 from .tasks import TASKS
 
@@ -46,8 +46,7 @@ def run_task(args) -> int:
             raise ValueError(f"unknown setting(s) {unknown} for {args.task}; known: {sorted(fields)}")
         config = module.Config(profile=args.profile, **overrides)
         out = check_out(Path(args.out).absolute())
-        if args.cache_dir and not args.no_cache:
-            check_dir(args.cache_dir)
+        use_cache_dir(args, out)
         distributed = {}
         if args.workers or args.scheduler:
             if args.workers < 0:
@@ -73,7 +72,13 @@ def run_task(args) -> int:
         return 1
     provenance = result.provenance
     metrics = dict(result.metrics, config=dataclasses.asdict(config), provenance=provenance)
-    write_outputs(out, metrics, result.history)
+    try:
+        write_outputs(out, metrics, result.history)
+    except OSError as error:  # a full disk: the result itself is safe in the cache
+        kept = (f"the result is in the cache ({provenance['cache_entry']}): the same command writes "
+                f"it when there is room" if provenance.get("cache_entry") else "the result was not cached")
+        print(f"error: could not write {out} ({error.strerror or error}); {kept}", file=sys.stderr)
+        return 1
     if provenance["source"] == "cache":
         how = (f"read from the cache ({provenance['cache_entry']}), computed "
                f"{provenance['computed_at']} in {provenance['wall_time_s']:.1f} s")
@@ -84,13 +89,30 @@ def run_task(args) -> int:
     return 0
 
 
+def use_cache_dir(args, out: Path) -> None:
+    """``--cache-dir`` as an absolute path (Dask workers resolve a relative one in their own
+    folder), checked to be writable, and made the process's cache folder, so that the fused
+    kernels and downloaded data follow it and local workers inherit it. A cache folder that
+    holds ``--out``, or lies inside it, is refused: replacing ``--out`` would delete entries."""
+    if args.no_cache:
+        return
+    cache = Path(args.cache_dir).expanduser().absolute() if args.cache_dir else default_dir().absolute()
+    for inner, outer, what in ((out, cache, "--out is inside the cache folder"),
+                               (cache, out, "the cache folder is inside --out")):
+        if inner == outer or outer in inner.parents:
+            raise ValueError(f"{what} ({cache}); choose another --out or --cache-dir")
+    if args.cache_dir:
+        check_dir(cache)
+        args.cache_dir = str(cache)
+        os.environ[ENV_DIR] = args.cache_dir
+
+
 def sweep_or_search(args) -> int:
     """``infomorphic sweep`` and ``infomorphic search`` (see :mod:`infomorphic_core.sweep`):
     settings are checked before anything runs (exit 2); exit 1 names the points that failed."""
     try:
         out = check_dir(Path(args.out).absolute())
-        if args.cache_dir and not args.no_cache:
-            check_dir(args.cache_dir)
+        use_cache_dir(args, out)
         tasks = TASKS
         if args.task not in tasks:
             raise ValueError(f"unknown task {args.task!r}; known: {', '.join(tasks)}")
@@ -206,6 +228,15 @@ def main(argv=None) -> int:
         cmd.add_argument("--cache-dir", default=None, help="cache folder; on a cluster, one every "
                          "worker can reach (default: $INFOMORPHIC_CACHE_DIR or ~/.cache/infomorphic-companion)")
     args = parser.parse_args(argv)
+    try:
+        return dispatch(args)
+    except KeyboardInterrupt:
+        print("interrupted: what was computed is in the cache; the same command goes on from there",
+              file=sys.stderr)
+        return 130
+
+
+def dispatch(args) -> int:
     if args.command in ("sweep", "search"):
         return sweep_or_search(args)
     if args.command == "list":

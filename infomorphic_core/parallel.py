@@ -10,6 +10,9 @@ import logging
 import torch
 
 from . import runtime
+from .checks import ConfigError
+
+CONNECT_TIMEOUT = "10s"  # a scheduler that does not answer by then is reported, not waited for
 
 
 def cache_on_workers(fn, calls, workers: int, scheduler: str | None) -> None:
@@ -49,7 +52,11 @@ def client_for(workers: int | None, scheduler: str | None, threads: int = 1):
     from distributed import Client, LocalCluster  # here: importing distributed takes a second
 
     if scheduler is not None:
-        return Client(scheduler)
+        try:
+            return Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as error:
+            raise ConfigError(f"cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT} "
+                              f"({type(error).__name__}); is it running, and is the address right?") from None
     cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
                            # CRITICAL: a worker that outlives the scheduler by a heartbeat at
                            # shut-down logs an error that is no failure (a call's own error

@@ -72,6 +72,9 @@ def check_parameters(name: str, parameters: dict, declared: dict) -> None:
         numeric = (int, float)
         if isinstance(default_value, bool) != isinstance(value, bool) or (
                 isinstance(default_value, numeric) and not isinstance(value, numeric)) or (
+                # a count stays a count: 2.5 where 41 is declared fails here, not in the notebook
+                isinstance(default_value, int) and not isinstance(default_value, bool)
+                and not isinstance(value, int)) or (
                 isinstance(default_value, str) and not isinstance(value, str)):
             raise ValueError(f"parameter {key} of {name} must be like its default {default} "
                              f"({kind}), got {value!r}")

@@ -164,7 +164,8 @@ def test_reproduce_outside_a_checkout_says_so(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("parameter, needle", [("profile=slow", "profile must be one of"),
                                                ("noise=abc", "parameter noise"),
-                                               ("nosie=0.2", "nosie")])
+                                               ("nosie=0.2", "nosie"),
+                                               ("sweep_points=2.5", "parameter sweep_points")])
 @pytest.mark.slow
 def test_bad_notebook_parameter_fails_before_running(tmp_path, parameter, needle):
     result = infomorphic("reproduce", "--only", "01_theory", "-p", parameter, "--out", str(tmp_path / "nb"))
@@ -218,3 +219,64 @@ def test_interrupted_write_keeps_the_previous_outputs(tmp_path, monkeypatch):
         io.write_outputs(out, {"a": 2}, history)
     assert json.loads((out / "metrics.json").read_text()) == {"a": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize("where", ["same", "inside", "holding"])
+def test_out_and_cache_folder_must_not_overlap(tmp_path, capsys, where):
+    """--out is replaced as a whole: an --out that is (or is in) the cache folder, or holds it,
+    would delete cache entries on every run."""
+    cache_dir = tmp_path / "cache"
+    out = {"same": cache_dir, "inside": cache_dir / "out", "holding": tmp_path}[where]
+    code = cli.main(["run", "error_neuron", *SMALL, "--cache-dir", str(cache_dir), "--out", str(out)])
+    assert code == 2 and "cache folder" in capsys.readouterr().err
+
+
+def test_relative_cache_dir_is_resolved_before_anything_runs(tmp_path, monkeypatch):
+    """Workers resolve a relative path in their own folder: the CLI hands on an absolute one,
+    and the kernels and downloads follow it (the process's cache folder)."""
+    monkeypatch.chdir(tmp_path)
+    seen = {}
+
+    def fake_run(config, use_cache, cache_dir, **distributed):
+        seen["cache_dir"], seen["env"] = cache_dir, os.environ.get(io.ENV_DIR)
+        raise KeyboardInterrupt  # stop here: the path is what this test is about
+
+    monkeypatch.setattr(cli.TASKS["error_neuron"], "run", fake_run)
+    assert cli.main(["run", "error_neuron", *SMALL, "--cache-dir", "rel", "--out", "o"]) == 130
+    assert seen["cache_dir"] == str(tmp_path / "rel") == seen["env"]
+
+
+def test_interrupt_is_one_line_and_exit_130(tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.TASKS["error_neuron"], "run", interrupted)
+    assert cli.main(["run", "error_neuron", *SMALL, "--out", str(tmp_path / "o")]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the same command goes on" in err[0]
+
+
+def test_full_disk_under_out_is_one_line_and_the_result_is_kept(tmp_path, monkeypatch, capsys):
+    """The result is computed and cached before --out is written: a write that fails says so
+    in one line, and the same command then writes it from the cache."""
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    arguments = ["run", "error_neuron", *SMALL, "--cache-dir", str(tmp_path / "c"), "--out", str(tmp_path / "o")]
+    monkeypatch.setattr(cli, "write_outputs", full)
+    assert cli.main(arguments) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No space left" in err[0] and "the same command writes it" in err[0]
+    monkeypatch.undo()
+    assert cli.main(arguments) == 0
+    assert "read from the cache" in capsys.readouterr().out
+    assert json.loads((tmp_path / "o" / "metrics.json").read_text())["provenance"]["source"] == "cache"
+
+
+@pytest.mark.slow
+def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path):
+    start = time.time()
+    result = infomorphic("run", "redundancy_memory", "--set", "n_runs=1", "--scheduler", "tcp://127.0.0.1:1",
+                         "--out", str(tmp_path / "o"))
+    assert result.returncode == 2 and "cannot reach the Dask scheduler" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and time.time() - start < 25

@@ -55,3 +55,14 @@ def test_non_integer_seed_is_rejected(module, seed):
 def test_sweep_refuses_a_grid_over_the_profile():
     with pytest.raises(ValueError, match="profile"):
         sweep(supervised.run, supervised.Config(), {"profile": ["quick", "paper"]})
+
+
+@pytest.mark.parametrize("module", TASKS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_seeds_beyond_the_generators_range_are_refused(module):
+    """The streams take a seed's low 32 bits: seed 2**32 would repeat seed 0's numbers."""
+    with pytest.raises(ValueError, match="below 2\\*\\*32"):
+        module.Config(seed=2**32)
+    n_runs = module.Config().n_runs
+    with pytest.raises(ValueError, match="below 2\\*\\*32"):
+        module.Config(seed=2**32 - n_runs + 1)
+    assert module.Config(seed=2**32 - n_runs).seed == 2**32 - n_runs

@@ -16,6 +16,7 @@ from ..goals import ATOM_KEYS, Goal
 
 PROFILE_NAMES = ("quick", "paper")  # every task defines both; the command line offers these
 CUSTOM = "custom"
+SEED_RANGE = 2**32  # rng.generator keys streams by the seed's low 32 bits
 
 
 def _same(a, b) -> bool:
@@ -81,7 +82,9 @@ def validate(config, profiles: dict) -> None:
     """The checks every task config shares, run first in ``__post_init__``: the profile fills
     the sizes left at ``None`` (:func:`apply_profile`), then every field must have the type its
     annotation names (numbers finite, lists become tuples) and the seed must be an integer
-    >= 0. Each failure is a :class:`ConfigError` naming the field and what it allows."""
+    >= 0 whose runs' seeds stay below 2**32 (the random streams' seed range; above it a seed
+    would repeat another's numbers). Each failure is a :class:`ConfigError` naming the field
+    and what it allows."""
     apply_profile(config, profiles)
     hints = typing.get_type_hints(type(config))
     for f in fields(config):
@@ -91,6 +94,10 @@ def validate(config, profiles: dict) -> None:
             continue
         object.__setattr__(config, f.name, _check_type(f.name, value, kinds))
     integer("seed", config.seed, minimum=0)  # run i draws from seed + i
+    last = config.seed + (config.n_runs if isinstance(config.n_runs, int) else 1) - 1
+    if last >= SEED_RANGE:
+        raise ConfigError(f"seed + n_runs - 1 must be below 2**32 = {SEED_RANGE} (the random streams' "
+                          f"seeds), got seed={config.seed} with n_runs={config.n_runs}")
 
 
 def require_positive_ints(config, *names) -> None:
