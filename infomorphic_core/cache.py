@@ -96,11 +96,12 @@ def _log(provenance: dict) -> None:
 
 
 def cached_with_provenance(config: dict, compute: Callable[[], T], cache_dir=None,
-                           use_cache: bool = True) -> tuple[T, dict]:
+                           use_cache: bool = True, earlier_s: float = 0.0) -> tuple[T, dict]:
     """``(result, provenance)``: ``compute()`` or its stored result for the same ``config``,
     core source and environment. ``provenance`` says whether the result was ``computed`` now
     or read from the ``cache`` (and which entry), when and on what machine it was computed,
-    and the computation's own wall time. ``use_cache=False`` neither reads nor writes."""
+    and the computation's own wall time, with ``earlier_s`` of an interrupted earlier attempt
+    that this one resumed (``resumed_after_s``). ``use_cache=False`` neither reads nor writes."""
     key = cache_key(config)
     path = Path(cache_dir or default_dir()) / f"{key}.pkl"
     if use_cache and path.exists():
@@ -115,8 +116,10 @@ def cached_with_provenance(config: dict, compute: Callable[[], T], cache_dir=Non
     start = time.perf_counter()
     result = compute()
     provenance = {"source": "computed", "computed_at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-                  "wall_time_s": round(time.perf_counter() - start, 2), "machine": machine(),
+                  "wall_time_s": round(earlier_s + time.perf_counter() - start, 2), "machine": machine(),
                   "cache_key": key, "cache_entry": None}
+    if earlier_s:
+        provenance["resumed_after_s"] = round(earlier_s, 2)
     if use_cache:
         try:
             _write(path, {"result": result, "provenance": provenance})

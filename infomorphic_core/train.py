@@ -12,6 +12,7 @@ import contextlib
 import io
 import os
 import sys
+import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -189,8 +190,10 @@ def train(
     start = 0
     checkpoint = Path(checkpoint) if checkpoint else None
     fingerprint = repr((asdict(config), gamma, layer.config))
+    started, earlier = time.perf_counter(), 0.0
     state = _load_checkpoint(checkpoint) if checkpoint is not None else None
     if state is not None and state.get("fingerprint") == fingerprint:
+        earlier = float(state.get("elapsed_s", 0.0))
         layer.load_state_dict(state["layer"])
         optimizer.load_state_dict(state["optimizer"])
         stream.load_state_dict(state["stream"])
@@ -225,6 +228,7 @@ def train(
                 save_atomic(checkpoint, {
                     "fingerprint": fingerprint,
                     "step": step,
+                    "elapsed_s": earlier + time.perf_counter() - started,  # training time so far, all attempts
                     "layer": layer.state_dict(),
                     "optimizer": optimizer.state_dict(),
                     "stream": stream.state_dict(),
@@ -271,6 +275,13 @@ def _load_checkpoint(path: Path) -> dict | None:
         with contextlib.suppress(OSError):
             path.unlink()
         return None
+
+
+def checkpoint_elapsed(path) -> float:
+    """The training time (s) that the checkpoint at ``path`` holds from earlier attempts, 0 when
+    there is none: a resumed run's provenance counts it."""
+    state = _load_checkpoint(Path(path)) if path is not None else None
+    return float(state.get("elapsed_s", 0.0)) if state is not None else 0.0
 
 
 def save_atomic(path: Path, obj) -> None:

@@ -149,6 +149,9 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     assert whole.returncode == 0
     a = json.loads((tmp_path / "killed" / "metrics.json").read_text())
     b = json.loads((tmp_path / "whole" / "metrics.json").read_text())
+    # the compute time counts the killed attempt's training too
+    before = a["provenance"]["resumed_after_s"]
+    assert before > 0 and a["provenance"]["wall_time_s"] > before
     for key in ("unq_R_mean", "cond_mi_mean", "layer_mi_mean", "all_bars_fraction"):
         assert a[key] == b[key], key
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "killed" / "history.csv"),

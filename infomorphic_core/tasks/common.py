@@ -13,6 +13,7 @@ import torch
 from ..cache import cached_with_provenance, checkpoint_path
 from ..checks import ConfigError, integer
 from ..goals import ATOM_KEYS, Goal
+from ..train import checkpoint_elapsed
 
 PROFILE_NAMES = ("quick", "paper")  # every task defines both; the command line offers these
 CUSTOM = "custom"
@@ -242,8 +243,9 @@ def cached_run(task: str, config, compute, use_cache: bool, cache_dir, **key):
         check_memory(config)
         return compute(config, checkpoint)
 
+    earlier = checkpoint_elapsed(checkpoint) if checkpoint is not None else 0.0
     result, provenance = cached_with_provenance(spec, checked_compute, cache_dir=cache_dir,
-                                                use_cache=use_cache)
+                                                use_cache=use_cache, earlier_s=earlier)
     if checkpoint is not None and provenance["cache_entry"] is not None:
         checkpoint.unlink(missing_ok=True)  # the result is stored: its checkpoint is not needed
     result.provenance = provenance
