@@ -7,6 +7,7 @@ machine (reported in results.json under "machine").
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import platform
@@ -164,6 +165,33 @@ def training():
     three = trivariate_step()
     for threads in (1, 2):
         out[f"trivariate_step_{threads}_threads_s"] = with_threads(threads, lambda: best_time(three, repeats=3))
+    return out
+
+
+@benchmark
+def memory_kernels():
+    """The memory chapters' two kernels against their eager paths, at one thread: settling the
+    redundancy memory's test dynamics (80 runs × 150 cues × 100 units, Hebbian weights, 10% of
+    each cue flipped, at most 100 steps) and the Krauth–Mézard rule's minover loop (20 runs ×
+    130 patterns × 100 units, 2,000 iterations). Both are exact: the same states and weights."""
+    from infomorphic_core import hopfield
+
+    out = {}
+    generator = torch.Generator().manual_seed(0)
+    patterns = torch.where(torch.rand(80, 150, 100, generator=generator) < 0.5, 1.0, -1.0)
+    flips = torch.rand(patterns.shape, generator=generator) < 0.1
+    cues, weights = torch.where(flips, -patterns, patterns), hopfield.hebbian(patterns)
+    few = patterns[:20, :130]
+
+    def measure():
+        for path in ("fused", "eager"):
+            with fused.turned_off() if path == "eager" else contextlib.nullcontext():
+                out[f"settle_{path}_s"] = best_time(lambda: hopfield.settle(weights, cues, 100), repeats=3)
+                out[f"minover_{path}_s"] = best_time(lambda: hopfield.krauth_mezard(few, 2000), repeats=3)
+
+    with_threads(1, measure)
+    out["settle_eager_vs_fused"] = out["settle_eager_s"] / out["settle_fused_s"]
+    out["minover_eager_vs_fused"] = out["minover_eager_s"] / out["minover_fused_s"]
     return out
 
 

@@ -192,6 +192,53 @@ long.to_frame()
 # the sweep engine and `make test` use the cores with processes instead.
 
 # %% [markdown]
+# ## Which compiled kernels stay, and why
+#
+# `infomorphic_core/sx_pid.c` holds five kernels; each stays because `make bench` shows it
+# carrying a target that the eager path misses or holds without margin. Each row gives the
+# figure with the kernel and with the eager path in the same `make bench` run (where the
+# kernels cannot be built, the eager column is what a user gets). The memory kernels' figures
+# are eager seconds over fused seconds for the same, exact, states and weights.
+
+# %%
+KERNELS = [
+    ("sx_pid", "passes over memory, 10⁴ bivariate tables",
+     "pid_cost_vs_one_pass", "pid_eager_cost_vs_one_pass",
+     "the sx-PID near one pass over memory"),
+    ("sx_red_lattice", "passes, 10³ three-source tables",
+     "pid3_cost_vs_one_pass", "pid3_eager_cost_vs_one_pass",
+     "the three-source chapter's atoms"),
+    ("bins, score_step", "learning step / backprop step",
+     "train_step_ratio_vs_backprop", "train_step_eager_ratio_vs_backprop",
+     "the step ≤ 1.5 × backprop, with margin"),
+    ("settle_step", "eager s / fused s, memory test",
+     None, "settle_eager_vs_fused", "chapter 06's capacity scans"),
+    ("minover", "eager s / fused s, Krauth–Mézard",
+     None, "minover_eager_vs_fused", "chapter 04 and 06's baseline"),
+]
+
+
+def figure(key):
+    if key is None:
+        return "1"
+    return f"{bench[key]:.3g}" if key in bench else "—"
+
+
+kernels = pd.DataFrame(
+    [
+        {
+            "kernel": name,
+            "figure": what,
+            "fused": figure(fused_key),
+            "eager": figure(eager_key),
+            "carries": why,
+        }
+        for name, what, fused_key, eager_key, why in KERNELS
+    ]
+).set_index("kernel")
+kernels
+
+# %% [markdown]
 # ## Chapters' wall times
 #
 # Each chapter's quick profile is timed whenever the book is built (the Reproducibility
