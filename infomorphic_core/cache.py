@@ -6,6 +6,12 @@ half entry; each entry carries a SHA-256 of its payload, and one that fails the 
 corrupt) is recomputed and overwritten, never loaded. A cache that cannot be written (read-only
 folder, full disk) costs a warning, never the result. Each entry keeps its provenance: when and
 on what machine it was computed, and how long the computation took.
+
+Entries are data (:mod:`infomorphic_core.plain`: JSON and ``.npy`` arrays, no pickle), so a
+cache folder shared with others, or a file planted in it, can at worst give a wrong number,
+never run code. The unkeyed SHA-256 guards against damage, not against a writer: a shared
+cache trusts everyone who can write to it with its results (not with code; the compiled
+kernels live in a folder only their user can write, :mod:`infomorphic_core.fused`).
 """
 
 from __future__ import annotations
@@ -14,18 +20,17 @@ import contextlib
 import hashlib
 import json
 import os
-import pickle
 import platform
 import time
 import warnings
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from . import fused
+from . import fused, plain
 from .io import core_hash, default_dir, write_atomic
 
 T = TypeVar("T")
-MAGIC = b"INFOMORPHIC-CACHE-2\n"
+MAGIC = b"INFOMORPHIC-CACHE-3\n"  # 2 held pickles, which a planted entry could make run code
 # When set, every cached() call appends one JSON line of provenance to this file
 # (``infomorphic reproduce`` reads it to report what each notebook computed).
 ENV_LOG = "INFOMORPHIC_PROVENANCE_LOG"
@@ -74,11 +79,11 @@ def _read(path: Path):
     digest, payload = data[len(MAGIC):len(MAGIC) + 32], data[len(MAGIC) + 32:]
     if hashlib.sha256(payload).digest() != digest:
         raise ValueError("checksum mismatch")
-    return pickle.loads(payload)
+    return plain.loads(payload)
 
 
 def _write(path: Path, obj) -> None:
-    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = plain.dumps(obj)
     write_atomic(path, MAGIC + hashlib.sha256(payload).digest() + payload)
 
 
@@ -124,7 +129,7 @@ def cached_with_provenance(config: dict, compute: Callable[[], T], cache_dir=Non
         try:
             _write(path, {"result": result, "provenance": provenance})
             provenance["cache_entry"] = str(path)
-        except Exception as error:  # full disk, read-only folder, unpicklable result: keep it
+        except Exception as error:  # full disk, read-only folder, a value not plain data: keep it
             reason = getattr(error, "strerror", None) or error
             warnings.warn(f"could not write the cache entry {path} ({reason}); "
                           f"the result is kept but not cached", stacklevel=2)

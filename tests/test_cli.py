@@ -176,18 +176,15 @@ def test_bad_notebook_parameter_fails_before_running(tmp_path, parameter, needle
     assert "running" not in result.stdout
 
 
-class Stub:
-    metrics = {}
-
-
 def test_auto_source_is_cached_under_the_data_set_used(tmp_path, monkeypatch):
     from infomorphic_core.tasks import supervised
+    from infomorphic_core.tasks.trivariate import Trained
 
     calls = []
 
     def fake_run(config, checkpoint, source):
         calls.append(source)
-        return Stub()
+        return Trained(pd.DataFrame(), pd.DataFrame())  # a result the cache can store as data
 
     monkeypatch.setattr(supervised, "_run", fake_run)
     config = supervised.Config(profile="paper", n_runs=1)
