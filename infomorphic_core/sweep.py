@@ -40,12 +40,16 @@ never a test-set number::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fnmatch
 import hashlib
 import itertools
 import json
 import math
+import os
 import re
+import socket
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -60,6 +64,7 @@ from .parallel import client_for, close  # noqa: F401 (the sweep engine's client
 from .tasks import TASKS, task_module
 
 SPEC_KEYS = {"profile", "base", "grid", "points"}
+SAMPLERS = {"tpe": "TPESampler", "cmaes": "CmaEsSampler"}
 SPACE_KEYS = {"profile", "base", "metric", "direction", "sampler", "seed", "params", "start"}
 # one element of a list setting: by position, name[i], or a goal weight by atom key, gamma.red
 ELEMENT = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\]|\.([A-Za-z_]\w*))$")
@@ -372,19 +377,20 @@ def run_search(task: str, space: dict, trials: int, out, client=None, use_cache:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(storage=f"sqlite:///{out / 'study.db'}", study_name=task,
-                                direction=direction, sampler=sampler, load_if_exists=True)
-    described = json.dumps({"task": task, "space": space}, sort_keys=True, default=str)
-    if study.user_attrs.get("space", described) != described:
-        raise ConfigError(f"{out / 'study.db'} holds a study of another task or space; "
-                          f"continue it with its own space file, or choose a new --out")
-    study.set_user_attr("space", described)
-    stale = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.RUNNING]
-    for t in stale:  # left running by a search that was stopped: their results never came
-        study.tell(t.number, state=optuna.trial.TrialState.FAIL)
-    if not study.get_trials(deepcopy=False):
-        for params in space.get("start") or []:
-            study.enqueue_trial(params)
+    with _locked(out / ".study.lock"):  # searches started at once set the study up one at a time
+        study = _open_study(optuna, out / "study.db", task, direction)
+        described = json.dumps({"task": task, "space": space}, sort_keys=True, default=str)
+        if study.user_attrs.get("space", described) != described:
+            raise ConfigError(f"{out / 'study.db'} holds a study of another space; "
+                              f"continue it with its own space file, or choose a new --out")
+        study.set_user_attr("space", described)
+        for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+            if _abandoned(t):  # its search was stopped: its result never comes
+                study.tell(t.number, state=optuna.trial.TrialState.FAIL)
+        if not study.get_trials(deepcopy=False):
+            for params in space.get("start") or []:
+                study.enqueue_trial(params)
+        study.sampler = sampler(len(study.get_trials(deepcopy=False)))
     complete = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
     log(f"{task}: study {out / 'study.db'} has {complete} completed trials; {trials} wanted "
         f"({'Dask: ' + str(client.dashboard_link) if client is not None else 'in this process'})")
@@ -401,6 +407,7 @@ def run_search(task: str, space: dict, trials: int, out, client=None, use_cache:
     while complete < trials:
         while len(running) < parallel and complete + len(running) < trials:
             trial = study.ask(distributions)
+            trial.set_user_attr("owner", OWNER)
             running[trial.number] = (trial, submit(trial))
         number = _next_finished(running, client)
         trial, handle = running.pop(number)
@@ -431,6 +438,62 @@ def run_search(task: str, space: dict, trials: int, out, client=None, use_cache:
     return study
 
 
+OWNER = f"{socket.gethostname()}:{os.getpid()}"  # who asked a trial: a stale one is failed by its host only
+
+
+def _abandoned(trial) -> bool:
+    """A running trial whose search process is gone: asked on this host by a process that no
+    longer exists (or by a search that did not record itself); other hosts' trials are theirs."""
+    host, _, pid = str(trial.user_attrs.get("owner", "")).rpartition(":")
+    if not pid.isdigit():
+        return True
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's live process
+        return False
+    return int(pid) == os.getpid()  # this very process holds no trial at start-up
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive lock on ``path`` (created if needed) for the block, where the platform has one."""
+    with open(path, "a+") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows: one search per folder at a time
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _open_study(optuna, db: Path, task: str, direction: str):
+    """The study of ``task`` in ``db`` (created when new); another task's study there, or a
+    file that is not a readable study, is a one-line :class:`ConfigError`."""
+    storage = f"sqlite:///{db}"
+    try:
+        names = optuna.study.get_all_study_names(storage) if db.exists() else []
+        others = [name for name in names if name != task]
+        if others:
+            raise ConfigError(f"{db} holds a search of the {others[0]} task; choose a new --out")
+        if task in names:  # its direction is checked with its space by the caller
+            return optuna.load_study(study_name=task, storage=storage)
+        return optuna.create_study(storage=storage, study_name=task, direction=direction)
+    except ConfigError:
+        raise
+    except Exception as error:  # a damaged or foreign file: SQLAlchemy's and Optuna's errors alike
+        reason = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
+        raise ConfigError(f"{db} is not a readable study ({reason}); move it away to start a new "
+                          f"search") from None
+
+
 def parse_space(module, space: dict):
     """``(profile, base, metric, direction, distributions, sampler)`` of a space spec, every
     part checked (a point at the low ends of the ranges must make a valid config)."""
@@ -446,6 +509,10 @@ def parse_space(module, space: dict):
     if "test" in metric:
         raise ConfigError(f"metric {metric!r} is a test-set number; a search optimises a "
                           f"validation or training metric, and the test set judges its winner")
+    task = module.__name__.rsplit(".", 1)[-1]
+    if not any(fnmatch.fnmatchcase(metric, pattern) for pattern in module.METRICS):
+        raise ConfigError(f"metric {metric!r} is not a metric of the {task} task; its metrics: "
+                          f"{', '.join(module.METRICS)}")
     if direction not in ("maximize", "minimize"):
         raise ConfigError(f"direction must be maximize or minimize, got {direction!r}")
     if not isinstance(base, dict) or not isinstance(params, dict) or not params:
@@ -464,12 +531,16 @@ def parse_space(module, space: dict):
     first = {name: d.choices[0] if hasattr(d, "choices") else d.low for name, d in distributions.items()}
     make_config(module, profile, base | first)
     sampler_name, seed = space.get("sampler", "tpe"), space.get("seed", 0)
-    if sampler_name == "tpe":
-        sampler = optuna.samplers.TPESampler(seed=seed)
-    elif sampler_name == "cmaes":
-        sampler = optuna.samplers.CmaEsSampler(seed=seed)
-    else:
-        raise ConfigError(f"sampler must be tpe or cmaes, got {sampler_name!r}")
+    if sampler_name not in SAMPLERS:
+        raise ConfigError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler_name!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
+
+    def sampler(trials_so_far: int = 0):
+        """The sampler of a study that holds ``trials_so_far`` trials: its seed moves on with
+        them, so a continued search proposes new points instead of replaying its first ones."""
+        return getattr(optuna.samplers, SAMPLERS[sampler_name])(seed=seed + trials_so_far)
+
     return profile, base, metric, direction, distributions, sampler
 
 

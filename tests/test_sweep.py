@@ -2,6 +2,8 @@
 resuming, failures, and Optuna studies."""
 
 import json
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -138,7 +140,7 @@ def test_a_study_is_stored_and_resumed(tmp_path):
     assert best["value"] == max(t.value for t in second.trials) and best["completed_trials"] == 3
     assert set(json.loads((tmp_path / "s" / "importance.json").read_text())) == {"learning_rate", "gamma[4]"}
     assert len(pd.read_parquet(tmp_path / "s" / "trials.parquet")) == 3
-    with pytest.raises(ConfigError, match="another task or space"):
+    with pytest.raises(ConfigError, match="another space"):
         sweep.run_search("bars", space | {"direction": "minimize"}, 4, tmp_path / "s", **quiet)
     with pytest.raises(ConfigError, match="test-set"):
         sweep.run_search("bars", space | {"metric": "test_accuracy_median"}, 1, tmp_path / "t", **quiet)
@@ -153,3 +155,64 @@ def test_goal_weights_by_atom_key_or_position():
         sweep.make_config(bars, "quick", TINY | {"gamma.redundancy": 1.0})
     with pytest.raises(ConfigError, match="only the goal's weights"):
         sweep.make_config(redundancy_memory, "quick", {"networks.first": "Hebbian"})
+
+
+SPACE = {"profile": "quick", "base": TINY, "metric": "cond_mi_mean", "direction": "maximize",
+         "params": {"learning_rate": {"low": 0.1, "high": 2.0, "log": True}, "gamma.res": {"low": 0.0, "high": 0.2}}}
+
+
+def test_a_continued_search_proposes_new_points(tmp_path):
+    """The sampler's seed moves on with the study's trials: continuing does not replay the
+    points the first part already tried."""
+    quiet = dict(cache_dir=tmp_path / "cache", log=lambda *_: None)
+    sweep.run_search("bars", SPACE, 2, tmp_path / "s", **quiet)
+    study = sweep.run_search("bars", SPACE, 4, tmp_path / "s", **quiet)
+    points = {tuple(sorted(t.params.items())) for t in study.trials}
+    assert len(study.trials) == 4 and len(points) == 4
+
+
+def test_a_search_refuses_another_tasks_study_and_a_misspelt_metric(tmp_path):
+    quiet = dict(cache_dir=tmp_path / "cache", log=lambda *_: None)
+    sweep.run_search("bars", SPACE, 1, tmp_path / "s", **quiet)
+    best = (tmp_path / "s" / "best.json").read_text()
+    other = {"profile": "quick", "base": {"n_runs": 2, "n_updates": 5}, "metric": "mismatch_accuracy",
+             "params": {"learning_rate": {"low": 0.1, "high": 1.0}}}
+    with pytest.raises(ConfigError, match="holds a search of the bars task"):
+        sweep.run_search("error_neuron", other, 1, tmp_path / "s", **quiet)
+    assert (tmp_path / "s" / "best.json").read_text() == best
+    # found before any trial runs, with the task's metrics named
+    with pytest.raises(ConfigError, match="not a metric of the bars task; its metrics: .*cond_mi_mean"):
+        sweep.run_search("bars", SPACE | {"metric": "cond_mi_maen"}, 1, tmp_path / "m", **quiet)
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("content", [b"SQLite format 3\x00" + b"\x00" * 50, b"not a database at all"])
+def test_a_damaged_study_file_is_one_line(tmp_path, content, capsys):
+    out = tmp_path / "s"
+    out.mkdir()
+    (out / "study.db").write_bytes(content)
+    space = tmp_path / "space.yaml"
+    space.write_text(json.dumps(SPACE))
+    code = cli.main(["search", "bars", "--space", str(space), "--trials", "1", "--out", str(out), "--workers", "0"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "not a readable study" in err[0], err
+
+
+@pytest.mark.slow
+def test_two_searches_started_at_once_share_one_study(tmp_path):
+    """Two processes on one fresh study.db: neither crashes, neither fails the other's running
+    trials, and the study holds both searches' trials, each once."""
+    space = tmp_path / "space.yaml"
+    space.write_text(json.dumps(SPACE))
+    command = [sys.executable, "-m", "infomorphic_core.cli", "search", "bars", "--space", str(space), "--trials",
+               "2", "--out", str(tmp_path / "s"), "--workers", "0", "--cache-dir", str(tmp_path / "cache")]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+    outcomes = [p.communicate(timeout=600) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outcomes
+    import optuna
+
+    study = optuna.load_study(study_name="bars", storage=f"sqlite:///{tmp_path / 's' / 'study.db'}")
+    states = [t.state.name for t in study.trials]
+    assert states.count("COMPLETE") >= 2 and "FAIL" not in states, states
+    assert len({t.number for t in study.trials}) == len(study.trials)

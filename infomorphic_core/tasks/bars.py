@@ -34,7 +34,8 @@ from ..layer import InfomorphicLayer, LayerConfig
 from ..pid import PIDAtoms
 from ..train import TrainConfig, atom_dict, train
 from ..checks import ConfigError, number
-from .common import Recurrent, TaskConfig, atom_frame, atom_means, cached_run, require_positive_ints
+from .common import (ATOM_MEANS, Recurrent, TaskConfig, atom_frame, atom_means, cached_run,
+                     require_positive_ints)
 
 PROFILES = {
     "quick": {"n_runs": 8, "n_updates": 150},
@@ -190,6 +191,10 @@ def context_share_for_unique(unq_r: float, iterations: int = 60) -> float:
         low, high = (q, high) if 1 - red_independent_context([q, 1 - q]) < unq_r else (low, q)
     return q
 
+
+# the metrics a search may optimise (scalars; NAME.* for the entries of a dict-valued one)
+METRICS = ("all_bars_fraction", "bars_encoded_mean", "cond_mi_mean", "estimator", "layer_mi_estimator",
+           "layer_mi_mean", "layer_mi_median", "n_runs", "n_updates", *ATOM_MEANS)
 
 @dataclass
 class Result:

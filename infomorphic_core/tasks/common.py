@@ -17,6 +17,7 @@ from ..train import checkpoint_elapsed
 
 PROFILE_NAMES = ("quick", "paper")  # every task defines both; the command line offers these
 CUSTOM = "custom"
+ATOM_MEANS = tuple(f"{key}_mean" for key in ATOM_KEYS)  # the mean of each atom, a metric of most tasks
 SEED_RANGE = 2**32  # rng.generator keys streams by the seed's low 32 bits
 
 

@@ -27,7 +27,8 @@ from ..estimate import Binning
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
 from ..checks import number
-from .common import Stateless, TaskConfig, atom_frame, atom_means, cached_run, require_positive_ints
+from .common import (ATOM_MEANS, Stateless, TaskConfig, atom_frame, atom_means, cached_run,
+                     require_positive_ints)
 
 PROFILES = {"quick": {"n_runs": 10, "n_updates": 400}, "paper": {"n_runs": 100, "n_updates": 600}}
 PAIRS = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])  # (o, p)
@@ -125,6 +126,10 @@ def boolean_function(theta) -> str:
         bits = tuple(1 - b for b in bits)
     return FUNCTIONS.get(bits, "one corner (AND-like)")
 
+
+# the metrics a search may optimise (scalars; NAME.* for the entries of a dict-valued one)
+METRICS = ("activation", "mismatch_accuracy", "mismatch_balanced_accuracy", "mismatch_base_rate", "n_runs",
+           *ATOM_MEANS, *(name.replace("_mean", "_start_mean") for name in ATOM_MEANS))
 
 @dataclass
 class Result:

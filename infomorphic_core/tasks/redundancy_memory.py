@@ -379,6 +379,10 @@ def goal_name(config: Config) -> str:
     return next((name for name, (g, _) in GOALS.items() if tuple(g) == config.gamma), "configured goal")
 
 
+# the metrics a search may optimise (scalars; NAME.* for the entries of a dict-valued one)
+METRICS = ("alpha_c_mean", "alpha_c_by_goal.*", "alpha_c_by_noise.*", "ablation.*", "gardner_bound", "goal",
+           "max_epochs", "n_neurons", "n_seeds", *(f"{prefix}_alpha_c" for _, prefix in RULES.values()))
+
 @dataclass
 class Result:
     config: Config

@@ -32,7 +32,7 @@ from ..estimate import Binning
 from ..layer import InfomorphicLayer, LayerConfig
 from ..train import TrainConfig, atom_dict, train
 from ..checks import ConfigError, number, one_of
-from .common import (Stateless, TaskConfig, atom_frame, atom_means, cached_run,
+from .common import (ATOM_MEANS, Stateless, TaskConfig, atom_frame, atom_means, cached_run,
                      require_positive_ints)
 
 PROFILES = {
@@ -88,6 +88,11 @@ class Config(TaskConfig):
             context_mask=torch.eye(N_CLASSES).tolist(), seed=self.seed,
         )
 
+
+# the metrics a search may optimise (scalars; NAME.* for the entries of a dict-valued one)
+METRICS = ("accuracy_mean", "accuracy_std", "accuracy_median", "accuracy_ratio", "accuracy_mean_without_failed",
+           "accuracy_marginal_context_mean", "logreg_accuracy", "n_failed_runs", "n_inverted_neurons",
+           "n_runs", "n_updates", "epochs", "entropy_Y_mean", "dataset", "dataset_description", *ATOM_MEANS)
 
 @dataclass
 class Result:

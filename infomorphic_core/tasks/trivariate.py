@@ -372,6 +372,11 @@ def _train(config: Config, data: Split, kind: str, n_hidden: int,
     return pd.DataFrame(rows), net
 
 
+# the metrics a search may optimise (scalars; NAME.* for the entries of a dict-valued one)
+METRICS = ("test_accuracy_median", "validation_accuracy_median", "train_accuracy_median", "hidden_goal",
+           "ablation.*", "validation_accuracy_full_goal", "paper.*", "dataset", "n_seeds", "n_hidden", "epochs",
+           "backprop_test_accuracy_median", "ratio_to_backprop")
+
 @dataclass
 class Result:
     config: Config
