@@ -49,6 +49,7 @@ import json
 import math
 import os
 import re
+import shutil
 import socket
 import time
 from dataclasses import dataclass, field, replace
@@ -64,6 +65,7 @@ from .parallel import client_for, close  # noqa: F401 (the sweep engine's client
 from .tasks import TASKS, task_module
 
 SPEC_KEYS = {"profile", "base", "grid", "points"}
+MAX_POINTS = 10_000  # a sweep's points; each is a task run, so more is a mistake or a search
 SAMPLERS = {"tpe": "TPESampler", "cmaes": "CmaEsSampler"}
 SPACE_KEYS = {"profile", "base", "metric", "direction", "sampler", "seed", "params", "start"}
 # one element of a list setting: by position, name[i], or a goal weight by atom key, gamma.red
@@ -98,8 +100,11 @@ def read_yaml(path, allowed: set[str], what: str) -> dict:
         spec = yaml.safe_load(Path(path).read_text())
     except OSError as error:
         raise ConfigError(f"{what} file {path}: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{what} file {path} is not valid YAML: {error}") from None
+    except yaml.YAMLError as error:  # one line: the problem and where
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(f"{what} file {path} is not valid YAML{where}: {problem}") from None
     if not isinstance(spec, dict):
         raise ConfigError(f"{what} file {path} must hold a mapping with keys {sorted(allowed)}")
     unknown = sorted(set(spec) - allowed)
@@ -116,9 +121,15 @@ def expand(spec: dict) -> list[dict]:
     points = spec.get("points") or [{}]
     if not isinstance(base, dict) or not isinstance(grid, dict) or not isinstance(points, list):
         raise ConfigError("base and grid must be mappings, points a list of mappings")
+    if "grid" in spec and not grid:
+        raise ConfigError("grid: name at least one setting and its values (or leave grid out and list points)")
     for name, values in grid.items():
         if not isinstance(values, list) or not values:
             raise ConfigError(f"grid: {name} must be a non-empty list of values")
+    count = math.prod(len(values) for values in grid.values()) * len(points)
+    if count > MAX_POINTS:  # counted from the axes, before anything is expanded
+        raise ConfigError(f"the grid has {count:,} points, more than {MAX_POINTS:,}; split it into "
+                          f"several sweeps or search the space (infomorphic search)")
     if not all(isinstance(p, dict) for p in points):
         raise ConfigError("points must be a list of mappings (setting: value)")
     if "profile" in grid or "profile" in base or any("profile" in p for p in points):
@@ -324,6 +335,10 @@ def run_sweep(task: str, spec: dict, out, client=None, use_cache: bool = True, c
     table = pd.DataFrame(rows)
     write_table(table, out / "sweep.parquet")
     write_json(out / "failed.json", failed)
+    current = {point_id(settings) for settings in points}
+    for folder in (out / "points").iterdir():  # an earlier grid's points are not this sweep's
+        if folder.is_dir() and folder.name not in current:
+            shutil.rmtree(folder, ignore_errors=True)
     computed = sum(1 for o in outcomes.values() if "error" not in o and o["provenance"]["source"] == "computed")
     return SweepResult(table, failed, computed, len(blocks))
 

@@ -216,3 +216,28 @@ def test_two_searches_started_at_once_share_one_study(tmp_path):
     states = [t.state.name for t in study.trials]
     assert states.count("COMPLETE") >= 2 and "FAIL" not in states, states
     assert len({t.number for t in study.trials}) == len(study.trials)
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("grid: {}\n", "name at least one setting"),
+    ("grid:\n  learning_rate: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n  seed: [" + ", ".join(map(str, range(2000))) + "]\n",
+     "20,000 points, more than 10,000"),
+    ("grid:\n" + "".join(f"  a{i}: [{', '.join(map(str, range(10)))}]\n" for i in range(10)),
+     "10,000,000,000 points"),
+    ("grid: [1, 2\n", "not valid YAML at line 2, column 1"),
+])
+def test_bad_grids_are_refused_in_one_line_before_anything_runs(tmp_path, capsys, text, needle):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(text)
+    code = cli.main(["sweep", "bars", "--grid", str(grid), "--out", str(tmp_path / "o"), "--workers", "0"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and needle in err[0], err
+    assert not (tmp_path / "o" / "points").exists()
+
+
+def test_a_second_grid_leaves_only_its_own_points(tmp_path):
+    quiet = dict(cache_dir=tmp_path / "cache", log=lambda *_: None)
+    sweep.run_sweep("bars", {"base": TINY, "grid": {"learning_rate": [0.5, 1.0]}}, tmp_path / "o", **quiet)
+    assert len(list((tmp_path / "o" / "points").iterdir())) == 2
+    second = sweep.run_sweep("bars", {"base": TINY, "grid": {"learning_rate": [2.0]}}, tmp_path / "o", **quiet)
+    assert [p.name for p in (tmp_path / "o" / "points").iterdir()] == list(second.table.point.unique())
