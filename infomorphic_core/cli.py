@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import fused, reproduce, runtime, sweep
+from . import fused, parallel, reproduce, runtime, sweep
 from .checks import ConfigError, parse_overrides
 from .data import DownloadError
 from .io import ENV_DIR, check_dir, check_out, default_dir, write_outputs
@@ -127,10 +127,14 @@ def sweep_or_search(args) -> int:
     except (ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if fused.notice():
+        print(fused.notice(), file=sys.stderr)
     workers = (os.cpu_count() or 1) if args.workers is None else args.workers
     client = None
     try:
         client = sweep.client_for(workers, args.scheduler)
+        if args.scheduler and not args.no_cache:
+            parallel.check_shared(client, args.cache_dir or default_dir())
         # each call the package's threads (default 1): workers, not threads, use the cores
         options = dict(client=client, use_cache=not args.no_cache, cache_dir=args.cache_dir,
                        threads=runtime.threads())

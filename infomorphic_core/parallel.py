@@ -6,24 +6,47 @@ task calls), so neither imports the other to reach the workers.
 from __future__ import annotations
 
 import logging
+import os
+import uuid
+from pathlib import Path
 
 import torch
 
 from . import runtime
 from .checks import ConfigError
+from .io import default_dir
 
 CONNECT_TIMEOUT = "10s"  # a scheduler that does not answer by then is reported, not waited for
 
 
-def cache_on_workers(fn, calls, workers: int, scheduler: str | None) -> None:
+def check_shared(client, folder) -> None:
+    """Refuse (one-line :class:`ConfigError`) a cluster whose workers do not see ``folder``, the
+    cache they hand their results back through: a probe file written here must exist there."""
+    folder = Path(folder)
+    probe = folder / f".probe-{uuid.uuid4().hex}"
+    probe.write_bytes(b"")
+    try:
+        seen = client.run(os.path.exists, str(probe))
+    finally:
+        probe.unlink(missing_ok=True)
+    blind = sorted(worker for worker, found in seen.items() if not found)
+    if blind:
+        raise ConfigError(f"{len(blind)} of {len(seen)} workers do not see the cache folder {folder} "
+                          f"(e.g. {blind[0]}): give a --cache-dir on storage every worker mounts at that path")
+
+
+def cache_on_workers(fn, calls, workers: int, scheduler: str | None, folder=None) -> None:
     """``fn(*args)`` for every ``args`` of ``calls`` on ``workers`` local Dask workers of one
     thread each, or on the cluster of ``scheduler``, for the disk cache those calls write (the
     caller then reads their results from it); nothing when neither is given. A task's ``run``
-    uses it for its independent parts."""
+    uses it for its independent parts; on a cluster the workers must see ``folder``, that cache
+    (:func:`check_shared`)."""
     client = client_for(workers, scheduler)
     if client is None:
         return
     try:
+        if scheduler is not None:
+            check_shared(client, folder or default_dir())
         client.gather([client.submit(_with_threads, runtime.threads(), fn, args, pure=False) for args in calls])
     finally:
         close(client)

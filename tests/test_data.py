@@ -2,7 +2,9 @@
 
 import gzip
 import hashlib
+import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
@@ -263,3 +265,40 @@ def test_the_official_content_checksums():
     mnist = data.load_folder(root)
     assert mnist.x_train.shape == (60000, 784) and mnist.x_test.shape == (10000, 784)
     assert np.bincount(mnist.y_train).tolist()[:2] == [5923, 6742]
+
+
+def test_auto_asks_no_network_once_the_files_are_downloaded(served, tmp_path, monkeypatch):
+    """A result cached for source=auto must not wait on a mirror: with the official files in the
+    download cache, auto resolves to them without a connection; with them missing, a mirror
+    that accepts and never answers costs AUTO_TIMEOUT, not a traceback."""
+    start, files, raw = served
+    server = start()
+    data.load_mnist("full", cache_dir=tmp_path, base_url=server.url)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()  # accepts connections, never answers
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}/mnist/"
+    begun = time.perf_counter()
+    assert data.resolve_source("auto", cache_dir=tmp_path, base_url=url) == "full"
+    assert time.perf_counter() - begun < 1
+    monkeypatch.setattr(data, "AUTO_TIMEOUT", 0.5)
+    begun = time.perf_counter()
+    assert data.resolve_source("auto", cache_dir=tmp_path / "empty", base_url=url) == "subset"
+    assert time.perf_counter() - begun < 10
+    silent.close()
+
+
+@pytest.mark.parametrize("make, needle", [
+    (lambda root: None, "does not exist"),
+    (lambda root: root.mkdir(), "lacks train-images-idx3-ubyte"),
+])
+def test_a_missing_or_empty_folder_is_one_line_before_anything_runs(tmp_path, capsys, make, needle):
+    from infomorphic_core import cli
+
+    root = tmp_path / "mnist"
+    make(root)
+    for task in ("supervised", "trivariate"):
+        code = cli.main(["run", task, "--set", "source=folder", "--set", f"mnist_dir={root}",
+                         "--out", str(tmp_path / task)])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and needle in err[0], err

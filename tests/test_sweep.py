@@ -241,3 +241,22 @@ def test_a_second_grid_leaves_only_its_own_points(tmp_path):
     assert len(list((tmp_path / "o" / "points").iterdir())) == 2
     second = sweep.run_sweep("bars", {"base": TINY, "grid": {"learning_rate": [2.0]}}, tmp_path / "o", **quiet)
     assert [p.name for p in (tmp_path / "o" / "points").iterdir()] == list(second.table.point.unique())
+
+
+def test_workers_that_do_not_see_the_cache_folder_are_refused(tmp_path):
+    """A cluster hands results back through the cache folder: a worker that cannot see a probe
+    file written there is named in one line, before any work is sent."""
+    from infomorphic_core import parallel
+
+    class Cluster:
+        def run(self, fn, path):
+            return {"tcp://10.0.0.1:1": fn(path), "tcp://10.0.0.2:1": False}
+
+    with pytest.raises(ConfigError, match="1 of 2 workers do not see the cache folder .* tcp://10.0.0.2:1"):
+        parallel.check_shared(Cluster(), tmp_path)
+    assert not list(tmp_path.iterdir())  # the probe is removed
+    client = parallel.client_for(1, None)
+    try:
+        parallel.check_shared(client, tmp_path)  # local workers share the disk
+    finally:
+        parallel.close(client)

@@ -425,7 +425,7 @@ def _run(config: Config, use_cache: bool, cache_dir, workers: int = 0, scheduler
     # every scan on the workers first, when there are any (the main one, the longest, first)
     shared = cache_dir or default_dir()
     parallel.cache_on_workers(scan, [(*job, True, shared) for job in jobs.values() if job is not None], workers,
-                              scheduler)
+                              scheduler, shared)
     main = scan(*jobs.pop("main"), use_cache, cache_dir)
     scans = {key: main if job is None else scan(*job, use_cache, cache_dir) for key, job in jobs.items()}
     rows = []

@@ -450,7 +450,7 @@ def _run(config: Config, source: str, use_cache: bool, cache_dir, workers: int =
     # every network trained on the workers first (when there are any); below reads the cache
     shared = cache_dir or default_dir()
     parallel.cache_on_workers(_network, [(config, source, kind, n, goal, True, shared, {})
-                                         for kind, n, goal, _ in jobs], workers, scheduler)
+                                         for kind, n, goal, _ in jobs], workers, scheduler, shared)
     trained = [_network(config, source, kind, n, goal, use_cache, cache_dir, data) for kind, n, goal, _ in jobs]
     main, n = config.hidden_goal, config.n_hidden
     frames, atoms = [t.history for t in trained], trained[0].atoms
