@@ -80,6 +80,11 @@ def client_for(workers: int | None, scheduler: str | None, threads: int = 1):
         except (OSError, TimeoutError) as error:
             raise ConfigError(f"cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT} "
                               f"({type(error).__name__}); is it running, and is the address right?") from None
+    # an interrupted cluster leaves the resource tracker a note about semaphores it then cleans
+    # up itself: the tracker process (started now) is told not to print it
+    quiet = "ignore:resource_tracker:UserWarning"
+    if quiet not in os.environ.get("PYTHONWARNINGS", ""):
+        os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), quiet]))
     cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
                            # CRITICAL: a worker that outlives the scheduler by a heartbeat at
                            # shut-down logs an error that is no failure (a call's own error

@@ -260,3 +260,23 @@ def test_workers_that_do_not_see_the_cache_folder_are_refused(tmp_path):
         parallel.check_shared(client, tmp_path)  # local workers share the disk
     finally:
         parallel.close(client)
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_a_dask_sweep_is_one_line_and_exit_130(tmp_path):
+    import signal
+    import time
+
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("base: {n_updates: 400}\ngrid:\n  learning_rate: [0.5, 1.0, 2.0, 3.0]\n")
+    process = subprocess.Popen([sys.executable, "-m", "infomorphic_core.cli", "sweep", "bars", "--grid", str(grid),
+                                "--out", str(tmp_path / "o"), "--workers", "2", "--cache-dir", str(tmp_path / "c")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((tmp_path / "c" / "checkpoints").glob("*.pt")):
+        time.sleep(0.1)  # the workers are training
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert err.strip().splitlines() == ["interrupted: what was computed is in the cache; the same command goes on "
+                                        "from there"], err
