@@ -10,7 +10,7 @@ SANITIZE := notebooks/nbval_sanitize.cfg
 # Default: one per core, at most 8.
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 8 ? n : 8 )))
 
-.PHONY: setup check test regression book references student bench browser clean
+.PHONY: setup check test regression book references results student bench browser clean
 
 setup: $(STAMP)
 
@@ -49,6 +49,13 @@ book: setup
 
 references: setup
 	$(BIN)/infomorphic reproduce --references
+
+# The recorded paper-profile results the pages read (results/paper/NAME), refreshed with their own
+# task, profile and settings: all of them, or ONLY="memory ...". A new one: .venv/bin/infomorphic
+# record TASK --profile paper [--set KEY=VALUE ...] [--name NAME].
+RECORDED := $(notdir $(patsubst %/metrics.json,%,$(wildcard results/paper/*/metrics.json)))
+results: setup
+	$(BIN)/infomorphic record --refresh $(or $(ONLY),$(RECORDED))
 
 # The student edition: the notebooks without the solutions of their exercises, and a zip.
 student: setup

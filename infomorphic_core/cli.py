@@ -1,7 +1,9 @@
-"""Command line of the companion: run a task, reproduce the book's notebooks, list both.
+"""Command line of the companion: run a task, record a paper-profile result, reproduce the book's
+notebooks, sweep and search, list what there is.
 
     infomorphic run TASK --profile quick|paper [--set KEY=VALUE ...] --out DIR [--no-cache]
                      [--workers N | --scheduler ADDRESS]   (trivariate, redundancy_memory)
+    infomorphic record TASK [--profile paper] [--set KEY=VALUE ...] [--name NAME] | --refresh NAME ...
     infomorphic reproduce --profile quick|paper [--only NAME ...] [-p KEY=VALUE ...] [--jobs N]
     infomorphic sweep TASK --grid GRID.yaml --out DIR [--workers N | --scheduler ADDRESS]
     infomorphic search TASK --space SPACE.yaml --trials N --out DIR [--workers N | --scheduler ADDRESS]
@@ -18,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import fused, parallel, reproduce, runtime, sweep
+from . import fused, parallel, reproduce, results, runtime, sweep
 from .checks import ConfigError, parse_overrides
 from .data import DownloadError
 from .io import ENV_DIR, check_dir, check_out, default_dir, write_outputs
@@ -107,6 +109,51 @@ def use_cache_dir(args, out: Path) -> None:
         os.environ[ENV_DIR] = args.cache_dir
 
 
+def record_results(args) -> int:
+    """``infomorphic record``: a paper-profile result recorded into ``results/paper/NAME`` (see
+    :mod:`infomorphic_core.results`), or ``--refresh`` of recorded ones with their own settings."""
+    names = args.refresh or []
+    try:
+        if bool(names) == bool(args.task):
+            raise ValueError("name a task to record, or --refresh NAME ... (recorded names: "
+                             f"{', '.join(results.recorded_names(args.results)) or 'none yet'})")
+        if names:
+            unknown = sorted(set(names) - set(results.recorded_names(args.results)))
+            if unknown:
+                raise ValueError(f"no recorded result {unknown}; recorded: "
+                                 f"{', '.join(results.recorded_names(args.results)) or 'none'}")
+        else:
+            overrides = parse_overrides(args.set or [])
+            module = sweep.task_module(args.task)
+            sweep.make_config(module, args.profile, overrides)
+            if (args.workers or args.scheduler) and "workers" not in inspect.signature(module.run).parameters:
+                raise ValueError(f"{args.task} does not run on workers")
+        use_cache_dir(args, Path(args.results or results.RESULTS).absolute())
+    except (ValueError, TypeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if fused.notice():
+        print(fused.notice(), file=sys.stderr)
+    options = dict(use_cache=not args.no_cache, cache_dir=args.cache_dir)
+    if args.workers or args.scheduler:
+        options |= {"workers": args.workers, "scheduler": args.scheduler}
+    try:
+        if names:
+            written = [results.refresh(name, args.results, **options) for name in names]
+        else:
+            written = [results.record(args.task, args.profile, overrides, args.name, args.results, **options)]
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except DownloadError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for folder in written:
+        recorded = results.load(folder.name, folder.parent)
+        print(f"{folder}: {recorded.provenance_line()}")
+    return 0
+
+
 def sweep_or_search(args) -> int:
     """``infomorphic sweep`` and ``infomorphic search`` (see :mod:`infomorphic_core.sweep`):
     settings are checked before anything runs (exit 2); exit 1 names the points that failed."""
@@ -193,6 +240,23 @@ def main(argv=None) -> int:
                             "(tasks that support it: trivariate, redundancy_memory; default 0: in this process)")
     where.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="the same on a running Dask scheduler (its workers must reach --cache-dir)")
+    rec = sub.add_parser("record", help="record a paper-profile result into results/paper/NAME "
+                         "(the files the book's pages read)")
+    rec.add_argument("task", nargs="?", help="task name (see `infomorphic list`)")
+    rec.add_argument("--profile", choices=PROFILES, default="paper")
+    rec.add_argument("--set", action="append", metavar="KEY=VALUE",
+                     help="override a field of the task's Config (repeatable)")
+    rec.add_argument("--name", default=None, help="the result's name (default: the task's)")
+    rec.add_argument("--refresh", nargs="+", metavar="NAME",
+                     help="record these results again with their own task, profile and settings")
+    rec.add_argument("--results", default=None, help="results folder (default: results/paper of the checkout)")
+    rec.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    rec.add_argument("--cache-dir", default=None, help="cache folder (default: "
+                     "$INFOMORPHIC_CACHE_DIR or ~/.cache/infomorphic-companion)")
+    where = rec.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=0, metavar="N",
+                       help="local Dask workers, for the tasks that take them (trivariate, redundancy_memory)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a running Dask scheduler")
     rep = sub.add_parser("reproduce", help="execute the notebooks into the book's build input")
     rep.add_argument("--profile", choices=PROFILES, default="quick")
     rep.add_argument("--only", nargs="+", action="extend", metavar="NAME",
@@ -252,6 +316,8 @@ def dispatch(args) -> int:
         return 0
     if args.command == "run":
         return run_task(args)
+    if args.command == "record":
+        return record_results(args)
     if args.command == "student":
         return write_student_edition(args)
     return reproduce.reproduce(args)

@@ -180,7 +180,8 @@ def load_folder(folder=None) -> MnistData:
         if hashlib.sha256(content).hexdigest() != expected:
             raise ConfigError(f"{path}: content SHA-256 differs from the official {name}")
         arrays[name] = parse_idx(content, path.name, "images" if "images" in name else "labels")
-    return _mnist(arrays, f"MNIST, official split, from the local folder {root} (content SHA-256 verified)")
+    # the folder itself is not named: results carry this text, and a path says nothing to others
+    return _mnist(arrays, "MNIST, official split, from a local folder (content SHA-256 of each file verified)")
 
 
 def load_subset() -> MnistData:

@@ -1,0 +1,92 @@
+"""Recorded paper-profile results: written whole with their provenance, read by the pages, and
+said to be stale when the core has changed since."""
+
+import fnmatch
+import json
+import re
+from pathlib import Path
+
+import jupytext
+import pandas as pd
+import pytest
+
+from infomorphic_core import cli, results, sweep
+from infomorphic_core.tasks import TASKS, error_neuron
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = {"n_runs": 2, "n_updates": 20, "eval_samples": 200}
+
+
+def test_a_recording_holds_metrics_config_provenance_and_the_runs(tmp_path):
+    folder = results.record("error_neuron", "quick", SMALL, results_dir=tmp_path, cache_dir=tmp_path / "cache")
+    assert sorted(p.name for p in folder.iterdir()) == ["metrics.json", "runs.csv"]
+    recorded = results.load("error_neuron", tmp_path)
+    direct = error_neuron.run(error_neuron.Config(**SMALL), cache_dir=tmp_path / "cache")
+    assert recorded.metrics == json.loads(json.dumps(direct.metrics))
+    pd.testing.assert_frame_equal(recorded.tables["runs"], error_neuron.per_run(direct), check_dtype=False)
+    assert recorded.config["n_runs"] == 2 and recorded.provenance["core_hash"] == results.core_hash()
+    assert recorded.provenance["data"]["dataset"].startswith("generated")
+    assert not recorded.stale and recorded.note() is None
+    line = recorded.provenance_line()
+    assert line.startswith("Recorded by `infomorphic record error_neuron --profile quick --set n_runs=2")
+    assert recorded.provenance["machine"]["cpu"] in line
+
+
+def test_a_changed_core_makes_the_page_say_so(tmp_path, monkeypatch):
+    results.record("error_neuron", "quick", SMALL, results_dir=tmp_path, cache_dir=tmp_path / "cache")
+    monkeypatch.setattr(results, "core_hash", lambda: "0" * 64)
+    recorded = results.load("error_neuron", tmp_path)
+    assert recorded.stale and "earlier version of the core" in recorded.note()
+    assert "`infomorphic record error_neuron --profile quick" in recorded.note()
+
+
+def test_refresh_records_again_with_the_same_settings(tmp_path, capsys):
+    options = ["--results", str(tmp_path / "res"), "--cache-dir", str(tmp_path / "cache")]
+    args = ["record", "error_neuron", "--profile", "quick", *[f"--set={k}={v}" for k, v in SMALL.items()],
+            "--name", "neuron-small"]
+    assert cli.main(args + options) == 0
+    first = json.loads((tmp_path / "res" / "neuron-small" / "metrics.json").read_text())
+    assert cli.main(["record", "--refresh", "neuron-small"] + options) == 0
+    again = json.loads((tmp_path / "res" / "neuron-small" / "metrics.json").read_text())
+    assert again["metrics"] == first["metrics"] and again["config"] == first["config"]
+    assert again["provenance"]["source"] == "cache"  # resumed from the cache, nothing retrained
+    assert "Recorded by" in capsys.readouterr().out
+    assert cli.main(["record", "--refresh", "nothing-like-it"] + options) == 2
+    assert cli.main(["record", "error_neuron", "--set", "epsilon=abc"] + options) == 2
+    assert not (tmp_path / "res" / "error_neuron").exists()
+
+
+def page_sources() -> dict[str, str]:
+    return {p.stem: p.read_text() for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))}
+
+
+def test_every_recorded_result_is_read_by_a_page_and_fits_its_task():
+    pages = page_sources()
+    for name in results.recorded_names():
+        readers = [page for page, text in pages.items() if re.search(rf"results\.load\(\s*\"{re.escape(name)}\"", text)]
+        assert readers, f"results/paper/{name} is read by no page"
+        recorded = results.load(name)
+        module = TASKS[recorded.task]
+        for metric in sweep.scalars(recorded.metrics):
+            assert any(fnmatch.fnmatchcase(metric, p) for p in module.METRICS), (name, metric)
+    for page, text in pages.items():
+        for name in re.findall(r"results\.load\(\s*\"([^\"]+)\"", text):
+            assert name in results.recorded_names(), f"{page} reads results/paper/{name}, which is not recorded"
+
+
+# pages whose paper-profile numbers are still typed into their prose, until their results are
+# recorded under results/paper (the test fails when one of them no longer is, so the list shrinks)
+STILL_TYPED = {"06_redundancy_memory", "07_trivariate"}
+
+
+def test_no_paper_profile_numbers_are_typed_into_a_page():
+    """A markdown cell about the paper profile holds no table or line of our measured numbers:
+    those are printed from a recorded result, the paper's own beside them."""
+    typed = set()
+    for page in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
+        for cell in jupytext.read(page).cells:
+            text = cell.source
+            if cell.cell_type == "markdown" and re.search(r"paper profile", text, re.I) and re.search(
+                    r"measured once|\|\s*ours", text, re.I):
+                typed.add(page.stem)
+    assert typed == STILL_TYPED
