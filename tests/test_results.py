@@ -63,7 +63,7 @@ def page_sources() -> dict[str, str]:
 def test_every_recorded_result_is_read_by_a_page_and_fits_its_task():
     pages = page_sources()
     for name in results.recorded_names():
-        readers = [page for page, text in pages.items() if re.search(rf"results\.load\(\s*\"{re.escape(name)}\"", text)]
+        readers = [page for page, text in pages.items() if f'results.load("{name}")' in text]
         assert readers, f"results/paper/{name} is read by no page"
         recorded = results.load(name)
         module = TASKS[recorded.task]
