@@ -28,6 +28,19 @@ from .tasks.common import PROFILE_NAMES as PROFILES
 from .tasks import TASKS
 
 
+def computed(compute):
+    """``(compute(), 0)``, or ``(None, code)`` with one line on stderr: 2 for a setting that
+    cannot work (found as the computation starts), 1 for data that could not be downloaded."""
+    try:
+        return compute(), 0
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None, 2
+    except DownloadError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None, 1
+
+
 def run_task(args) -> int:
     """``infomorphic run``: one task with profile and overrides -> metrics.json, history.csv.
 
@@ -64,14 +77,10 @@ def run_task(args) -> int:
     if fused.notice():
         print(fused.notice(), file=sys.stderr)
     start = time.perf_counter()
-    try:
-        result = module.run(config, use_cache=not args.no_cache, cache_dir=args.cache_dir, **distributed)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except DownloadError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    result, code = computed(lambda: module.run(config, use_cache=not args.no_cache, cache_dir=args.cache_dir,
+                                               **distributed))
+    if code:
+        return code
     provenance = result.provenance
     metrics = dict(result.metrics, config=dataclasses.asdict(config), provenance=provenance)
     try:
@@ -137,17 +146,11 @@ def record_results(args) -> int:
     options = dict(use_cache=not args.no_cache, cache_dir=args.cache_dir)
     if args.workers or args.scheduler:
         options |= {"workers": args.workers, "scheduler": args.scheduler}
-    try:
-        if names:
-            written = [results.refresh(name, args.results, **options) for name in names]
-        else:
-            written = [results.record(args.task, args.profile, overrides, args.name, args.results, **options)]
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except DownloadError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    written, code = computed(lambda: [results.refresh(name, args.results, **options) for name in names] if names
+                             else [results.record(args.task, args.profile, overrides, args.name, args.results,
+                                                  **options)])
+    if code:
+        return code
     for folder in written:
         recorded = results.load(folder.name, folder.parent)
         print(f"{folder}: {recorded.provenance_line()}")
@@ -221,42 +224,38 @@ def positive_int(text: str) -> int:
     return value
 
 
+def task_options(command, profile: str) -> None:
+    """The options of a command that runs one task (``run``, ``record``)."""
+    command.add_argument("--profile", choices=PROFILES, default=profile)
+    command.add_argument("--set", action="append", metavar="KEY=VALUE",
+                         help="override a field of the task's Config (repeatable)")
+    command.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    command.add_argument("--cache-dir", default=None, help="cache folder (default: "
+                         "$INFOMORPHIC_CACHE_DIR or ~/.cache/infomorphic-companion)")
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=0, metavar="N",
+                       help="train the task's networks on N local Dask workers, one thread each "
+                            "(tasks that support it: trivariate, redundancy_memory; default 0: in this process)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="the same on a running Dask scheduler (its workers must reach --cache-dir)")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="infomorphic", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the tasks and the notebooks")
     run = sub.add_parser("run", help="run one task and write metrics.json and history.csv")
     run.add_argument("task", help="task name (see `infomorphic list`)")
-    run.add_argument("--profile", choices=PROFILES, default="quick")
-    run.add_argument("--set", action="append", metavar="KEY=VALUE",
-                     help="override a field of the task's Config (repeatable)")
+    task_options(run, "quick")
     run.add_argument("--out", required=True, help="output folder")
-    run.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    run.add_argument("--cache-dir", default=None, help="cache folder (default: "
-                     "$INFOMORPHIC_CACHE_DIR or ~/.cache/infomorphic-companion)")
-    where = run.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, default=0, metavar="N",
-                       help="train the task's networks on N local Dask workers, one thread each "
-                            "(tasks that support it: trivariate, redundancy_memory; default 0: in this process)")
-    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="the same on a running Dask scheduler (its workers must reach --cache-dir)")
     rec = sub.add_parser("record", help="record a paper-profile result into results/paper/NAME "
                          "(the files the book's pages read)")
     rec.add_argument("task", nargs="?", help="task name (see `infomorphic list`)")
-    rec.add_argument("--profile", choices=PROFILES, default="paper")
-    rec.add_argument("--set", action="append", metavar="KEY=VALUE",
-                     help="override a field of the task's Config (repeatable)")
+    task_options(rec, "paper")
     rec.add_argument("--name", default=None, help="the result's name (default: the task's)")
     rec.add_argument("--refresh", nargs="+", metavar="NAME",
                      help="record these results again with their own task, profile and settings")
     rec.add_argument("--results", default=None, help="results folder (default: results/paper of the checkout)")
-    rec.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    rec.add_argument("--cache-dir", default=None, help="cache folder (default: "
-                     "$INFOMORPHIC_CACHE_DIR or ~/.cache/infomorphic-companion)")
-    where = rec.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, default=0, metavar="N",
-                       help="local Dask workers, for the tasks that take them (trivariate, redundancy_memory)")
-    where.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a running Dask scheduler")
     rep = sub.add_parser("reproduce", help="execute the notebooks into the book's build input")
     rep.add_argument("--profile", choices=PROFILES, default="quick")
     rep.add_argument("--only", nargs="+", action="extend", metavar="NAME",

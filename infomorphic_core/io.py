@@ -101,21 +101,29 @@ def check_out(path: Path) -> Path:
     return path
 
 
-def write_outputs(out: Path, metrics: dict, history) -> None:
-    """metrics.json and history.csv appear together or not at all: both are written to a
-    temporary folder beside ``out``, which then takes the place of ``out``."""
+def write_folder(out: Path, write) -> None:
+    """``write(folder)`` fills a temporary folder beside ``out``, which then takes the place of
+    ``out``: its files appear together or not at all."""
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp's folder is private; the outputs are not
     try:
-        history.to_csv(tmp / "history.csv", index=False)
-        text = json.dumps(json_safe(metrics), indent=2, allow_nan=False)
-        (tmp / "metrics.json").write_text(text + "\n")
+        write(tmp)
         if out.exists():
             os.replace(out, old)
         os.replace(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
+
+
+def write_outputs(out: Path, metrics: dict, history) -> None:
+    """metrics.json and history.csv appear together or not at all (:func:`write_folder`)."""
+
+    def write(folder: Path) -> None:
+        history.to_csv(folder / "history.csv", index=False)
+        (folder / "metrics.json").write_text(json.dumps(json_safe(metrics), indent=2, allow_nan=False) + "\n")
+
+    write_folder(out, write)

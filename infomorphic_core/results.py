@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import shutil
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +23,7 @@ import pandas as pd
 
 from . import data
 from .checks import ConfigError
-from .io import core_hash, json_safe
+from .io import core_hash, json_safe, write_folder
 from .sweep import make_config, settings_of
 from .tasks import task_module
 
@@ -98,19 +95,13 @@ def record(task: str, profile: str = "paper", settings: dict | None = None, name
     document = {"task": task, "name": name, "command": command, "profile": profile,
                 "recorded_settings": settings or {}, "metrics": result.metrics,
                 "config": dataclasses.asdict(config), "settings": settings_of(config), "provenance": provenance}
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{name}.new-"))
-    old = folder.parent / f".{name}.old-{os.getpid()}"
-    try:
+
+    def write(tmp: Path) -> None:
         (tmp / "metrics.json").write_text(json.dumps(json_safe(document), indent=2, allow_nan=False) + "\n")
         for table_name, table in tables(module, result).items():
             table.to_csv(tmp / f"{table_name}.csv", index=False)
-        tmp.chmod(0o755)
-        if folder.exists():
-            os.replace(folder, old)
-        os.replace(tmp, folder)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
+
+    write_folder(folder, write)
     return folder
 
 

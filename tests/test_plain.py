@@ -12,7 +12,8 @@ import torch
 
 from infomorphic_core import cache, plain
 from infomorphic_core.goals import Goal
-from infomorphic_core.tasks import bars, error_neuron, memory, redundancy_memory, supervised, trivariate
+from infomorphic_core.tasks import bars, redundancy_memory, trivariate
+from tests.test_helpers import SMALL as SMALL_BIVARIATE
 
 
 def assert_same(a, b, where="value"):
@@ -108,12 +109,7 @@ def _zip(tree) -> bytes:
     return buffer.getvalue()
 
 
-SMALL = {
-    supervised: dict(n_runs=1, epochs=1, source="subset"),
-    bars: dict(n_runs=1, n_updates=2, eval_every=1, steps_per_minibatch=64, eval_steps=64),
-    memory: dict(n_runs=1, n_neurons=20, n_updates=5, pattern_counts=(3, 5), alphas=(0.0, 0.2),
-                 history_patterns=(3,)),
-    error_neuron: dict(n_runs=2, n_updates=5, eval_samples=200),
+SMALL = SMALL_BIVARIATE | {
     redundancy_memory: dict(n_runs=1, n_neurons=12, max_epochs=20, scan_start=0.5, scan_step=0.5,
                             scan_stop=1.0, networks=("Hebbian",), n_bootstrap=10),
     trivariate: dict(n_runs=1, epochs=1, n_hidden=10, minibatch=256, sizes=(10,),
