@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from . import fused, plain
-from .io import core_hash, default_dir, write_atomic
+from .io import core_hash, default_dir, source_hash, write_atomic
 
 T = TypeVar("T")
 MAGIC = b"INFOMORPHIC-CACHE-3\n"  # 2 held pickles, which a planted entry could make run code
@@ -66,10 +66,13 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def cache_key(config: dict) -> str:
-    """Key of a result: the config, the core's source and the computing :func:`environment`."""
+def cache_key(config: dict, sources: tuple[str, ...] = ()) -> str:
+    """Key of a result: the config, the source the computation runs (the package modules
+    ``sources`` and what they import, see :func:`~infomorphic_core.io.source_hash`; the whole
+    package when empty) and the computing :func:`environment`."""
     text = json.dumps({"config": config, "environment": environment()}, sort_keys=True, default=repr)
-    return hashlib.sha256((text + core_hash()).encode()).hexdigest()[:32]
+    code = source_hash(*sources) if sources else core_hash()
+    return hashlib.sha256((text + code).encode()).hexdigest()[:32]
 
 
 def _read(path: Path):
@@ -87,10 +90,10 @@ def _write(path: Path, obj) -> None:
     write_atomic(path, MAGIC + hashlib.sha256(payload).digest() + payload)
 
 
-def checkpoint_path(config: dict, cache_dir=None) -> Path:
+def checkpoint_path(config: dict, cache_dir=None, sources: tuple[str, ...] = ()) -> Path:
     """Where an interrupted computation of ``config`` keeps its checkpoint (same key as the
     result, so a checkpoint is only ever resumed by the same config, code and environment)."""
-    return Path(cache_dir or default_dir()) / "checkpoints" / f"{cache_key(config)}.pt"
+    return Path(cache_dir or default_dir()) / "checkpoints" / f"{cache_key(config, sources)}.pt"
 
 
 def _log(provenance: dict) -> None:
@@ -101,13 +104,15 @@ def _log(provenance: dict) -> None:
 
 
 def cached_with_provenance(config: dict, compute: Callable[[], T], cache_dir=None,
-                           use_cache: bool = True, earlier_s: float = 0.0) -> tuple[T, dict]:
+                           use_cache: bool = True, earlier_s: float = 0.0,
+                           sources: tuple[str, ...] = ()) -> tuple[T, dict]:
     """``(result, provenance)``: ``compute()`` or its stored result for the same ``config``,
     core source and environment. ``provenance`` says whether the result was ``computed`` now
     or read from the ``cache`` (and which entry), when and on what machine it was computed,
     and the computation's own wall time, with ``earlier_s`` of an interrupted earlier attempt
-    that this one resumed (``resumed_after_s``). ``use_cache=False`` neither reads nor writes."""
-    key = cache_key(config)
+    that this one resumed (``resumed_after_s``). ``use_cache=False`` neither reads nor writes.
+    ``sources`` narrows the key's source to the modules the computation runs (see :func:`cache_key`)."""
+    key = cache_key(config, sources)
     path = Path(cache_dir or default_dir()) / f"{key}.pkl"
     if use_cache and path.exists():
         try:

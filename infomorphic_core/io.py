@@ -7,6 +7,7 @@ an interrupted write never leaves a half file.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import json
@@ -21,15 +22,90 @@ ENV_DIR = "INFOMORPHIC_CACHE_DIR"
 OUTPUTS = ("metrics.json", "history.csv")  # what ``infomorphic run`` writes into --out
 
 
+PACKAGE = Path(__file__).resolve().parent
+
+
 @lru_cache(maxsize=1)
 def core_hash() -> str:
-    """SHA-256 over the source files of ``infomorphic_core`` (a change invalidates the cache)."""
+    """SHA-256 over every source file of ``infomorphic_core``."""
+    return _digest(sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.c")]))
+
+
+@lru_cache(maxsize=None)
+def source_hash(*modules: str) -> str:
+    """SHA-256 over the source files that ``modules`` (dotted names inside the package, e.g.
+    ``"tasks.memory"``) and every package module they import, directly or not, are made of,
+    with the C kernels when ``fused`` is among them. A result keyed by it stays valid when an
+    unrelated part of the package changes (a new task, the command line) and is invalidated
+    when anything it runs changes. No modules: the whole package (:func:`core_hash`)."""
+    if not modules:
+        return core_hash()
+    graph = import_graph()
+    unknown = sorted(set(modules) - set(graph))
+    if unknown:
+        raise ValueError(f"not modules of infomorphic_core: {unknown}")
+    seen, todo = set(modules), list(modules)
+    while todo:
+        for target in graph[todo.pop()] - seen:
+            seen.add(target)
+            todo.append(target)
+    paths = [_module_path(name) for name in seen]
+    if "fused" in seen:
+        paths += PACKAGE.rglob("*.c")
+    return _digest(sorted(paths))
+
+
+def _digest(paths) -> str:
     digest = hashlib.sha256()
-    root = Path(__file__).resolve().parent
-    for path in sorted([*root.rglob("*.py"), *root.rglob("*.c")]):
-        digest.update(str(path.relative_to(root)).encode())
+    for path in paths:
+        digest.update(str(path.relative_to(PACKAGE)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts) or "<package>"
+
+
+def _module_path(name: str) -> Path:
+    base = PACKAGE.joinpath(*([] if name == "<package>" else name.split(".")))
+    return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+
+
+@lru_cache(maxsize=1)
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the package's modules it imports (``<package>`` is ``infomorphic_core``
+    itself), read from the source: every import statement, deferred ones included."""
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        here = [] if name == "<package>" else name.split(".")
+        if path.name != "__init__.py":
+            here = here[:-1]  # a module's relative imports start from its package
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            found = []
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = here[:len(here) - (node.level - 1)]
+                if node.module:
+                    found.append(".".join(base + node.module.split(".")))
+                else:  # from . import x: the module x, else a name of the package
+                    found += [".".join(base + [a.name]) if ".".join(base + [a.name]) in modules
+                              else ".".join(base) for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("infomorphic_core"):
+                found.append(node.module.removeprefix("infomorphic_core").lstrip("."))
+                if not found[-1]:  # from infomorphic_core import x: the module x, if it is one
+                    found = [a.name if a.name in modules else "" for a in node.names]
+            elif isinstance(node, ast.Import):
+                found += [a.name.removeprefix("infomorphic_core").lstrip(".") for a in node.names
+                          if a.name.startswith("infomorphic_core")]
+            for target in found:
+                target = target or "<package>"
+                if target in modules and target != name:
+                    targets.add(target)
+        graph[name] = targets
+    return graph
 
 
 def default_dir() -> Path:

@@ -3,11 +3,11 @@
 A paper-profile run takes minutes to hours, so the book does not recompute it: ``infomorphic
 record TASK --profile paper`` runs the task once (resuming from the cache) and writes
 ``results/paper/NAME/``: ``metrics.json`` (the task's metrics, its whole config and the
-provenance: when, on which machine, how long, the core's source hash and the commit, the data
-set and its checksums) and one small CSV per table the page shows (``runs.csv``, one row per
+provenance: when, on which machine, how long, the hash of the source the task runs and the
+commit, the data set and its checksums) and one small CSV per table the page shows (``runs.csv``, one row per
 run, and the task's own, see :func:`tables`). A page loads it with :func:`load` and prints the
-table beside the paper's numbers with :meth:`Recorded.provenance` under it; when the core has
-changed since, :meth:`Recorded.note` says so and names the command that refreshes it.
+table beside the paper's numbers with :meth:`Recorded.describe` under it; when the source the task
+runs has changed since, :meth:`Recorded.note` says so and names the command that refreshes it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import data
 from .checks import ConfigError
-from .io import core_hash, json_safe, write_folder
+from .io import core_hash, json_safe, source_hash, write_folder
 from .sweep import make_config, settings_of
 from .tasks import task_module
 
@@ -40,6 +40,12 @@ def tables(module, result) -> dict[str, pd.DataFrame]:
     if hasattr(module, "record_tables"):
         found |= module.record_tables(result)
     return found
+
+
+def task_source_hash(task: str) -> str:
+    """The hash of the source a task's results are computed by: its module and the task runner,
+    with every package module they import (see :func:`~infomorphic_core.io.source_hash`)."""
+    return source_hash(task_module(task).__name__.removeprefix("infomorphic_core."), "tasks.common")
 
 
 def _commit() -> str | None:
@@ -87,7 +93,8 @@ def record(task: str, profile: str = "paper", settings: dict | None = None, name
     result = module.run(config, use_cache=use_cache, cache_dir=cache_dir, **distributed)
     provenance = dict(result.provenance, recorded_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                       recording_wall_time_s=round(time.perf_counter() - start, 1),
-                      core_hash=core_hash(), commit=_commit(), data=_data_provenance(result.metrics))
+                      source_hash=task_source_hash(task), core_hash=core_hash(), commit=_commit(),
+                      data=_data_provenance(result.metrics))
     command = " ".join(["infomorphic record", task, "--profile", profile]
                        + [f"--set {k}={json.dumps(v) if not isinstance(v, str) else v}"
                           for k, v in (settings or {}).items()]
@@ -119,8 +126,9 @@ class Recorded:
 
     @property
     def stale(self) -> bool:
-        """Whether the core's source has changed since the result was computed."""
-        return self.provenance.get("core_hash") != core_hash()
+        """Whether the source the task runs has changed since the result was computed (a change
+        elsewhere in the package, e.g. to another task or the command line, keeps it current)."""
+        return self.provenance.get("source_hash") != task_source_hash(self.task)
 
     def provenance_line(self) -> str:
         """When, where, how long and from which core the result was computed, in one line."""
@@ -131,7 +139,7 @@ class Recorded:
         commit = f", commit {p['commit']}" if p.get("commit") else ""
         return (f"Recorded by `{self.command}`: computed {p.get('computed_at', '—')} in {took} on "
                 f"{machine.get('cpu', '—')} ({machine.get('torch_threads', '—')} thread(s), "
-                f"{machine.get('kernels', '—')} kernels); core {str(p.get('core_hash', '—'))[:12]}{commit}.")
+                f"{machine.get('kernels', '—')} kernels); source {str(p.get('source_hash', '—'))[:12]}{commit}.")
 
     def describe(self, width: int = 76) -> str:
         """The provenance line and, when stale, the note, wrapped to ``width`` for a page."""
@@ -143,8 +151,9 @@ class Recorded:
         """A visible note when the result predates the current core, else ``None``."""
         if not self.stale:
             return None
-        return (f"Note: this result was computed with an earlier version of the core "
-                f"({str(self.provenance.get('core_hash', '—'))[:12]}; now {core_hash()[:12]}); "
+        return (f"Note: this result was computed with an earlier version of the code it runs "
+                f"(source {str(self.provenance.get('source_hash', '—'))[:12]}; now "
+                f"{task_source_hash(self.task)[:12]}); "
                 f"`{self.command}` refreshes it.")
 
 

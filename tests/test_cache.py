@@ -64,9 +64,8 @@ def test_key_depends_on_the_kernels_path(monkeypatch):
     assert cache.cache_key({"a": 1}) != key
 
 
-def test_core_hash_covers_the_kernel_source(tmp_path):
-    """A change to the C kernel invalidates cached results as a change to Python code does (on a
-    copy of the package, whose cache module hashes its own folder)."""
+def copied_io(tmp_path):
+    """The io module of a copy of the package, which hashes its own folder."""
     import importlib.util
     import shutil
 
@@ -76,11 +75,52 @@ def test_core_hash_covers_the_kernel_source(tmp_path):
     spec = importlib.util.spec_from_file_location("copied_io", copy / "io.py")
     copied = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(copied)
+    return copy, copied
+
+
+def touch(path: Path) -> None:
+    path.write_text(path.read_text() + "\n# changed\n" if path.suffix == ".py" else path.read_text() + "\n/* changed */\n")
+
+
+def test_core_hash_covers_the_kernel_source(tmp_path):
+    """A change to the C kernel invalidates cached results as a change to Python code does."""
+    copy, copied = copied_io(tmp_path)
     before = copied.core_hash()
     assert before == cache.core_hash()
-    (copy / "sx_pid.c").write_text((copy / "sx_pid.c").read_text() + "\n/* changed */\n")
+    touch(copy / "sx_pid.c")
     copied.core_hash.cache_clear()
     assert copied.core_hash() != before
+
+
+@pytest.mark.parametrize("changed, same", [("three_source.py", True), ("cli.py", True), ("tasks/bars.py", True),
+                                           ("layer.py", False), ("tasks/memory.py", False), ("sx_pid.c", False),
+                                           ("tasks/common.py", False), ("io.py", False)])
+def test_source_hash_follows_what_a_task_runs(tmp_path, changed, same):
+    """The memory task does not run the three-source step, the command line or another task; it
+    runs the layer, its own module, the runner and (through the fused path) the C kernels."""
+    copy, copied = copied_io(tmp_path)
+    modules = ("tasks.memory", "tasks.common")
+    before, whole = copied.source_hash(*modules), copied.core_hash()
+    assert before == io.source_hash(*modules) != whole
+    touch(copy / changed)
+    for function in (copied.source_hash, copied.core_hash, copied.import_graph):
+        function.cache_clear()
+    assert (copied.source_hash(*modules) == before) is same
+    assert copied.core_hash() != whole
+
+
+def test_source_hash_names_what_it_does_not_know():
+    with pytest.raises(ValueError, match="tasks.nothing"):
+        io.source_hash("tasks.nothing")
+    assert io.source_hash() == io.core_hash()
+
+
+def test_a_task_result_is_keyed_by_the_source_it_runs():
+    from infomorphic_core.tasks import bars, common
+
+    assert common.runs_sources(bars._run) == ("tasks.bars", "tasks.common")
+    assert common.runs_sources(lambda c, _: c) == ()  # code outside the package: the whole package
+    assert cache.cache_key({"a": 1}, ("tasks.bars", "tasks.common")) != cache.cache_key({"a": 1})
 
 
 def test_cache_dir_from_environment(monkeypatch, tmp_path):

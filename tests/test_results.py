@@ -24,7 +24,7 @@ def test_a_recording_holds_metrics_config_provenance_and_the_runs(tmp_path):
     direct = error_neuron.run(error_neuron.Config(**SMALL), cache_dir=tmp_path / "cache")
     assert recorded.metrics == json.loads(json.dumps(direct.metrics))
     pd.testing.assert_frame_equal(recorded.tables["runs"], error_neuron.per_run(direct), check_dtype=False)
-    assert recorded.config["n_runs"] == 2 and recorded.provenance["core_hash"] == results.core_hash()
+    assert recorded.config["n_runs"] == 2 and recorded.provenance["source_hash"] == results.task_source_hash("error_neuron")
     assert recorded.provenance["data"]["dataset"].startswith("generated")
     assert not recorded.stale and recorded.note() is None
     line = recorded.provenance_line()
@@ -34,9 +34,9 @@ def test_a_recording_holds_metrics_config_provenance_and_the_runs(tmp_path):
 
 def test_a_changed_core_makes_the_page_say_so(tmp_path, monkeypatch):
     results.record("error_neuron", "quick", SMALL, results_dir=tmp_path, cache_dir=tmp_path / "cache")
-    monkeypatch.setattr(results, "core_hash", lambda: "0" * 64)
+    monkeypatch.setattr(results, "source_hash", lambda *modules: "0" * 64)
     recorded = results.load("error_neuron", tmp_path)
-    assert recorded.stale and "earlier version of the core" in recorded.note()
+    assert recorded.stale and "earlier version of the code it runs" in recorded.note()
     assert "`infomorphic record error_neuron --profile quick" in recorded.note()
 
 

@@ -226,9 +226,19 @@ def check_memory(config) -> None:
                           f"{have / 2**30:.1f} GiB are available; use fewer runs or smaller sizes")
 
 
+def runs_sources(compute) -> tuple[str, ...]:
+    """The package modules a task's computation runs: the module that defines ``compute`` and
+    this runner (each with what it imports); empty, i.e. the whole package, for code outside it."""
+    module = getattr(compute, "__module__", "") or ""
+    if not module.startswith("infomorphic_core."):
+        return ()
+    return (module.removeprefix("infomorphic_core."), "tasks.common")
+
+
 def cached_run(task: str, config, compute, use_cache: bool, cache_dir, **key):
     """``compute(config, checkpoint)``, cached on disk under the task name, the config, ``key``
-    (e.g. the data set actually used) and the core source; the result gets a ``provenance``
+    (e.g. the data set actually used) and the source it runs (the task's module, this runner
+    and what they import: a change elsewhere in the package keeps the entry); the result gets a ``provenance``
     attribute (see :func:`infomorphic_core.cache.cached_with_provenance`).
 
     ``use_cache=False`` neither reads nor writes the cache; ``cache_dir`` is the cache folder
@@ -238,7 +248,8 @@ def cached_run(task: str, config, compute, use_cache: bool, cache_dir, **key):
     it when the same config is run again (``None`` when the cache is off). It is removed only
     once the result is in the cache."""
     spec = {"task": task} | asdict(config) | key
-    checkpoint = checkpoint_path(spec, cache_dir) if use_cache else None
+    sources = runs_sources(compute)
+    checkpoint = checkpoint_path(spec, cache_dir, sources) if use_cache else None
 
     def checked_compute():
         check_memory(config)
@@ -246,7 +257,7 @@ def cached_run(task: str, config, compute, use_cache: bool, cache_dir, **key):
 
     earlier = checkpoint_elapsed(checkpoint) if checkpoint is not None else 0.0
     result, provenance = cached_with_provenance(spec, checked_compute, cache_dir=cache_dir,
-                                                use_cache=use_cache, earlier_s=earlier)
+                                                use_cache=use_cache, earlier_s=earlier, sources=sources)
     if checkpoint is not None and provenance["cache_entry"] is not None:
         checkpoint.unlink(missing_ok=True)  # the result is stored: its checkpoint is not needed
     result.provenance = provenance
