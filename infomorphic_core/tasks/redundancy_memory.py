@@ -389,7 +389,7 @@ class Result:
     metrics: dict
     capacities: pd.DataFrame  # experiment, network, seed, test, capacity, alpha_c
     trainings: pd.DataFrame  # experiment, m, goal, seed, epochs, one score column per test
-    ablation: pd.DataFrame  # row, ours (mean α_c), low, high, paper
+    ablation: pd.DataFrame  # row, ours (mean α_c), low, high (its 95% interval), min, max (over seeds), paper
     history: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # = trainings (history.csv)
 
 
@@ -432,7 +432,8 @@ def _run(config: Config, use_cache: bool, cache_dir, workers: int = 0, scheduler
     for row, changes, goal, test, paper in LADDER if config.ablation else ():
         values = _summary(scans[tuple(sorted(changes.items()))].capacities, goal, test)
         low, high = mean_interval(values, config.n_bootstrap, rng.generator(config.seed, "bootstrap", row))
-        rows.append({"row": row, "ours": values.mean(), "low": low, "high": high, "paper": paper})
+        rows.append({"row": row, "ours": values.mean(), "low": low, "high": high, "min": values.min(),
+                     "max": values.max(), "paper": paper})
     frames = [main.capacities.assign(experiment="main")]
     trainings = [main.trainings.assign(experiment="main")]
     for key, result in scans.items():
@@ -440,7 +441,7 @@ def _run(config: Config, use_cache: bool, cache_dir, workers: int = 0, scheduler
             name = ", ".join(f"{k}={v}" for k, v in key) or "ladder defaults"
             frames.append(result.capacities.assign(experiment=name))
             trainings.append(result.trainings.assign(experiment=name))
-    ablation = pd.DataFrame(rows, columns=["row", "ours", "low", "high", "paper"])
+    ablation = pd.DataFrame(rows, columns=["row", "ours", "low", "high", "min", "max", "paper"])
     capacities = pd.concat(frames, ignore_index=True)
     ours = _summary(main.capacities, main_goal)
     metrics = {
@@ -538,6 +539,12 @@ def per_run(result: Result) -> pd.DataFrame:
                                                  ].set_index("seed").alpha_c
     wide = wide.reset_index().sort_values("seed")
     return wide.assign(run=wide.seed).drop(columns="seed")
+
+
+def record_tables(result: Result) -> dict[str, pd.DataFrame]:
+    """What a recorded result keeps besides ``runs``: every capacity (experiment, network, seed,
+    test) and the ablation ladder."""
+    return {"capacities": result.capacities, "ablation": result.ablation}
 
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None, workers: int = 0,
