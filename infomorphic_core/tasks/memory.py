@@ -414,6 +414,13 @@ def _run(config: Config, checkpoint=None) -> Result:
                            if neurons else pd.DataFrame()))
 
 
+def record_tables(result: Result) -> dict[str, pd.DataFrame]:
+    """What a recorded result keeps: the accuracy of each network at each pattern count and
+    corruption α, averaged over runs, with the lowest and the highest run."""
+    by = result.accuracy.groupby(["network", "patterns", "alpha"]).accuracy
+    return {"accuracy": by.agg(["mean", "min", "max"]).reset_index()}
+
+
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
     """Train for every pattern count the capacity search asks for, test every network (PNAS
     §3.3); cached by config and core.
