@@ -25,7 +25,7 @@ from .checks import ConfigError, parse_overrides
 from .data import DownloadError
 from .io import ENV_DIR, check_dir, check_out, default_dir, write_outputs
 from .tasks.common import PROFILE_NAMES as PROFILES
-from .tasks import TASKS
+from .tasks import TASKS, task_module
 
 
 def computed(compute):
@@ -41,17 +41,20 @@ def computed(compute):
         return None, 1
 
 
+def notice() -> None:
+    """The fused kernels' one-line notice on stderr, when they could not be used."""
+    line = fused.notice()
+    if line:
+        print(line, file=sys.stderr)
+
+
 def run_task(args) -> int:
     """``infomorphic run``: one task with profile and overrides -> metrics.json, history.csv.
 
     Everything that can be checked is checked before the computation (settings, --out,
     --cache-dir, memory); a problem is one line on stderr and exit code 2."""
-    tasks = TASKS
-    if args.task not in tasks:
-        print(f"error: unknown task {args.task!r}; known: {', '.join(tasks)}", file=sys.stderr)
-        return 2
-    module = tasks[args.task]
     try:
+        module = task_module(args.task)
         overrides = parse_overrides(args.set or [])
         if "profile" in overrides:
             raise ValueError("set the profile with --profile, not --set profile=...")
@@ -74,8 +77,7 @@ def run_task(args) -> int:
     except (ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if fused.notice():
-        print(fused.notice(), file=sys.stderr)
+    notice()
     start = time.perf_counter()
     result, code = computed(lambda: module.run(config, use_cache=not args.no_cache, cache_dir=args.cache_dir,
                                                **distributed))
@@ -122,18 +124,18 @@ def record_results(args) -> int:
     """``infomorphic record``: a paper-profile result recorded into ``results/paper/NAME`` (see
     :mod:`infomorphic_core.results`), or ``--refresh`` of recorded ones with their own settings."""
     names = args.refresh or []
+    recorded = results.recorded_names(args.results)
     try:
         if bool(names) == bool(args.task):
             raise ValueError("name a task to record, or --refresh NAME ... (recorded names: "
-                             f"{', '.join(results.recorded_names(args.results)) or 'none yet'})")
+                             f"{', '.join(recorded) or 'none yet'})")
         if names:
-            unknown = sorted(set(names) - set(results.recorded_names(args.results)))
+            unknown = sorted(set(names) - set(recorded))
             if unknown:
-                raise ValueError(f"no recorded result {unknown}; recorded: "
-                                 f"{', '.join(results.recorded_names(args.results)) or 'none'}")
+                raise ValueError(f"no recorded result {unknown}; recorded: {', '.join(recorded) or 'none'}")
         else:
             overrides = parse_overrides(args.set or [])
-            module = sweep.task_module(args.task)
+            module = task_module(args.task)
             sweep.make_config(module, args.profile, overrides)
             if (args.workers or args.scheduler) and "workers" not in inspect.signature(module.run).parameters:
                 raise ValueError(f"{args.task} does not run on workers")
@@ -141,8 +143,7 @@ def record_results(args) -> int:
     except (ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if fused.notice():
-        print(fused.notice(), file=sys.stderr)
+    notice()
     options = dict(use_cache=not args.no_cache, cache_dir=args.cache_dir)
     if args.workers or args.scheduler:
         options |= {"workers": args.workers, "scheduler": args.scheduler}
@@ -163,22 +164,19 @@ def sweep_or_search(args) -> int:
     try:
         out = check_dir(Path(args.out).absolute())
         use_cache_dir(args, out)
-        tasks = TASKS
-        if args.task not in tasks:
-            raise ValueError(f"unknown task {args.task!r}; known: {', '.join(tasks)}")
+        module = task_module(args.task)
         if args.command == "sweep":
             spec = sweep.read_yaml(args.grid, sweep.SPEC_KEYS, "grid")
-            sweep.make_blocks(tasks[args.task], spec.get("profile", "quick"), sweep.expand(spec))
+            sweep.make_blocks(module, spec.get("profile", "quick"), sweep.expand(spec))
         else:
             spec = sweep.read_yaml(args.space, sweep.SPACE_KEYS, "space")
-            sweep.parse_space(tasks[args.task], spec)
+            sweep.parse_space(module, spec)
         if args.workers is not None and args.workers < 0:
             raise ValueError("--workers must be 0 (no Dask) or more")
     except (ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if fused.notice():
-        print(fused.notice(), file=sys.stderr)
+    notice()
     workers = (os.cpu_count() or 1) if args.workers is None else args.workers
     client = None
     try:
