@@ -10,7 +10,7 @@ SANITIZE := notebooks/nbval_sanitize.cfg
 # Default: one per core, at most 8.
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 8 ? n : 8 )))
 
-.PHONY: setup check test regression book references results student bench browser clean
+.PHONY: setup check test regression book references results readme student bench browser clean
 
 setup: $(STAMP)
 
@@ -56,6 +56,11 @@ references: setup
 RECORDED := $(notdir $(patsubst %/metrics.json,%,$(wildcard results/paper/*/metrics.json)))
 results: setup
 	$(BIN)/infomorphic record --refresh $(or $(ONLY),$(RECORDED))
+	$(BIN)/python benchmarks/readme_tables.py
+
+# The README's tables of measured figures, from benchmarks/results.json and results/paper.
+readme: setup
+	$(BIN)/python benchmarks/readme_tables.py
 
 # The student edition: the notebooks without the solutions of their exercises, and a zip.
 student: setup
@@ -63,6 +68,7 @@ student: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/readme_tables.py
 
 # Debian's Chromium for the browser test, installed when missing (apt-get: needs root; only on
 # request, never by another target).

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -182,3 +183,44 @@ def refresh(name: str, results_dir=None, **options) -> Path:
 def recorded_names(results_dir=None) -> list[str]:
     folder = Path(results_dir or RESULTS)
     return sorted(p.parent.name for p in folder.glob("*/metrics.json"))
+
+
+def readers(notebooks=None) -> dict[str, list[str]]:
+    """Recorded name -> the pages (``notebooks/NN_*.py``) that read it with ``results.load``."""
+    found: dict[str, list[str]] = {}
+    for page in sorted(Path(notebooks or ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
+        for name in re.findall(r"results\.load\(\s*\"([^\"]+)\"", page.read_text()):
+            found.setdefault(name, []).append(page.stem)
+    return found
+
+
+def minutes(seconds) -> str:
+    """A wall time for a table: seconds below a minute, else minutes with one decimal."""
+    if seconds is None:
+        return "—"
+    return f"{seconds:.0f} s" if seconds < 60 else f"{seconds / 60:.1f} min"
+
+
+def wall_times(bench: dict, results_dir=None, notebooks=None) -> pd.DataFrame:
+    """One row per chapter: its whole paper profile's wall time as ``benchmarks/paper_profile.py``
+    timed it (``bench`` is ``benchmarks/results.json``), and each recorded result the chapter
+    reads with the wall time of its computation; '—' where a chapter has neither."""
+    timed = bench.get("paper_profiles", {})
+    recorded = {}
+    for name, pages in readers(notebooks).items():
+        if (Path(results_dir or RESULTS) / name / "metrics.json").is_file():
+            run = load(name, results_dir)
+            for page in pages:
+                cpu = (run.provenance.get("machine") or {}).get("cpu", "—")
+                recorded.setdefault(page, []).append(
+                    f"`{name}` {minutes(run.provenance.get('wall_time_s'))} ({cpu})")
+    pages = {page.stem for page in Path(notebooks or ROOT / "notebooks").glob("[0-9][0-9]_*.py")}
+    rows = []
+    for chapter in sorted(pages | set(timed) | set(recorded)):
+        t = timed.get(chapter)
+        whole = "—" if t is None else minutes(t["wall_s"]) + ("" if t.get("status") == "ok" else f" ({t['status']})")
+        rows.append({"chapter": chapter, "whole paper profile": whole,
+                     "timed on": "—" if t is None else f"{t['machine']}, {t['date']}",
+                     "recorded results it reads": "; ".join(recorded.get(chapter, [])) or "—"})
+    return pd.DataFrame(rows, columns=["chapter", "whole paper profile", "timed on",
+                                       "recorded results it reads"]).set_index("chapter")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+import pandas as pd
 import torch
 
 
@@ -133,3 +134,32 @@ def with_threads(n: int, fn: Callable[[], float]) -> float:
         return fn()
     finally:
         torch.set_num_threads(previous)
+
+
+# the long figures of `make bench` (benchmarks/results.json key -> label), as the Performance page
+# and the README show them
+FIGURES = {
+    "pid_cost_vs_one_pass": "sx-PID, 10⁴ tables: passes of Σ p·log2 q",
+    "pid_eager_cost_vs_one_pass": "the same, eager sx-PID",
+    "memory_bandwidth_gb_s": "memory bandwidth of a copy (GB/s)",
+    "pid_speedup_vs_dit": "sx-PID speed-up over dit, one table per call",
+    "train_step_ratio_vs_backprop": "learning step / backprop step",
+    "train_step_eager_ratio_vs_backprop": "the same, eager step",
+    "train_step_ratio_vs_backprop_2_threads": "the same with two threads",
+    "runs_batching_speedup_100": "bars-sized step: speed-up of 100 runs",
+    "pid3_cost_vs_one_pass": "three-source sx-PID, 10³ tables: passes",
+    "pid3_eager_cost_vs_one_pass": "the same, eager three-source sx-PID",
+    "pid3_step_at_samples_s": "18 atoms, 100 neurons, 1,024 samples (s)",
+    "trivariate_step_1_threads_alone_s": "three-source step, 1 thread (s)",
+    "trivariate_step_2_threads_alone_s": "three-source step, 2 threads (s)",
+    "trivariate_step_1_threads_two_processes_s": "2 processes × 1 thread (s)",
+    "trivariate_step_2_threads_two_processes_s": "2 processes × 2 threads (s)",
+    "sweep_2_workers_speedup": "16-point sweep: 2 workers against 1",
+}
+
+
+def figures(bench: dict):
+    """:data:`FIGURES` as a series (label -> value, 4 significant digits) from the contents of
+    ``benchmarks/results.json``; "not measured" where a figure is missing."""
+    return pd.Series({label: f"{bench[key]:.4g}" if key in bench else "not measured"
+                      for key, label in FIGURES.items()}, name="make bench")

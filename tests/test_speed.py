@@ -26,3 +26,12 @@ def test_one_pass_references_and_the_workloads_run():
     three = speed.trivariate_step(n_hidden=6, minibatch=32)
     three()
     three()  # a fresh sampling key every call
+
+
+def test_the_long_figures_have_one_label_each_and_say_what_is_missing():
+    from infomorphic_core import speed
+
+    assert len(set(speed.FIGURES.values())) == len(speed.FIGURES)  # a repeated label would hide a row
+    key, label = next(iter(speed.FIGURES.items()))
+    shown = speed.figures({key: 3.14159})
+    assert shown[label] == "3.142" and set(shown.drop(label)) == {"not measured"}
