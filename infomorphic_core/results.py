@@ -90,11 +90,12 @@ def record(task: str, profile: str = "paper", settings: dict | None = None, name
         raise ConfigError(f"a result name is letters, digits, _ and -, got {name!r}")
     folder = Path(results_dir or RESULTS) / name
     folder.parent.mkdir(parents=True, exist_ok=True)
+    # the source as the run starts: an edit made while it runs does not name its result
+    source = dict(source_hash=task_source_hash(task), core_hash=core_hash(), commit=_commit())
     start = time.perf_counter()
     result = module.run(config, use_cache=use_cache, cache_dir=cache_dir, **distributed)
     provenance = dict(result.provenance, recorded_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                      recording_wall_time_s=round(time.perf_counter() - start, 1),
-                      source_hash=task_source_hash(task), core_hash=core_hash(), commit=_commit(),
+                      recording_wall_time_s=round(time.perf_counter() - start, 1), **source,
                       data=_data_provenance(result.metrics))
     command = " ".join(["infomorphic record", task, "--profile", profile]
                        + [f"--set {k}={json.dumps(v) if not isinstance(v, str) else v}"
