@@ -176,3 +176,122 @@ class ThreeSourceLayer(torch.nn.Module):
             raise ValueError(f"the goal's atoms {gamma.vocabulary.keys} are not the layer's "
                              f"{self.config.vocabulary.keys}")
         return (atoms.stack() * gamma.tensor(atoms.stack().dtype, atoms.stack().device)).sum(-1)
+
+
+# --- the learning rule in closed form -----------------------------------------------------------
+#
+# G = Γ·atoms is linear in the nodes' redundancies and H(Y): G = Σ_α c_α I∩(α) + c_H H(Y). With
+# w_n = (1 − θ_n, θ_n) and, at sample n, U_t(α)(n, t) = P(t ∧ 𝔄_α) from the sets' marginals
+# M_s(n, t) = (1/B) Σ_{m ~_s n} w_m(t) (the inclusion-exclusion of :func:`~infomorphic_core.pid.sx_pid_samples`),
+# every term of ∂G/∂w_n(t) that does not depend on t cancels in ∂G/∂θ_n = ∂G/∂w_n(1) − ∂G/∂w_n(0):
+#
+#   B ∂G/∂θ_n = Σ_α c_α [log2 U_1(α)(n) − log2 U_0(α)(n)]
+#               + 1/(B ln 2) Σ_s Σ_{m ~_s n} [z_s(m, 1) − z_s(m, 0)],  z_s(m, t) = Σ_α c_α S_αs w_m(t) / U_t(α)(m, t)
+#               − (Σ_α c_α + c_H) [log2 p(1) − log2 p(0)]
+#
+# (S the nodes' inclusion-exclusion signs over the sets): one scatter and gather per set, as
+# the forward pass's, instead of autograd's record of every operation.
+
+
+def goal_coefficients(vocabulary, gamma: Goal) -> tuple[Tensor, float]:
+    """(c_α for every node of the lattice, in the order of ``pid``'s nodes, and c_H): the goal
+    Γ·atoms written as Σ_α c_α I∩(α) + c_H H(Y) (the atoms are linear in the redundancies)."""
+    from .pid import _invert, _union_signs
+
+    nodes = _union_signs(vocabulary)[0]
+    basis = torch.eye(len(nodes) + 1, dtype=torch.float64)
+    atoms = _invert(dict(zip(nodes, basis[:len(nodes)])), basis[len(nodes)], vocabulary).values
+    c = atoms @ gamma.tensor(torch.float64)
+    return c[:-1], float(c[-1])
+
+
+def goal_score(theta: Tensor, bins, n_bins, vocabulary, gamma: Goal) -> Tensor:
+    """∂(Γ·atoms)/∂θ_n of the atoms of :func:`~infomorphic_core.pid.sx_pid_samples` with
+    weights (1 − θ, θ): ``theta`` [..., B] (already clipped), ``bins`` one integer tensor
+    [..., B] per source of the vocabulary's top node; returns [..., B]."""
+    from .pid import _lookup, _union_signs
+
+    nodes, sources, sets, rows = _union_signs(vocabulary)
+    *lead, n_samples = theta.shape
+    n_tables = math.prod(lead)
+    dtype, device = theta.dtype, theta.device
+    signs = torch.tensor(rows, dtype=dtype, device=device)
+    c, c_h = goal_coefficients(vocabulary, gamma)
+    c = c.to(dtype=dtype, device=device)
+    # entry (set, table, t, n): cell (table, the set's bins of sample n, t) of one flat table
+    target = torch.arange(2, device=device)[:, None]
+    table = torch.arange(n_tables, device=device)[:, None, None]
+    flat_bins = [b.reshape(n_tables, 1, n_samples) for b in bins]
+    cell = torch.empty(len(sets), n_tables, 2, n_samples, dtype=torch.long, device=device)
+    size_all = 0
+    for s, names in enumerate(sets):
+        code, size = table, 1
+        for name, b, n in zip(sources, flat_bins, n_bins):
+            if name in names:
+                code, size = code * n + b, size * n
+        torch.add(code * 2 + size_all, target, out=cell[s])
+        size_all += n_tables * size * 2
+    cell = cell.reshape(-1)
+    theta = theta.reshape(n_tables, 1, n_samples)
+    w_t = torch.cat([1 - theta, theta], 1)  # [tables, t, B]
+    marginals = _lookup((w_t / n_samples).expand(len(sets), n_tables, 2, n_samples), cell, size_all)
+    union_t = torch.matmul(signs, marginals.reshape(len(sets), -1)).clamp_min_(torch.finfo(dtype).tiny)
+    union_t = union_t.reshape(len(nodes), n_tables, 2, n_samples)
+    log_union = torch.log2(union_t)
+    direct = torch.tensordot(c, log_union[:, :, 1] - log_union[:, :, 0], 1)  # [tables, B]
+    z = torch.matmul(signs.t(), (w_t / union_t * c[:, None, None, None]).reshape(len(nodes), -1))
+    spread = _lookup(z.reshape(len(sets), n_tables, 2, n_samples), cell, size_all).sum(0)
+    p_t = w_t.mean(-1)  # [tables, t]
+    h = (c.sum() + c_h) * (torch.log2(p_t[:, 1]) - torch.log2(p_t[:, 0]))
+    score = direct + (spread[:, 1] - spread[:, 0]) / (n_samples * math.log(2)) - h[:, None]
+    return (score / n_samples).reshape(*lead, n_samples)
+
+
+def _activation_partials(f: Tensor, c: Tensor | None, l: Tensor | None, c1: float, c2: float,
+                         w1: float = 2.0, w2: float = 2.0):
+    """A of :func:`~infomorphic_core.activations.three_source` with ∂A/∂f, ∂A/∂c, ∂A/∂l (``None``
+    for an absent source): A = f·g, g = (1 − c1 − c2) + c1 σ(w1 f c) + c2 σ(w2 f l)."""
+    gain = torch.full_like(f, 1.0 - c1 - c2)
+    slope = torch.zeros_like(f)  # ∂g/∂f
+    partial = {}
+    for name, x, k, w in (("c", c, c1, w1), ("l", l, c2, w2)):
+        if x is None or k == 0:
+            partial[name] = None
+            continue
+        s = torch.sigmoid(w * f * x)
+        gain += k * s
+        d = (k * w) * s * (1 - s)  # ∂(k σ(w f x))/∂(f x)
+        slope += d * x
+        partial[name] = d * f * f
+    return f * gain, gain + f * slope, partial["c"], partial["l"]
+
+
+def closed_form_gradient(layer: "ThreeSourceLayer", x: Tensor, x_context: Tensor | None,
+                         y_previous: Tensor | None, gamma: Goal) -> dict[str, Tensor]:
+    """∂(Σ_neurons Γ·atoms)/∂parameters of ``layer`` for the minibatch (the drives, θ and the
+    atoms of :meth:`ThreeSourceLayer.atoms`), without autograd: each sample's :func:`goal_score`
+    times θ(1 − θ) and the activation's partial derivatives, summed over the minibatch as a few
+    matrix products. Keyed by parameter name, as autograd's: a weight whose inputs are ``None``
+    gets none, and the lateral weights' gradient is not masked (:meth:`ThreeSourceLayer.apply_mask` zeroes the absent weights after a step)."""
+    cfg = layer.config
+    with torch.no_grad():
+        f, c, l = layer.drives(x, x_context, y_previous)
+        activation, da_df, da_dc, da_dl = _activation_partials(
+            f, c, l, cfg.context_gain if c is not None else 0.0, cfg.lateral_gain if l is not None else 0.0)
+        theta = torch.sigmoid(activation)
+        drives = {"F": f, "C": c, "L": l}
+        bins = [cfg.binning.indices(drives[name]).transpose(-1, -2) for name in cfg.sources]
+        clipped = theta.clamp(THETA_CLIP, 1 - THETA_CLIP).transpose(-1, -2)
+        score = goal_score(clipped, bins, [cfg.binning.n_bins] * len(bins), cfg.vocabulary, gamma)
+        inside = (theta > THETA_CLIP) & (theta < 1 - THETA_CLIP)
+        d_theta = score.transpose(-1, -2) * theta * (1 - theta) * inside  # [runs, B, N]
+        grads = {}
+        for name, d, inputs in (("feedforward", da_df, x), ("context", da_dc, x_context),
+                                ("lateral", da_dl, y_previous)):
+            if getattr(layer, f"b_{name}") is None:
+                continue
+            g = d_theta * d if d is not None else torch.zeros_like(d_theta)
+            grads[f"b_{name}"] = g.sum(-2)
+            if inputs is not None:  # without inputs the drive is its bias alone: no weight gradient
+                grads[f"w_{name}"] = torch.matmul(g.transpose(-1, -2), inputs)
+    return grads

@@ -1,0 +1,80 @@
+"""The three-source learning rule in closed form against autograd through the sample atoms."""
+
+import pytest
+import torch
+
+from infomorphic_core.estimate import Binning
+from infomorphic_core.goals import Goal, lattice_vocabulary
+from infomorphic_core.pid import sx_pid_samples
+from infomorphic_core.three_source import (ThreeSourceConfig, ThreeSourceLayer, closed_form_gradient,
+                                           goal_coefficients, goal_score)
+
+
+def random_goal(vocabulary, seed):
+    g = torch.Generator().manual_seed(seed)
+    return Goal(tuple(torch.randn(len(vocabulary.keys), generator=g, dtype=torch.float64).tolist()), vocabulary)
+
+
+@pytest.mark.parametrize("sources", [("F", "C", "L"), ("F", "C"), ("F", "L")])
+def test_the_goal_is_linear_in_the_redundancies_and_the_entropy(sources):
+    """Γ·atoms = Σ c_α I∩(α) + c_H H(Y) on atoms of random minibatches (an independent check of
+    the coefficients: the atoms come from the sample estimator, not from the inversion basis)."""
+    vocabulary = lattice_vocabulary(sources)
+    goal = random_goal(vocabulary, 1)
+    c, c_h = goal_coefficients(vocabulary, goal)
+    g = torch.Generator().manual_seed(2)
+    theta = torch.rand(3, 200, generator=g, dtype=torch.float64)
+    bins = [torch.randint(0, 4, (3, 200), generator=g) for _ in sources]
+    atoms = sx_pid_samples(torch.stack([1 - theta, theta], -1), bins, [4] * len(sources), vocabulary)
+    # the redundancies back from the atoms: I∩(α) = Σ of the atoms at and below α
+    from infomorphic_core.pid import _union_signs, below
+
+    nodes = _union_signs(vocabulary)[0]
+    by_node = {a.antichain: atoms[a.key] for a in vocabulary.atoms if a.antichain}
+    red = torch.stack([sum(by_node[b] for b in nodes if below(b, n)) for n in nodes], -1)
+    h = atoms.stack().sum(-1)  # every atom together: H(Y)
+    goal_value = (atoms.stack() * goal.tensor(torch.float64)).sum(-1)
+    torch.testing.assert_close(goal_value, red @ c + c_h * h, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("sources", [("F", "C", "L"), ("F", "C"), ("F", "L")])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_score_is_autograds(sources, seed):
+    vocabulary = lattice_vocabulary(sources)
+    goal = random_goal(vocabulary, seed)
+    g = torch.Generator().manual_seed(10 + seed)
+    theta = (0.02 + 0.96 * torch.rand(2, 5, 300, generator=g, dtype=torch.float64)).requires_grad_(True)
+    bins = [torch.randint(0, n, (2, 5, 300), generator=g) for n in (6, 3, 5)[:len(sources)]]
+    n_bins = [6, 3, 5][:len(sources)]
+    atoms = sx_pid_samples(torch.stack([1 - theta, theta], -1), bins, n_bins, vocabulary)
+    (expected,) = torch.autograd.grad((atoms.stack() * goal.tensor(torch.float64)).sum(), theta)
+    torch.testing.assert_close(goal_score(theta.detach(), bins, n_bins, vocabulary, goal), expected,
+                               rtol=0, atol=1e-10)
+
+
+def three_source_layer(sources, **changes):
+    config = dict(n_neurons=6, n_feedforward=9, n_context=4, sources=sources, n_runs=2, dtype="float64",
+                  binning=Binning(5, "fixed", (-2.0, 2.0)), context_gain=0.3, lateral_gain=0.2) | changes
+    return ThreeSourceLayer(ThreeSourceConfig(**config))
+
+
+@pytest.mark.parametrize("sources", [("F", "C", "L"), ("F", "C"), ("F", "L")])
+@pytest.mark.parametrize("given", ["all", "no label", "first lateral step"])
+def test_the_closed_form_gradient_is_autograds(sources, given):
+    """Every parameter's gradient of Σ_neurons Γ·atoms, to 1e-8, with the label and the previous
+    outputs given or not (then c = b_C and l = b_L), random goals, float64."""
+    layer = three_source_layer(sources, n_partners=3 if "L" in sources else None)
+    goal = random_goal(layer.config.vocabulary, 3)
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(2, 250, 9, generator=g, dtype=torch.float64)
+    label = None if given == "no label" else torch.eye(4, dtype=torch.float64)[torch.randint(0, 4, (250,), generator=g)]
+    previous = (None if given == "first lateral step"
+                else torch.where(torch.rand(2, 250, 6, generator=g) < 0.5, 1.0, -1.0).double())
+    f, c, l = layer.drives(x, label, previous)
+    layer.goal(layer.atoms(f, c, l), goal).sum().backward()
+    grads = closed_form_gradient(layer, x, label, previous, goal)
+    named = {name: p for name, p in layer.named_parameters()}
+    assert sorted(grads) == sorted(name for name, p in named.items() if p.grad is not None)
+    assert len(grads) >= len(named) - 1
+    for name in grads:
+        torch.testing.assert_close(grads[name], named[name].grad, rtol=0, atol=1e-8, msg=name)
