@@ -16,7 +16,7 @@ from .activations import three_source
 from .estimate import THETA_CLIP, Binning
 from .goals import Goal, lattice_vocabulary
 from .layer import DTYPES, InfomorphicLayer
-from .pid import PIDAtoms, sx_pid_samples
+from .pid import PIDAtoms, _invert, _lookup, _union_signs, sx_pid_samples
 
 
 @dataclass
@@ -196,8 +196,6 @@ class ThreeSourceLayer(torch.nn.Module):
 def goal_coefficients(vocabulary, gamma: Goal) -> tuple[Tensor, float]:
     """(c_α for every node of the lattice, in the order of ``pid``'s nodes, and c_H): the goal
     Γ·atoms written as Σ_α c_α I∩(α) + c_H H(Y) (the atoms are linear in the redundancies)."""
-    from .pid import _invert, _union_signs
-
     nodes = _union_signs(vocabulary)[0]
     basis = torch.eye(len(nodes) + 1, dtype=torch.float64)
     atoms = _invert(dict(zip(nodes, basis[:len(nodes)])), basis[len(nodes)], vocabulary).values
@@ -209,8 +207,6 @@ def goal_score(theta: Tensor, bins, n_bins, vocabulary, gamma: Goal) -> Tensor:
     """∂(Γ·atoms)/∂θ_n of the atoms of :func:`~infomorphic_core.pid.sx_pid_samples` with
     weights (1 − θ, θ): ``theta`` [..., B] (already clipped), ``bins`` one integer tensor
     [..., B] per source of the vocabulary's top node; returns [..., B]."""
-    from .pid import _lookup, _union_signs
-
     nodes, sources, sets, rows = _union_signs(vocabulary)
     *lead, n_samples = theta.shape
     n_tables = math.prod(lead)
