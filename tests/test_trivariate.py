@@ -187,3 +187,29 @@ def test_networks_trained_on_workers_give_the_same_result(tmp_path):
     assert here.metrics["ablation"] == there.metrics["ablation"] and len(there.metrics["ablation"]) == 4
     with pytest.raises(ValueError, match="use_cache"):
         tv.run(config, use_cache=False, workers=2)
+
+
+def test_the_backprop_loss_is_the_published_one_unless_asked():
+    """The published loss is cross-entropy with σ(r) as logits; "drives" takes r itself. The
+    same network, data and first update: the readout's step differs, and each equals the step
+    of its loss computed here by hand."""
+    torch.manual_seed(0)
+    x = torch.randn(1, 64, 784)
+    labels = torch.randint(0, 10, (1, 64))
+    with pytest.raises(ValueError, match="backprop_loss"):
+        tv.Config(backprop_loss="nosuch")
+    stepped = {}
+    for loss in tv.BACKPROP_LOSSES:
+        net = tv.network("backprop", small(n_runs=1, backprop_loss=loss), 12)
+        start = net.w_out.detach().clone()
+        *_, y = tv.hidden_pass(net.hidden, x, tv.one_hot(labels), net.config, "step", 0)
+        r = net._output(y, None)
+        scores = torch.sigmoid(r) if loss == "published" else r
+        (by_hand,) = torch.autograd.grad(torch.nn.functional.cross_entropy(scores[0], labels[0]), net.w_out)
+        net.step(x, labels, "step", 0)
+        stepped[loss] = net.w_out.detach() - start
+        # Adam's first step moves every weight by lr in the direction of minus the gradient's sign
+        moved = by_hand != 0
+        assert torch.equal(torch.sign(stepped[loss][moved]), -torch.sign(by_hand[moved]))
+    assert not torch.allclose(stepped["published"], stepped["drives"])
+    assert tv.Config().backprop_loss == "published"

@@ -19,8 +19,10 @@ label given, as published.
 
 The backprop network has the same shape and inputs: stochastic ±1 hidden units (sampled; the
 gradient of σ as surrogate, 2σ'(A) for ±1 outputs), the same two lateral steps, a linear readout
-trained by cross-entropy on its drives (our reading of "cross-entropy on the readout"), Adam lr
-1e-3. The random-projection baseline freezes the hidden layer at its initial weights and trains
+r and Adam lr 1e-3. Its loss (``backprop_loss``): ``"published"`` (the default), cross-entropy
+with the readout's firing probabilities σ(r) taken as logits, as the published code computes it;
+``"drives"``, cross-entropy on the drives r themselves (a softmax classifier, our earlier
+reading of "cross-entropy on the readout"). Both predict the digit of the largest r. The random-projection baseline freezes the hidden layer at its initial weights and trains
 only the infomorphic readout; its hidden units are deterministic (+1 where A > 0), as published.
 """
 
@@ -67,6 +69,7 @@ GOALS = {
 }
 HIDDEN_SOURCES = {"context only": ("F", "C"), "lateral only": ("F", "L")}  # others: F, C, L
 # networks compared: infomorphic ones named by their hidden goal, and the two baselines
+BACKPROP_LOSSES = ("published", "drives")
 NETWORKS = ("optimised", "heuristic", "context only", "lateral only", "random projection", "backprop")
 PAPER = {"test_accuracy_median": 0.9513, "validation_accuracy_median": 0.9495,
          "train_accuracy_median": 0.9693}
@@ -113,6 +116,7 @@ class Config(TaskConfig):
     readout_lr: float = 3e-3
     readout_weight_decay: float = 1.5e-4
     backprop_lr: float = 1e-3
+    backprop_loss: str = "published"  # cross-entropy on σ(r) as logits, or "drives": on r
     context_gain: float = 0.1
     lateral_gain: float = 0.1
     n_bins: int = 20
@@ -124,6 +128,7 @@ class Config(TaskConfig):
 
     def check(self):
         one_of("source", self.source, SOURCES)
+        one_of("backprop_loss", self.backprop_loss, BACKPROP_LOSSES)
         one_of("hidden_goal", self.hidden_goal, tuple(GOALS))
         require_positive_ints(self, "n_runs", "epochs", "n_hidden", "minibatch", "n_bins", "eval_batch")
         for name in self.networks:
@@ -306,7 +311,8 @@ class InfomorphicNetwork(Network):
 
 class BackpropNetwork(Network):
     """The same hidden layer and a linear readout, trained end to end by cross-entropy through
-    the sampled outputs (straight-through: 2σ'(A) backward)."""
+    the sampled outputs (straight-through: 2σ'(A) backward), on σ(r) as logits (the published
+    loss) or on the drives r (``config.backprop_loss``)."""
 
     def __init__(self, kind: str, config: Config, n_hidden: int):
         super().__init__(kind, config, n_hidden)
@@ -322,7 +328,8 @@ class BackpropNetwork(Network):
     def _learn(self, f, c, l, theta, y, label, labels):
         y = y + 2 * (theta - theta.detach())  # sampled ±1 forward, 2σ'(A) backward
         logits = self._output(y, None)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, N_CLASSES), labels.reshape(-1),
+        scores = torch.sigmoid(logits) if self.config.backprop_loss == "published" else logits
+        loss = torch.nn.functional.cross_entropy(scores.reshape(-1, N_CLASSES), labels.reshape(-1),
                                                  reduction="sum") / labels.shape[-1]
         loss.backward()
         return logits.detach()
