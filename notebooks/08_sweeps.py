@@ -22,7 +22,7 @@
 #
 # Both are built from the tasks' own cached runs (`infomorphic_core.sweep`): points that
 # differ only in their seed are computed as one batched call (runs are a tensor axis), each
-# call is cached by its config and the core's source, so a stopped sweep continues where it
+# call is cached by its config and the source its task runs, so a stopped sweep continues where it
 # was, and a point that fails is recorded while the others go on.
 
 # %% tags=["parameters"]
@@ -317,7 +317,7 @@ print(
 )
 
 # %% [markdown]
-# Every call is a cached task run, keyed by its config and the core's source: the second
+# Every call is a cached task run, keyed by its config and the source its task runs: the second
 # sweep reads all three from the cache and writes the same table. A changed learning rate is
 # a new config: only its call would be computed, the others read again.
 #
