@@ -143,7 +143,8 @@ print(
 print(
     f"infomorphic / backprop test accuracy: "
     f"{metrics['ratio_to_backprop']:.3f}; backprop trained with the "
-    f"{config.backprop_loss} loss. Our target, not the paper's: at least 0.98."
+    f"{config.backprop_loss} loss. Our target, not the paper's: "
+    "at least 0.98."
 )
 
 # %% tags=["hide-input"]
