@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shlex
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -98,7 +99,7 @@ def record(task: str, profile: str = "paper", settings: dict | None = None, name
                       recording_wall_time_s=round(time.perf_counter() - start, 1), **source,
                       data=_data_provenance(result.metrics))
     command = " ".join(["infomorphic record", task, "--profile", profile]
-                       + [f"--set {k}={json.dumps(v) if not isinstance(v, str) else v}"
+                       + [f"--set {shlex.quote(f'{k}={v if isinstance(v, str) else json.dumps(v)}')}"
                           for k, v in (settings or {}).items()]
                        + ([f"--name {name}"] if name != task else []))
     document = {"task": task, "name": name, "command": command, "profile": profile,
