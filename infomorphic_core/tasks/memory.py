@@ -303,7 +303,7 @@ def neuron_diagnostics(layer, patterns) -> pd.DataFrame:
 METRICS = ("capacity_definition", "capacity_per_neuron_alpha0", "gardner_bound_patterns", "n_neurons", "n_runs",
            "perceptron_rule", "protocol", "test_context",
            *(f"{prefix}{name}" for prefix in NETWORKS.values()
-             for name in ("capacity_alpha0", "capacity_by_alpha.*")))
+             for name in ("capacity_alpha0", "capacity_alpha0_ci", "capacity_by_alpha.*")))
 
 @dataclass
 class Result:
