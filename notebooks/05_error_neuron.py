@@ -35,7 +35,9 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from infomorphic_core import results
 from infomorphic_core.goals import ATOM_KEYS, BIVARIATE
+from infomorphic_core.pid import sx_pid
 from infomorphic_core.plots import atom_bars, setup
 from infomorphic_core.tasks import error_neuron
 
@@ -58,12 +60,12 @@ setup(precision=3)
 # compare it with the paper's two activations, everything else equal.
 
 # %%
-rows, results = [], {}
+rows, by_activation = [], {}
 for activation in ["product", "sigmoid_gain", "norm8"]:
     config = error_neuron.Config.from_profile(
         profile, epsilon=epsilon, p_observation=p_observation, seed=seed,
         learning_rate=learning_rate, activation=activation)
-    results[activation] = result = error_neuron.run(config)
+    by_activation[activation] = result = error_neuron.run(config)
     m = result.metrics
     rows.append(
         {
@@ -81,7 +83,9 @@ print(
 pd.DataFrame(rows).set_index("activation").round(3)
 
 # %%
-plain = {a: r.metrics["mismatch_accuracy"] for a, r in results.items()}
+plain = {
+    a: r.metrics["mismatch_accuracy"] for a, r in by_activation.items()
+}
 print(
     "plain accuracy: "
     + ", ".join(f"{a} {value:.2f}" for a, value in plain.items())
@@ -100,7 +104,7 @@ print(
 # ## The error neuron: atoms before and after, and the learned firing table
 
 # %% tags=["hide-input"]
-product = results["product"]
+product = by_activation["product"]
 start = product.start_atoms[list(ATOM_KEYS)].mean()
 end = product.final_atoms[list(ATOM_KEYS)].mean()
 fig, axes = plt.subplots(
@@ -145,6 +149,53 @@ signature.round(3)
 # $\epsilon = 0.1$, $I_\mathrm{syn} = 0.253$, $I_{\mathrm{unq},R} = I_{\mathrm{unq},C} = -I_\mathrm{red} = 0.216$ bits,
 # adding up to the entropy of the mismatch, $H_b(0.1) = 0.469$ bits.
 #
+# **The paper profile** (100 runs of 600 updates, the product activation) is recorded in
+# `results/paper/error_neuron` by `infomorphic record error_neuron`; this page reads it. The
+# SI gives no numbers to compare with; the exact atoms of a deterministic mismatch detector
+# (the sx-PID of its joint distribution) stand beside ours instead.
+# A run whose output ignores both inputs (θ = ½ for every input, where every gradient of the
+# goal vanishes) stays there; the lines under the table name any such run.
+
+# %%
+import textwrap
+
+paper_run = results.load("error_neuron")
+per_run = paper_run.tables["runs"]
+eps, p_obs = paper_run.config["epsilon"], paper_run.config["p_observation"]
+# the detector's exact joint pmf over (o, p, y), y = 1 on a mismatch,
+# and its sx-PID
+joint = np.zeros((2, 2, 2))
+for o, p_o in ((0, p_obs), (1, 1 - p_obs)):
+    for q in (0, 1):
+        joint[o, q, int(o != q)] = p_o * (eps if o != q else 1 - eps)
+detector = sx_pid(joint).values.numpy()
+paper_table = pd.DataFrame(
+    {
+        "mean over runs": per_run[list(ATOM_KEYS)].mean(),
+        "lowest run": per_run[list(ATOM_KEYS)].min(),
+        "highest run": per_run[list(ATOM_KEYS)].max(),
+        "detector (exact)": pd.Series(detector, index=list(ATOM_KEYS)),
+    }
+)
+accuracy = per_run["mismatch_accuracy"]
+said = [
+    f"{len(per_run)} runs, ε = {eps}: {(accuracy > 0.95).sum()} detect the "
+    f"mismatch (accuracy above 0.95; the detector's is 1); mean accuracy "
+    f"{accuracy.mean():.3f}, lowest run {accuracy.min():.3f}."
+]
+for _, run in per_run[accuracy <= 0.95].iterrows():
+    others = run[["unq_R", "unq_C", "red", "syn"]].abs().max()
+    said.append(
+        f"Run {run.run:.0f} did not: H_res = {run.res:.3f} bits, the other "
+        f"atoms within {others:.3f} of 0 (its output ignores o and p)."
+    )
+print(textwrap.fill(" ".join(said), 76))
+BIVARIATE.relabel(paper_table).round(3) + 0.0  # + 0.0: no "-0.000"
+
+# %%
+print(paper_run.describe())
+
+# %% [markdown]
 # ## Goal-function explorer
 #
 # One neuron, the same two binary inputs ($o$ and its noisy prediction $p$, activation

@@ -31,7 +31,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-from infomorphic_core import cache, fused, runtime, speed
+from infomorphic_core import cache, fused, results, runtime, speed
 from infomorphic_core.pid import sx_pid
 from infomorphic_core.plots import setup
 
@@ -153,37 +153,7 @@ per_run
 # `dit`.
 
 # %%
-LONG = {
-    "pid_cost_vs_one_pass": "sx-PID, 10⁴ tables: passes of Σ p·log2 q",
-    "pid_eager_cost_vs_one_pass": "the same, eager sx-PID",
-    "memory_bandwidth_gb_s": "memory bandwidth of a copy (GB/s)",
-    "pid_speedup_vs_dit": "sx-PID speed-up over dit, one table per call",
-    "train_step_ratio_vs_backprop": "learning step / backprop step",
-    "train_step_eager_ratio_vs_backprop": "the same, eager step",
-    "train_step_ratio_vs_backprop_2_threads": "the same with two threads",
-    "runs_batching_speedup_100": "bars-sized step: speed-up of 100 runs",
-    "pid3_cost_vs_one_pass": "three-source sx-PID, 10³ tables: passes",
-    "pid3_eager_cost_vs_one_pass": "the same, eager three-source sx-PID",
-    "pid3_step_at_samples_s": "18 atoms, 100 neurons, 1,024 samples (s)",
-    "trivariate_step_1_threads_alone_s": "three-source step, 1 thread (s)",
-    "trivariate_step_2_threads_alone_s": "three-source step, 2 threads (s)",
-    "trivariate_step_1_threads_two_processes_s": (
-        "2 processes × 1 thread (s)"
-    ),
-    "trivariate_step_2_threads_two_processes_s": (
-        "2 processes × 2 threads (s)"
-    ),
-    "sweep_2_workers_speedup": "16-point sweep: 2 workers against 1",
-}
-assert len(set(LONG.values())) == len(LONG)  # a repeated label hides a row
-long = pd.Series(
-    {
-        label: f"{bench[key]:.4g}" if key in bench else "not measured"
-        for key, label in LONG.items()
-    },
-    name="make bench",
-)
-long.to_frame()
+speed.figures(bench).to_frame()
 
 # %% [markdown]
 # Two threads make the three-source step faster when it runs alone, and several times slower
@@ -242,16 +212,12 @@ kernels
 # ## Chapters' wall times
 #
 # Each chapter's quick profile is timed whenever the book is built (the Reproducibility
-# page). The paper profiles, each timed by `benchmarks/paper_profile.py` against an empty
-# cache (some two at a time, one per core). The three-source chapter is not among them: its
-# 44 networks would take tens of hours on one core ([its page](07_trivariate) gives the
-# estimate and its main network's measured time).
+# page). The paper profiles: each whole chapter timed by `benchmarks/paper_profile.py` against
+# an empty cache (some two at a time, one per core), and the computation of each recorded
+# result a chapter reads (`results/paper/`, with the CPU it ran on). The three-source
+# chapter's whole paper profile has not been run: its 44 networks would take tens of hours
+# on one core ([its page](07_trivariate) gives the estimate and its main network's measured
+# time).
 
 # %%
-paper = pd.DataFrame(bench.get("paper_profiles", {})).T
-if paper.empty:
-    print("no paper-profile timings in the results file")
-else:
-    paper["wall (min)"] = (paper.pop("wall_s").astype(float) / 60).round(1)
-    paper.index.name = "chapter"
-    display(paper)
+results.wall_times(bench)

@@ -40,6 +40,23 @@ def test_a_changed_core_makes_the_page_say_so(tmp_path, monkeypatch):
     assert "`infomorphic record error_neuron --profile quick" in recorded.note()
 
 
+def test_a_recording_names_the_source_it_started_with(tmp_path, monkeypatch):
+    """An edit made while a long recording runs does not name its result: the source hash and
+    the commit are taken as the run starts."""
+    source = {"hash": "before"}
+    monkeypatch.setattr(results, "task_source_hash", lambda task: source["hash"])
+    run = error_neuron.run
+
+    def edited_while_running(*args, **kwargs):
+        result = run(*args, **kwargs)
+        source["hash"] = "after"
+        return result
+
+    monkeypatch.setattr(error_neuron, "run", edited_while_running)
+    results.record("error_neuron", "quick", SMALL, results_dir=tmp_path, cache_dir=tmp_path / "cache")
+    assert json.loads((tmp_path / "error_neuron" / "metrics.json").read_text())["provenance"]["source_hash"] == "before"
+
+
 def test_refresh_records_again_with_the_same_settings(tmp_path, capsys):
     options = ["--results", str(tmp_path / "res"), "--cache-dir", str(tmp_path / "cache")]
     args = ["record", "error_neuron", "--profile", "quick", *[f"--set={k}={v}" for k, v in SMALL.items()],
@@ -76,7 +93,7 @@ def test_every_recorded_result_is_read_by_a_page_and_fits_its_task():
 
 # pages whose paper-profile numbers are still typed into their prose, until their results are
 # recorded under results/paper (the test fails when one of them no longer is, so the list shrinks)
-STILL_TYPED = {"06_redundancy_memory", "07_trivariate"}
+STILL_TYPED = {"07_trivariate"}
 
 
 def test_no_paper_profile_numbers_are_typed_into_a_page():
@@ -90,3 +107,35 @@ def test_no_paper_profile_numbers_are_typed_into_a_page():
                     r"measured once|\|\s*ours", text, re.I):
                 typed.add(page.stem)
     assert typed == STILL_TYPED
+
+
+def test_wall_times_name_each_chapter_its_timing_and_the_results_it_reads(tmp_path):
+    results.record("error_neuron", "quick", SMALL, name="neuron-small", results_dir=tmp_path / "res",
+                   cache_dir=tmp_path / "cache")
+    pages = tmp_path / "notebooks"
+    pages.mkdir()
+    (pages / "01_a.py").write_text('small = results.load("neuron-small")\n')
+    (pages / "02_b.py").write_text("# reads nothing\n")
+    bench = {"paper_profiles": {"02_b": {"wall_s": 90.0, "status": "ok", "machine": "some CPU",
+                                         "date": "2026-01-01"}}}
+    table = results.wall_times(bench, tmp_path / "res", pages)
+    assert list(table.index) == ["01_a", "02_b"]
+    assert table.loc["01_a", "whole paper profile"] == "—" and table.loc["02_b", "whole paper profile"] == "1.5 min"
+    assert table.loc["01_a", "recorded results it reads"].startswith("`neuron-small` ")
+    assert table.loc["02_b", "recorded results it reads"] == "—"
+    assert results.readers(pages) == {"neuron-small": ["01_a"]}
+
+
+def test_the_readme_tables_are_those_the_files_give():
+    """The README's tables of measured figures are generated (benchmarks/readme_tables.py) from
+    benchmarks/results.json and results/paper: a recording or `make bench` is followed by `make readme`."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_tables", ROOT / "benchmarks" / "readme_tables.py")
+    tables = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tables)
+    bench = json.loads((ROOT / "benchmarks" / "results.json").read_text())
+    readme = (ROOT / "README.md").read_text()
+    assert tables.update(readme, bench) == readme, "README.md's generated tables are not current: run `make readme`"
+    with pytest.raises(ValueError, match="markers"):
+        tables.update("no markers here", bench)
