@@ -46,3 +46,21 @@ def test_committed_rules_load_and_each_says_why():
     rules = load_rules()
     assert all(rule.why for rule in rules)
     assert len({(r.notebook, r.source) for r in rules}) == len(rules)
+
+
+def test_every_committed_rule_matches_exactly_one_cell():
+    """What `make test` refuses at collection (conftest.py), checked here without executing a
+    notebook: each rule's source is in one code cell of its notebook, and no cell has two rules."""
+    from pathlib import Path
+
+    import jupytext
+
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    sources = {p.stem: [c.source for c in jupytext.read(p).cells if c.cell_type == "code"]
+               for p in notebooks.glob("[0-9][0-9]_*.py")}
+    for rule in load_rules():
+        matching = [s for s in sources[rule.notebook] if rule.applies_to(rule.notebook, s)]
+        assert len(matching) == 1, f"{rule.notebook} {rule.source!r} matches {len(matching)} cells"
+    for notebook, cells in sources.items():
+        for source in cells:
+            assert sum(rule.applies_to(notebook, source) for rule in load_rules()) <= 1, (notebook, source[:60])
