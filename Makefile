@@ -34,14 +34,8 @@ check: setup
 # executed later, read the results their chapters computed.
 # The browser test uses the Chromium it finds (`make browser` installs Debian's, as root) and is
 # skipped, with one line in the header, where there is none.
-# ALONE runs in a process of its own after the suite: the Ctrl-C test of a Dask sweep passes
-# alone (also beside a loaded machine) but its sweep computed nothing within its timeouts when
-# run inside this suite's processes, for a reason not yet found.
-ALONE := tests/test_sweep.py::test_ctrl_c_in_a_dask_sweep_is_one_line_and_exit_130
 test: setup
-	$(BIN)/python -m pytest notebooks tests --nbval --nbval-sanitize-with $(SANITIZE) -n $(JOBS) --dist loadscope \
-		--deselect $(ALONE)
-	$(BIN)/python -m pytest $(ALONE)
+	$(BIN)/python -m pytest notebooks tests --nbval --nbval-sanitize-with $(SANITIZE) -n $(JOBS) --dist loadscope
 
 # The notebooks' regression alone, e.g. under another CPU math path:
 #   ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE make regression
