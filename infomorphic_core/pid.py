@@ -424,6 +424,27 @@ def _lookup(values: torch.Tensor, cell: torch.Tensor, size: int) -> torch.Tensor
     return table.scatter_add_(0, cell, values.reshape(-1)).index_select(0, cell).reshape(values.shape)
 
 
+def _sample_cells(sources, sets, bins, n_bins, n_tables: int, n_t: int) -> tuple[torch.Tensor, int]:
+    """Entry (set, table, t, n) of the lookups at the samples is entry (cell_n, t) of the flat
+    marginal table P(set's sources, t) of that table: all sets in one scatter and one gather.
+    Returns the flat cell of every entry and the size of all tables together."""
+    device = bins[0].device
+    n_samples = bins[0].shape[-1]
+    target = torch.arange(n_t, device=device)[:, None]
+    table = torch.arange(n_tables, device=device)[:, None, None]
+    flat_bins = [b.reshape(n_tables, 1, n_samples) for b in bins]
+    cell = torch.empty(len(sets), n_tables, n_t, n_samples, dtype=torch.long, device=device)
+    size_all = 0
+    for s, names in enumerate(sets):
+        code, size = table, 1
+        for name, b, n in zip(sources, flat_bins, n_bins):
+            if name in names:
+                code, size = code * n + b, size * n
+        torch.add(code * n_t + size_all, target, out=cell[s])
+        size_all += n_tables * size * n_t
+    return cell.reshape(-1), size_all
+
+
 class _SharedExclusion(torch.autograd.Function):
     """(1/B) [Σ_n Σ_t w_n(t) log2 P(t ∧ 𝔄_k)(n) − Σ_n m_n log2 P(𝔄_k)(n)] for every node k, the
     union probabilities looked up at each sample n (m_n = Σ_t w_n(t)), with its gradient in
@@ -501,21 +522,7 @@ def sx_pid_samples(weights: torch.Tensor, bins, n_bins, vocabulary: Vocabulary =
     n_tables = math.prod(lead)
     device, dtype = weights.device, weights.dtype
     signs = torch.tensor(rows, dtype=dtype, device=device)
-    # entry (set, table, t, n) of the lookups is entry (cell_n, t) of the flat marginal table
-    # P(set's sources, t) of that table: all sets in one scatter and one gather
-    target = torch.arange(n_t, device=device)[:, None]
-    table = torch.arange(n_tables, device=device)[:, None, None]
-    flat_bins = [b.reshape(n_tables, 1, n_samples) for b in bins]
-    cell = torch.empty(len(sets), n_tables, n_t, n_samples, dtype=torch.long, device=device)
-    size_all = 0
-    for s, names in enumerate(sets):
-        code, size = table, 1
-        for name, b, n in zip(sources, flat_bins, n_bins):
-            if name in names:
-                code, size = code * n + b, size * n
-        torch.add(code * n_t + size_all, target, out=cell[s])
-        size_all += n_tables * size * n_t
-    cell = cell.reshape(-1)
+    cell, size_all = _sample_cells(sources, sets, bins, n_bins, n_tables, n_t)
     w_t = weights.reshape(n_tables, n_samples, n_t).transpose(1, 2)
     shared = _SharedExclusion.apply(w_t, signs, cell, size_all).reshape(*lead, len(nodes))
     p_t = weights.mean(-2)

@@ -1,7 +1,8 @@
 /* The sx-PID on full tables, fused: the bivariate atoms (sx_pid_f32/f64) and the redundancies of
  * a lattice over up to three sources (sx_red_lattice_f32/f64, further below); at the end, the
- * learning step's score (score_step_f32/f64) and binning (bins_f32/f64), the memory test's sign
- * dynamics (settle_step_f32/f64) and the Krauth–Mézard rule's minover loop (minover_f32/f64).
+ * learning step's score (score_step_f32/f64) and binning (bins_f32/f64), the score of a lattice
+ * goal at the samples (score_samples_f32/f64), the memory test's sign dynamics
+ * (settle_step_f32/f64) and the Krauth–Mézard rule's minover loop (minover_f32/f64).
  *
  * Bivariate: joint pmfs p[n][n1][n2][nt] (contiguous), one table at a time. The same formulas as infomorphic_core.pid.sx_pid, fused: each table is read from memory once,
  * transposed target-major into a small buffer that stays in the CPU cache, and every marginal,
@@ -377,6 +378,125 @@ LATTICE(sx_red_lattice_f64, f64, double, log2, DBL_MIN)
 
 STEP(score_step_f32, float, log2f, FLT_MIN)
 STEP(score_step_f64, double, log2, DBL_MIN)
+
+/* Each sample's score ∂G/∂θ_n of a goal G = Σ_α c_α I∩(α) + c_H H(Y) over the redundancies of a
+ * lattice evaluated at the samples, as infomorphic_core.three_source.goal_score computes it, for K
+ * tables of B samples: theta[K][B] (clipped), bins[n_src][K][B]; members[n_sets][n_src] (0/1) the
+ * source sets whose marginals enter a union, signs[n_nodes][n_sets] each node's union as a signed sum of
+ * them, coef[n_nodes] the c_α, and c_h. out[K][B]. work: 2·(cells of all sets) +
+ * (4·n_sets + 5)·B values of T, zero on entry and on exit in its first part; code: n_sets·B.
+ * The histogram of each set is touched only at the samples' cells (a few hundred of a three-source
+ * neuron's 8,000), so it is cleared by the samples, not by a pass over the table. Returns the number
+ * of bin indices outside their source's range (then nothing is computed). */
+#define SCORE_SAMPLES(NAME, T, LOG2, TINY)                                                       \
+    int64_t NAME(const T *restrict theta, const int64_t *restrict bins, int64_t K, int64_t B,   \
+              int64_t n_src, const int64_t *restrict n_bins, int64_t n_sets,                   \
+              const int64_t *restrict members, int64_t n_nodes, const T *restrict signs,       \
+              const T *restrict coef, T c_h, T *restrict out, T *restrict work,            \
+              int64_t *restrict code) {                                                        \
+        const T tiny = TINY, n = (T)B, ln2 = (T)0.69314718055994530942;                        \
+        int64_t offset[8], stride[8][3], total = 0, bad = 0;                                   \
+        if (n_sets > 8 || n_src > 3) return -1;                                                \
+        for (int64_t s = 0; s < n_sets; s++) {                                                 \
+            int64_t size = 1;                                                                  \
+            for (int64_t j = n_src - 1; j >= 0; j--) {                                         \
+                stride[s][j] = members[s * n_src + j] ? size : 0;                              \
+                size *= members[s * n_src + j] ? n_bins[j] : 1;                                \
+            }                                                                                  \
+            offset[s] = total;                                                                 \
+            total += size;                                                                     \
+        }                                                                                      \
+        for (int64_t j = 0; j < n_src; j++)                                                    \
+            for (int64_t i = 0; i < K * B; i++)                                                \
+                bad += (bins[j * K * B + i] < 0) | (bins[j * K * B + i] >= n_bins[j]);         \
+        if (bad) return bad;                                                                   \
+        T *hist = work, *m0 = hist + 2 * total, *m1 = m0 + n_sets * B, *z0 = m1 + n_sets * B;  \
+        T *z1 = z0 + n_sets * B, *u0 = z1 + n_sets * B, *u1 = u0 + B, *q0 = u1 + B, *q1 = q0 + B; \
+        T *direct = q1 + B;                                                                    \
+        for (int64_t k = 0; k < K; k++) {                                                      \
+            const T *th = theta + k * B;                                                       \
+            for (int64_t s = 0; s < n_sets; s++)                                               \
+                for (int64_t i = 0; i < B; i++) {                                              \
+                    int64_t c = offset[s];                                                     \
+                    for (int64_t j = 0; j < n_src; j++) c += stride[s][j] * bins[(j * K + k) * B + i]; \
+                    code[s * B + i] = c;                                                       \
+                }                                                                              \
+            /* the sets' marginals M_s(n, t) = (1/B) Σ_{m ~_s n} w_m(t), looked up at the samples */ \
+            for (int64_t s = 0; s < n_sets; s++)                                               \
+                for (int64_t i = 0; i < B; i++) {                                              \
+                    T *h = hist + 2 * code[s * B + i];                                         \
+                    h[0] += (1 - th[i]) / n;                                                   \
+                    h[1] += th[i] / n;                                                         \
+                }                                                                              \
+            for (int64_t s = 0; s < n_sets; s++)                                               \
+                for (int64_t i = 0; i < B; i++) {                                              \
+                    m0[s * B + i] = hist[2 * code[s * B + i]];                                 \
+                    m1[s * B + i] = hist[2 * code[s * B + i] + 1];                             \
+                }                                                                              \
+            for (int64_t s = 0; s < n_sets; s++)                                               \
+                for (int64_t i = 0; i < B; i++) hist[2 * code[s * B + i]] = hist[2 * code[s * B + i] + 1] = 0; \
+            double p0 = 0, p1 = 0;                                                             \
+            for (int64_t i = 0; i < B; i++) {                                                  \
+                direct[i] = 0;                                                                 \
+                p0 += 1 - th[i], p1 += th[i];                                                  \
+            }                                                                                  \
+            for (int64_t i = 0; i < 2 * n_sets * B; i++) z0[i] = 0; /* z0 and z1 */           \
+            T c_sum = 0;                                                                       \
+            for (int64_t a = 0; a < n_nodes; a++) {                                            \
+                const T ca = coef[a], *g = signs + a * n_sets;                                 \
+                c_sum += ca;                                                                   \
+                if (ca == 0) continue;                                                         \
+                for (int64_t i = 0; i < B; i++) u0[i] = u1[i] = 0;                             \
+                for (int64_t s = 0; s < n_sets; s++) {                                         \
+                    if (g[s] == 0) continue;                                                   \
+                    const T gs = g[s], *a0 = m0 + s * B, *a1 = m1 + s * B;                     \
+                    _Pragma("omp simd") for (int64_t i = 0; i < B; i++) {                      \
+                        u0[i] += gs * a0[i];                                                   \
+                        u1[i] += gs * a1[i];                                                   \
+                    }                                                                          \
+                }                                                                              \
+                _Pragma("omp simd") for (int64_t i = 0; i < B; i++) {                          \
+                    T v0 = u0[i] < tiny ? tiny : u0[i], v1 = u1[i] < tiny ? tiny : u1[i];      \
+                    direct[i] += ca * (LOG2(v1) - LOG2(v0));                                   \
+                    q0[i] = (1 - th[i]) / v0 * ca;                                             \
+                    q1[i] = th[i] / v1 * ca;                                                   \
+                }                                                                              \
+                for (int64_t s = 0; s < n_sets; s++) {                                         \
+                    if (g[s] == 0) continue;                                                   \
+                    const T gs = g[s];                                                         \
+                    T *y0 = z0 + s * B, *y1 = z1 + s * B;                                      \
+                    _Pragma("omp simd") for (int64_t i = 0; i < B; i++) {                      \
+                        y0[i] += gs * q0[i];                                                   \
+                        y1[i] += gs * q1[i];                                                   \
+                    }                                                                          \
+                }                                                                              \
+            }                                                                                  \
+            /* Σ_s Σ_{m ~_s n} z_s(m, t): the same histograms, summing z instead of w */      \
+            for (int64_t s = 0; s < n_sets; s++)                                               \
+                for (int64_t i = 0; i < B; i++) {                                              \
+                    T *h = hist + 2 * code[s * B + i];                                         \
+                    h[0] += z0[s * B + i];                                                     \
+                    h[1] += z1[s * B + i];                                                     \
+                }                                                                              \
+            T *spread = u0;                                                                    \
+            for (int64_t i = 0; i < B; i++) spread[i] = 0;                                     \
+            for (int64_t s = 0; s < n_sets; s++)                                               \
+                for (int64_t i = 0; i < B; i++) {                                              \
+                    const T *h = hist + 2 * code[s * B + i];                                   \
+                    spread[i] += h[1] - h[0];                                                  \
+                }                                                                              \
+            for (int64_t s = 0; s < n_sets; s++)                                               \
+                for (int64_t i = 0; i < B; i++) hist[2 * code[s * B + i]] = hist[2 * code[s * B + i] + 1] = 0; \
+            T e0 = (T)(p0 / B), e1 = (T)(p1 / B);                                              \
+            const T h = (c_sum + c_h) * (LOG2(e1 < tiny ? tiny : e1) - LOG2(e0 < tiny ? tiny : e0)); \
+            T *o = out + k * B;                                                                \
+            for (int64_t i = 0; i < B; i++) o[i] = (direct[i] + spread[i] / (n * ln2) - h) / n; \
+        }                                                                                      \
+        return 0;                                                                              \
+    }
+
+SCORE_SAMPLES(score_samples_f32, float, log2f, FLT_MIN)
+SCORE_SAMPLES(score_samples_f64, double, log2, DBL_MIN)
 
 /* Bin indices of x[R][N][K] (contiguous) per run and neuron k, with exactly the float arithmetic of
  * estimate.Binning.indices: method 0 "adaptive" (x / max|x| on [-1, 1]), 1 "minmax" (the

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from . import checks, rng
+from . import checks, fused, rng
 from .activations import three_source
 from .estimate import THETA_CLIP, Binning
 from .goals import Goal, lattice_vocabulary
 from .layer import DTYPES, InfomorphicLayer
-from .pid import PIDAtoms, _invert, _lookup, _union_signs, sx_pid_samples
+from .pid import PIDAtoms, _invert, _lookup, _sample_cells, _union_signs, sx_pid_samples
 
 
 @dataclass
@@ -73,7 +73,8 @@ class ThreeSourceLayer(torch.nn.Module):
     l = W_L·y' + b_L (y' the layer's previous ±1 outputs), θ = σ(A(f, c, l)).
 
     The atoms of a minibatch are evaluated at its samples (:func:`~infomorphic_core.pid.sx_pid_samples`),
-    each source in ``config.binning``; the goal's gradient is taken by autograd.
+    each source in ``config.binning``; the goal's gradient by autograd through them, or in closed
+    form by :func:`closed_form_gradient` (as the three-source network learns).
 
     Examples
     --------
@@ -206,28 +207,21 @@ def goal_coefficients(vocabulary, gamma: Goal) -> tuple[Tensor, float]:
 def goal_score(theta: Tensor, bins, n_bins, vocabulary, gamma: Goal) -> Tensor:
     """∂(Γ·atoms)/∂θ_n of the atoms of :func:`~infomorphic_core.pid.sx_pid_samples` with
     weights (1 − θ, θ): ``theta`` [..., B] (already clipped), ``bins`` one integer tensor
-    [..., B] per source of the vocabulary's top node; returns [..., B]."""
+    [..., B] per source of the vocabulary's top node; returns [..., B]. CPU tensors take the
+    fused kernel (:func:`~infomorphic_core.fused.score_samples`), which computes the same sums in
+    one pass per table."""
     nodes, sources, sets, rows = _union_signs(vocabulary)
+    c, c_h = goal_coefficients(vocabulary, gamma)
+    if fused.applies_samples(theta):
+        members = [[int(name in names) for name in sources] for names in sets]
+        return fused.score_samples(theta, torch.stack([torch.as_tensor(b) for b in bins]), n_bins, members, rows,
+                                   c, c_h)
     *lead, n_samples = theta.shape
     n_tables = math.prod(lead)
     dtype, device = theta.dtype, theta.device
     signs = torch.tensor(rows, dtype=dtype, device=device)
-    c, c_h = goal_coefficients(vocabulary, gamma)
     c = c.to(dtype=dtype, device=device)
-    # entry (set, table, t, n): cell (table, the set's bins of sample n, t) of one flat table
-    target = torch.arange(2, device=device)[:, None]
-    table = torch.arange(n_tables, device=device)[:, None, None]
-    flat_bins = [b.reshape(n_tables, 1, n_samples) for b in bins]
-    cell = torch.empty(len(sets), n_tables, 2, n_samples, dtype=torch.long, device=device)
-    size_all = 0
-    for s, names in enumerate(sets):
-        code, size = table, 1
-        for name, b, n in zip(sources, flat_bins, n_bins):
-            if name in names:
-                code, size = code * n + b, size * n
-        torch.add(code * 2 + size_all, target, out=cell[s])
-        size_all += n_tables * size * 2
-    cell = cell.reshape(-1)
+    cell, size_all = _sample_cells(sources, sets, bins, n_bins, n_tables, 2)
     theta = theta.reshape(n_tables, 1, n_samples)
     w_t = torch.cat([1 - theta, theta], 1)  # [tables, t, B]
     marginals = _lookup((w_t / n_samples).expand(len(sets), n_tables, 2, n_samples), cell, size_all)
@@ -263,15 +257,17 @@ def _activation_partials(f: Tensor, c: Tensor | None, l: Tensor | None, c1: floa
 
 
 def closed_form_gradient(layer: "ThreeSourceLayer", x: Tensor, x_context: Tensor | None,
-                         y_previous: Tensor | None, gamma: Goal) -> dict[str, Tensor]:
+                         y_previous: Tensor | None, gamma: Goal, drives=None) -> dict[str, Tensor]:
     """∂(Σ_neurons Γ·atoms)/∂parameters of ``layer`` for the minibatch (the drives, θ and the
     atoms of :meth:`ThreeSourceLayer.atoms`), without autograd: each sample's :func:`goal_score`
     times θ(1 − θ) and the activation's partial derivatives, summed over the minibatch as a few
     matrix products. Keyed by parameter name, as autograd's: a weight whose inputs are ``None``
-    gets none, and the lateral weights' gradient is not masked (:meth:`ThreeSourceLayer.apply_mask` zeroes the absent weights after a step)."""
+    gets none, and the lateral weights' gradient is not masked, as autograd's
+    (:meth:`ThreeSourceLayer.apply_mask` zeroes the absent weights after a step). ``drives``:
+    (f, c, l) of these inputs when already computed."""
     cfg = layer.config
     with torch.no_grad():
-        f, c, l = layer.drives(x, x_context, y_previous)
+        f, c, l = layer.drives(x, x_context, y_previous) if drives is None else drives
         activation, da_df, da_dc, da_dl = _activation_partials(
             f, c, l, cfg.context_gain if c is not None else 0.0, cfg.lateral_gain if l is not None else 0.0)
         theta = torch.sigmoid(activation)

@@ -202,7 +202,7 @@ def test_the_backprop_loss_is_the_published_one_unless_asked():
     for loss in tv.BACKPROP_LOSSES:
         net = tv.network("backprop", small(n_runs=1, backprop_loss=loss), 12)
         start = net.w_out.detach().clone()
-        *_, y = tv.hidden_pass(net.hidden, x, tv.one_hot(labels), net.config, "step", 0)
+        y = tv.hidden_pass(net.hidden, x, tv.one_hot(labels), net.config, "step", 0)[4]
         r = net._output(y, None)
         scores = torch.sigmoid(r) if loss == "published" else r
         (by_hand,) = torch.autograd.grad(torch.nn.functional.cross_entropy(scores[0], labels[0]), net.w_out)
@@ -213,3 +213,35 @@ def test_the_backprop_loss_is_the_published_one_unless_asked():
         assert torch.equal(torch.sign(stepped[loss][moved]), -torch.sign(by_hand[moved]))
     assert not torch.allclose(stepped["published"], stepped["drives"])
     assert tv.Config().backprop_loss == "published"
+
+
+@pytest.mark.parametrize("kind", ["optimised", "context only", "lateral only", "random projection"])
+def test_an_infomorphic_step_sets_the_gradients_autograd_gives(kind):
+    """The network learns in closed form; autograd through both layers' goals (sample atoms and
+    the readout's joint) gives the same gradients, in float32 to 2e-4 of the layer's largest
+    entry (a bias whose gradient is near 0 holds only rounding). The readout's context bias,
+    which its linear activation ignores, gets none from autograd and zeros here (it starts at 0,
+    so Adam's weight decay leaves it there too)."""
+    torch.manual_seed(1)
+    x, labels = torch.randn(1, 200, 784), torch.randint(0, 10, (1, 200))
+    net = tv.network(kind, small(n_runs=1), 12)
+    with torch.no_grad():
+        f, c, l, theta, y, previous = tv.hidden_pass(net.hidden, x, tv.one_hot(labels), net.config, "step", 0)
+    net._learn(x, previous, f, c, l, theta, y, tv.one_hot(labels), labels)
+    layers = {"readout": net.readout} | ({"hidden": net.hidden} if net.learns_hidden else {})
+    closed = {(layer, name): p.grad.clone() for layer, module in layers.items()
+              for name, p in module.named_parameters() if p.requires_grad}
+    for module in layers.values():
+        module.zero_grad(set_to_none=True)
+    loss = -net.readout.goal(y, tv.one_hot(labels), net.config.gamma)[0].sum()
+    if net.learns_hidden:
+        f, c, l = net.hidden.drives(x, tv.one_hot(labels), previous)
+        loss = loss - net.hidden.goal(net.hidden.atoms(f, c, l), net.goal).sum()
+    loss.backward()
+    scale = {layer: max(float(p.grad.abs().max()) for p in module.parameters() if p.grad is not None)
+             for layer, module in layers.items()}
+    for (layer, name), g in closed.items():
+        expected = dict(layers[layer].named_parameters())[name].grad
+        expected = torch.zeros_like(g) if expected is None else expected
+        assert (g - expected).abs().max() <= 2e-4 * scale[layer], (layer, name)
+    assert len(closed) == 3 + (6 if kind == "optimised" else 4 if net.learns_hidden else 0)

@@ -36,11 +36,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import parallel, rng
+from .. import parallel, rng, three_source
 from ..io import default_dir
 from ..checks import ConfigError, integer, number, one_of
 from ..data import DATASETS, SOURCES, load_mnist, resolve_source
 from ..estimate import Binning
+from ..gradient import closed_form_gradient
 from ..goals import TRIVARIATE, Goal, lattice_vocabulary
 from ..layer import InfomorphicLayer, LayerConfig
 from ..three_source import ThreeSourceConfig, ThreeSourceLayer
@@ -201,18 +202,21 @@ def _sample(theta: torch.Tensor, config: Config, *key) -> torch.Tensor:
 
 
 def hidden_pass(hidden: ThreeSourceLayer, x, x_context, config: Config, *key, sample: bool = True):
-    """The two lateral steps: (f, c, l, θ) of step 2 and its ±1 outputs; step 1 sees a zero
-    lateral vector (l = b_L), step 2 the detached outputs of step 1. The outputs are sampled,
-    or with ``sample=False`` the sign of A (the Heaviside units of the random projection)."""
+    """The two lateral steps: (f, c, l, θ) of step 2, its ±1 outputs and those of step 1 (the
+    lateral input of step 2; ``None`` without one); step 1 sees a zero lateral vector (l = b_L),
+    step 2 the detached outputs of step 1. The outputs are sampled, or with ``sample=False`` the
+    sign of A (the Heaviside units of the random projection)."""
 
     def output(theta, step):
         return _sample(theta, config, *key, step) if sample else torch.where(theta.detach() > 0.5, 1.0, -1.0)
 
     f, c, l = hidden.drives(x, x_context, None)
+    previous = None
     if l is not None:  # a network without lateral input takes one step
-        l = hidden.lateral(output(hidden.theta(f, c, l), 1))
+        previous = output(hidden.theta(f, c, l), 1)
+        l = hidden.lateral(previous)
     theta = hidden.theta(f, c, l)
-    return f, c, l, theta, output(theta, 2)
+    return f, c, l, theta, output(theta, 2), previous
 
 
 def oriented(theta: torch.Tensor, batch: int) -> torch.Tensor:
@@ -231,6 +235,7 @@ class Network:
     (:meth:`_learn`) and how the output is read (:meth:`_output`)."""
 
     sampled = True  # ±1 samples of the hidden θ; the random projection's units are Heaviside
+    autograd = False  # whether a step records the hidden pass for autograd (backprop)
 
     def __init__(self, kind: str, config: Config, n_hidden: int):
         self.kind, self.config = kind, config
@@ -243,14 +248,17 @@ class Network:
         label = one_hot(labels)
         for optimizer in self.optimizers:
             optimizer.zero_grad()
-        f, c, l, theta, y = hidden_pass(self.hidden, x, label, self.config, *key, sample=self.sampled)
-        out = self._learn(f, c, l, theta, y, label, labels)
+        with torch.set_grad_enabled(self.autograd):
+            f, c, l, theta, y, previous = hidden_pass(self.hidden, x, label, self.config, *key, sample=self.sampled)
+            out = self._learn(x, previous, f, c, l, theta, y, label, labels)
         for optimizer in self.optimizers:
             optimizer.step()
         self.hidden.apply_mask()
         return out
 
-    def _learn(self, f, c, l, theta, y, label, labels) -> torch.Tensor:
+    def _learn(self, x, previous, f, c, l, theta, y, label, labels) -> torch.Tensor:
+        """Set the parameters' gradients (of a loss to minimise) from the step's inputs x, the
+        lateral step's outputs ``previous`` and the hidden pass."""
         raise NotImplementedError
 
     def _output(self, y, batch: int) -> torch.Tensor:
@@ -266,14 +274,14 @@ class Network:
         out = []
         for i, start in enumerate(range(0, n, batch)):
             part = images[start:start + batch] if index is None else images[index[:, start:start + batch]]
-            *_, y = hidden_pass(self.hidden, part, None, self.config, *key, i, sample=self.sampled)
+            y = hidden_pass(self.hidden, part, None, self.config, *key, i, sample=self.sampled)[4]
             out.append(self._output(y, batch))
         return torch.cat(out, 1).argmax(-1)
 
     @torch.no_grad()
     def hidden_atoms(self, x, labels, *key) -> torch.Tensor:
         """The hidden neurons' atoms on one batch with the label given, [runs, N, n_atoms]."""
-        f, c, l, theta, _ = hidden_pass(self.hidden, x, one_hot(labels), self.config, *key)
+        f, c, l, theta, *_ = hidden_pass(self.hidden, x, one_hot(labels), self.config, *key)
         return self.hidden.atoms(f, c, l, theta).stack()
 
 
@@ -296,13 +304,17 @@ class InfomorphicNetwork(Network):
             self.optimizers.append(torch.optim.Adam(self.hidden.parameters(), lr=config.hidden_lr,
                                                     weight_decay=config.hidden_weight_decay))
 
-    def _learn(self, f, c, l, theta, y, label, labels):
-        readout_goal, _ = self.readout.goal(y, label, self.config.gamma)
-        loss = -readout_goal.sum()
+    def _learn(self, x, previous, f, c, l, theta, y, label, labels):
+        # both layers ascend their goals, each gradient in closed form (as autograd's, to rounding)
+        grads, _ = closed_form_gradient(self.readout, y, label, self.config.gamma)
         if self.learns_hidden:
-            loss = loss - self.hidden.goal(self.hidden.atoms(f, c, l, theta), self.goal).sum()
-        loss.backward()
-        return oriented(self.readout.theta(y, label).detach(), labels.shape[-1])
+            grads |= {("hidden", name): g for name, g in
+                      three_source.closed_form_gradient(self.hidden, x, label, previous, self.goal,
+                                                        drives=(f, c, l)).items()}
+        for name, g in grads.items():
+            layer, name = (self.hidden, name[1]) if isinstance(name, tuple) else (self.readout, name)
+            getattr(layer, name).grad = -g
+        return oriented(self.readout.theta(y, label), labels.shape[-1])
 
     def _output(self, y, batch):
         zeros = torch.zeros(y.shape[-2], N_CLASSES)
@@ -313,6 +325,8 @@ class BackpropNetwork(Network):
     """The same hidden layer and a linear readout, trained end to end by cross-entropy through
     the sampled outputs (straight-through: 2σ'(A) backward), on σ(r) as logits (the published
     loss) or on the drives r (``config.backprop_loss``)."""
+
+    autograd = True
 
     def __init__(self, kind: str, config: Config, n_hidden: int):
         super().__init__(kind, config, n_hidden)
@@ -325,7 +339,7 @@ class BackpropNetwork(Network):
         self.optimizers = [torch.optim.Adam(list(self.hidden.parameters()) + [self.w_out, self.b_out],
                                             lr=config.backprop_lr)]
 
-    def _learn(self, f, c, l, theta, y, label, labels):
+    def _learn(self, x, previous, f, c, l, theta, y, label, labels):
         y = y + 2 * (theta - theta.detach())  # sampled ±1 forward, 2σ'(A) backward
         logits = self._output(y, None)
         scores = torch.sigmoid(logits) if self.config.backprop_loss == "published" else logits
