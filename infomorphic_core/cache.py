@@ -1,5 +1,6 @@
-"""On-disk cache of task results, keyed by the config, a hash of the core package's source and
-the computing environment (library versions, CPU math path).
+"""On-disk cache of task results, keyed by the config, a hash of the code the task runs (its
+module and every package module it imports, :func:`~infomorphic_core.io.source_hash`) and the
+computing environment (library versions, CPU math path).
 
 Entries are written to a temporary file and renamed, so an interrupted write never leaves a
 half entry; each entry carries a SHA-256 of its payload, and one that fails the check (truncated,

@@ -10,11 +10,13 @@ from __future__ import annotations
 import ast
 import contextlib
 import hashlib
+import io
 import json
 import math
 import os
 import shutil
 import tempfile
+import tokenize
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,19 +29,34 @@ PACKAGE = Path(__file__).resolve().parent
 
 @lru_cache(maxsize=1)
 def core_hash() -> str:
-    """SHA-256 over every source file of ``infomorphic_core``."""
-    return _digest(sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.c")]))
+    """SHA-256 over every source file of ``infomorphic_core``, as written."""
+    digest = hashlib.sha256()
+    for path in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.c")]):
+        digest.update(str(path.relative_to(PACKAGE)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @lru_cache(maxsize=None)
 def source_hash(*modules: str) -> str:
-    """SHA-256 over the source files that ``modules`` (dotted names inside the package, e.g.
-    ``"tasks.memory"``) and every package module they import, directly or not, are made of,
-    with the C kernels when ``fused`` is among them. A result keyed by it stays valid when an
-    unrelated part of the package changes (a new task, the command line) and is invalidated
-    when anything it runs changes. No modules: the whole package (:func:`core_hash`)."""
+    """SHA-256 over the code of the source files that ``modules`` (dotted names inside the
+    package, e.g. ``"tasks.memory"``) and every package module they import, directly or not,
+    are made of (:func:`source_files`). A result keyed by it stays valid when an unrelated part
+    of the package changes (a new task, the command line) or when only the docstrings and
+    comments of its own change (:func:`code_of`), and is invalidated when anything it runs
+    changes. No modules: the whole package (:func:`core_hash`)."""
     if not modules:
         return core_hash()
+    digest = hashlib.sha256()
+    for path in source_files(*modules):
+        digest.update(str(path.relative_to(PACKAGE)).encode())
+        digest.update(code_of(path).encode())
+    return digest.hexdigest()
+
+
+def source_files(*modules: str) -> list[Path]:
+    """The source files of ``modules`` and of every package module they import, directly or
+    not, sorted; with the C kernels when ``fused`` is among them."""
     graph = import_graph()
     unknown = sorted(set(modules) - set(graph))
     if unknown:
@@ -52,15 +69,32 @@ def source_hash(*modules: str) -> str:
     paths = [_module_path(name) for name in seen]
     if "fused" in seen:
         paths += PACKAGE.rglob("*.c")
-    return _digest(sorted(paths))
+    return sorted(paths)
 
 
-def _digest(paths) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(str(path.relative_to(PACKAGE)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+def code_of(path: Path) -> str:
+    """A Python file's code without its docstrings, comments and blank lines (the same text on
+    every Python version: the spans come from the parser's positions and the tokenizer's
+    comments, not from a dump of the syntax tree); any other file as written."""
+    text = path.read_text()
+    if path.suffix != ".py":
+        return text
+    lines = text.splitlines()
+    spans = []  # (first line, first column, last line, end column), 1-based lines
+    for node in ast.walk(ast.parse(text)):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            d = body[0]
+            spans.append((d.lineno, d.col_offset, d.end_lineno, d.end_col_offset))
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type == tokenize.COMMENT:
+            spans.append((*token.start, *token.end))
+    for first, start, last, end in sorted(spans, reverse=True):  # from the end: positions stay valid
+        head, tail = lines[first - 1][:start], lines[last - 1][end:]
+        lines[first - 1:last] = [head + tail]
+    return "\n".join(line.rstrip() for line in lines if line.strip())
 
 
 def _module_name(path: Path) -> str:

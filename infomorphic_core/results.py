@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import data
 from .checks import ConfigError
-from .io import core_hash, json_safe, source_hash, write_folder
+from .io import core_hash, json_safe, source_files, source_hash, write_folder
 from .sweep import make_config, settings_of
 from .tasks import task_module
 
@@ -44,19 +44,26 @@ def tables(module, result) -> dict[str, pd.DataFrame]:
     return found
 
 
+def task_modules(task: str) -> tuple[str, str]:
+    """The modules a task's results are computed by: its own and the task runner (with every
+    package module they import, :func:`~infomorphic_core.io.source_files`)."""
+    return task_module(task).__name__.removeprefix("infomorphic_core."), "tasks.common"
+
+
 def task_source_hash(task: str) -> str:
-    """The hash of the source a task's results are computed by: its module and the task runner,
-    with every package module they import (see :func:`~infomorphic_core.io.source_hash`)."""
-    return source_hash(task_module(task).__name__.removeprefix("infomorphic_core."), "tasks.common")
+    """The hash of the source a task's results are computed by (see
+    :func:`~infomorphic_core.io.source_hash`)."""
+    return source_hash(*task_modules(task))
 
 
-def _commit() -> str | None:
-    """The checkout's commit (with ``+changes`` when the core differs from it), else ``None``."""
+def _commit(paths=None) -> str | None:
+    """The checkout's commit (with ``+changes`` when one of ``paths``, default the whole core,
+    differs from it), else ``None``."""
     try:
         head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True,
                               text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "infomorphic_core"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", *map(str, paths or ["infomorphic_core"])],
+                               cwd=ROOT, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
     if head.returncode != 0:
@@ -92,7 +99,8 @@ def record(task: str, profile: str = "paper", settings: dict | None = None, name
     folder = Path(results_dir or RESULTS) / name
     folder.parent.mkdir(parents=True, exist_ok=True)
     # the source as the run starts: an edit made while it runs does not name its result
-    source = dict(source_hash=task_source_hash(task), core_hash=core_hash(), commit=_commit())
+    source = dict(source_hash=task_source_hash(task), core_hash=core_hash(),
+                  commit=_commit(source_files(*task_modules(task))))
     start = time.perf_counter()
     result = module.run(config, use_cache=use_cache, cache_dir=cache_dir, **distributed)
     provenance = dict(result.provenance, recorded_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -79,7 +79,8 @@ def copied_io(tmp_path):
 
 
 def touch(path: Path) -> None:
-    path.write_text(path.read_text() + "\n# changed\n" if path.suffix == ".py" else path.read_text() + "\n/* changed */\n")
+    """A change of code (not of a comment) to a source file."""
+    path.write_text(path.read_text() + "\n_CHANGED = 1\n" if path.suffix == ".py" else path.read_text() + "\n/* changed */\n")
 
 
 def test_core_hash_covers_the_kernel_source(tmp_path):
@@ -107,6 +108,26 @@ def test_source_hash_follows_what_a_task_runs(tmp_path, changed, same):
         function.cache_clear()
     assert (copied.source_hash(*modules) == before) is same
     assert copied.core_hash() != whole
+
+
+@pytest.mark.parametrize("edit, same", [
+    (lambda t: t.replace('"""Atoms', '"""The atoms', 1), True),  # a docstring
+    (lambda t: t + "\n\n# a note\n", True),  # a comment
+    (lambda t: t.replace("def ", "def  ", 1), False),  # code, even only its spacing
+    (lambda t: t + "X = 1\n", False),
+])
+def test_source_hash_ignores_docstrings_and_comments_only(tmp_path, edit, same):
+    """Results stay current through an edit of the documentation; any edit of code moves the
+    hash (spacing included: the hash reads the text, not a syntax tree that another Python
+    version would print otherwise)."""
+    copy, copied = copied_io(tmp_path)
+    before = copied.source_hash("pid")
+    path = copy / "pid.py"
+    text = path.read_text()
+    assert '"""Atoms' in text or not same
+    path.write_text(edit(text))
+    copied.source_hash.cache_clear()
+    assert (copied.source_hash("pid") == before) is same
 
 
 def test_source_hash_names_what_it_does_not_know():

@@ -4,6 +4,7 @@ said to be stale when the core has changed since."""
 import fnmatch
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import jupytext
@@ -139,3 +140,19 @@ def test_the_readme_tables_are_those_the_files_give():
     assert tables.update(readme, bench) == readme, "README.md's generated tables are not current: run `make readme`"
     with pytest.raises(ValueError, match="markers"):
         tables.update("no markers here", bench)
+
+
+def test_a_recording_is_marked_changed_only_by_the_files_it_runs(tmp_path, monkeypatch):
+    """``+changes`` follows the task's own source files, not an edit elsewhere in the checkout."""
+    git = lambda *args: subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+    git("init", "-q")
+    for name in ("runs.py", "other.py"):
+        (tmp_path / name).write_text("x = 1\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "start")
+    (tmp_path / "other.py").write_text("x = 2\n")
+    monkeypatch.setattr(results, "ROOT", tmp_path)
+    head = results._commit([tmp_path / "runs.py"])
+    assert len(head) == 12 and "+" not in head
+    assert results._commit([tmp_path / "other.py"]) == results._commit([tmp_path / "runs.py", tmp_path / "other.py"])
+    assert results._commit([tmp_path / "other.py"]) == head + "+changes"
