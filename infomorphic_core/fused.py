@@ -162,7 +162,7 @@ def _build() -> ctypes.CDLL:
         fn = getattr(lib, f"settle_step_{dtype}")
         fn.argtypes, fn.restype = [pointer] * 4 + [long] * 3, long
         fn = getattr(lib, f"score_samples_{dtype}")
-        fn.argtypes, fn.restype = [pointer, pointer] + [long] * 3 + [pointer, long, pointer, long] + [pointer] * 2 + [
+        fn.argtypes, fn.restype = [pointer] * 4 + [long] * 5 + [pointer, long, pointer, long] + [pointer] * 2 + [
             real] + [pointer] * 3, long
         fn = getattr(lib, f"minover_{dtype}")
         fn.argtypes, fn.restype = [pointer] * 2 + [long] * 4 + [pointer] * 2, None
@@ -397,40 +397,40 @@ def _step(theta, bin_r, bin_c, n_r, n_c, clip, score, threads):
 
 
 def applies_samples(theta: torch.Tensor) -> bool:
-    """Whether :func:`score_samples` takes ``theta`` [..., samples]."""
+    """Whether :func:`score_samples` takes ``theta``."""
     return theta.numel() > 0 and _takes(theta, 1)
 
 
-def score_samples(theta: torch.Tensor, bins: torch.Tensor, n_bins, members, signs, coefficients: torch.Tensor,
-                  c_h: float, threads: int | None = None) -> torch.Tensor:
+def score_samples(theta: torch.Tensor, bins, n_bins, members, signs, coefficients: torch.Tensor, c_h: float,
+                  neurons_last: bool = False, threads: int | None = None) -> torch.Tensor:
     """Each sample's score of a lattice goal (:func:`~infomorphic_core.three_source.goal_score`)
-    for CPU tensors ``theta`` [..., samples] (clipped) and ``bins`` [sources, ..., samples];
+    for CPU tensors ``theta`` (clipped) and ``bins`` (one per source), each [..., samples], or
+    with ``neurons_last`` [..., samples, neurons] as a layer computes them (no transposed copies);
     ``members`` (per source set, 0/1 per source) and ``signs`` (per node, one per set) the
     lattice's unions, ``coefficients`` its c_α. The tables are split over ``threads``; each
     table's score does not depend on it."""
     lib = _required()
     dtype = theta.dtype
-    *lead, n_samples = theta.shape
-    n = math.prod(lead)
-    theta = theta.detach().reshape(n, n_samples).contiguous()
-    bins = bins.long().reshape(len(n_bins), n, n_samples).contiguous()
+    theta = theta.detach().contiguous()
+    inner = theta.shape[-1] if neurons_last else 1
+    n_samples = theta.shape[-2] if neurons_last else theta.shape[-1]
+    n = theta.numel() // n_samples
+    bins = [b.long().expand(theta.shape).contiguous() for b in bins] + [None] * (3 - len(bins))
     members = torch.tensor(members, dtype=torch.long)
     signs = torch.tensor(signs, dtype=dtype)
     coefficients = coefficients.to(dtype).contiguous()
-    sizes = [math.prod(k for k, m in zip(n_bins, row) if m) for row in members.tolist()]
+    cells = sum(math.prod(k for k, m in zip(n_bins, row) if m) for row in members.tolist())
     n_bins = torch.tensor(n_bins, dtype=torch.long)
-    n_sets = len(members)
-    out = torch.empty(n, n_samples, dtype=dtype)
+    out = torch.empty_like(theta)
     fn = lib.score_samples_f32 if dtype == torch.float32 else lib.score_samples_f64
+    pointers = [None if b is None else b.data_ptr() for b in bins]
 
     def part(a: int, b: int) -> int:
-        work = torch.zeros(2 * sum(sizes) + (4 * n_sets + 5) * n_samples, dtype=dtype)
-        code = torch.empty(n_sets * n_samples, dtype=torch.long)
-        # bins of tables a..b: one slice per source, copied into a block of its own
-        part_bins = bins[:, a:b].contiguous()
-        return fn(theta[a].data_ptr(), part_bins.data_ptr(), b - a, n_samples, len(n_bins), n_bins.data_ptr(),
-                  n_sets, members.data_ptr(), len(signs), signs.data_ptr(), coefficients.data_ptr(), c_h,
-                  out[a].data_ptr(), work.data_ptr(), code.data_ptr())
+        work = torch.zeros(2 * cells + (4 * len(members) + 6) * n_samples, dtype=dtype)
+        code = torch.empty(len(members) * n_samples, dtype=torch.long)
+        return fn(theta.data_ptr(), *pointers, a, b, n_samples, inner, len(n_bins), n_bins.data_ptr(),
+                  len(members), members.data_ptr(), len(signs), signs.data_ptr(), coefficients.data_ptr(), c_h,
+                  out.data_ptr(), work.data_ptr(), code.data_ptr())
 
     if n:
         threads = max(1, min(threads or torch.get_num_threads(), n, theta.numel() // _MIN_ENTRIES_PER_THREAD))
@@ -438,7 +438,7 @@ def score_samples(theta: torch.Tensor, bins: torch.Tensor, n_bins, members, sign
         bad = part(0, n) if threads == 1 else sum(_pool(threads).map(part, cuts[:-1], cuts[1:]))
         if bad:
             raise ValueError(f"{bad} bin indices lie outside their sources' {tuple(n_bins.tolist())} bins")
-    return out.reshape(*lead, n_samples)
+    return out
 
 
 def applies_settle(field: torch.Tensor, state: torch.Tensor) -> bool:

@@ -380,21 +380,26 @@ STEP(score_step_f32, float, log2f, FLT_MIN)
 STEP(score_step_f64, double, log2, DBL_MIN)
 
 /* Each sample's score ∂G/∂θ_n of a goal G = Σ_α c_α I∩(α) + c_H H(Y) over the redundancies of a
- * lattice evaluated at the samples, as infomorphic_core.three_source.goal_score computes it, for K
- * tables of B samples: theta[K][B] (clipped), bins[n_src][K][B]; members[n_sets][n_src] (0/1) the
- * source sets whose marginals enter a union, signs[n_nodes][n_sets] each node's union as a signed sum of
- * them, coef[n_nodes] the c_α, and c_h. out[K][B]. work: 2·(cells of all sets) +
- * (4·n_sets + 5)·B values of T, zero on entry and on exit in its first part; code: n_sets·B.
- * The histogram of each set is touched only at the samples' cells (a few hundred of a three-source
- * neuron's 8,000), so it is cleared by the samples, not by a pass over the table. Returns the number
- * of bin indices outside their source's range (then nothing is computed). */
+ * lattice evaluated at the samples, as infomorphic_core.three_source.goal_score computes it. The
+ * tables are the neurons of a layer's tensors [R][B][inner] (sample-major, as the layer computes
+ * them; inner = 1 for tables [R][B]): table t = r·inner + k holds entries (r, ·, k). This call
+ * takes tables t0 ≤ t < t1 of theta (clipped) and of the bins of each source (bin[j], n_src ≤ 3),
+ * and writes out at the same entries. members[n_sets][n_src] (0/1): the source sets whose
+ * marginals enter a union; signs[n_nodes][n_sets] each node's union as a signed sum of them;
+ * coef[n_nodes] the c_α, and c_h. work: 2·(cells of all sets) values of T, zero on entry and left
+ * zero, then (4·n_sets + 6)·B; code: n_sets·B. A set's histogram is touched only at the samples'
+ * cells (a few hundred of a three-source neuron's 8,000), so it is cleared by the samples, not by a
+ * pass over the table. Returns the number of bin indices outside their source's range (then
+ * nothing is computed). */
 #define SCORE_SAMPLES(NAME, T, LOG2, TINY)                                                       \
-    int64_t NAME(const T *restrict theta, const int64_t *restrict bins, int64_t K, int64_t B,   \
+    int64_t NAME(const T *restrict theta, const int64_t *restrict bin0, const int64_t *restrict bin1, \
+              const int64_t *restrict bin2, int64_t t0, int64_t t1, int64_t B, int64_t inner,   \
               int64_t n_src, const int64_t *restrict n_bins, int64_t n_sets,                   \
               const int64_t *restrict members, int64_t n_nodes, const T *restrict signs,       \
-              const T *restrict coef, T c_h, T *restrict out, T *restrict work,            \
+              const T *restrict coef, T c_h, T *restrict out, T *restrict work,                \
               int64_t *restrict code) {                                                        \
         const T tiny = TINY, n = (T)B, ln2 = (T)0.69314718055994530942;                        \
+        const int64_t *bins[3] = {bin0, bin1, bin2};                                           \
         int64_t offset[8], stride[8][3], total = 0, bad = 0;                                   \
         if (n_sets > 8 || n_src > 3) return -1;                                                \
         for (int64_t s = 0; s < n_sets; s++) {                                                 \
@@ -406,21 +411,27 @@ STEP(score_step_f64, double, log2, DBL_MIN)
             offset[s] = total;                                                                 \
             total += size;                                                                     \
         }                                                                                      \
-        for (int64_t j = 0; j < n_src; j++)                                                    \
-            for (int64_t i = 0; i < K * B; i++)                                                \
-                bad += (bins[j * K * B + i] < 0) | (bins[j * K * B + i] >= n_bins[j]);         \
+        for (int64_t t = t0; t < t1; t++) {                                                    \
+            const int64_t at = (t / inner) * B * inner + t % inner;                            \
+            for (int64_t j = 0; j < n_src; j++)                                                \
+                for (int64_t i = 0; i < B; i++) {                                              \
+                    int64_t b = bins[j][at + i * inner];                                       \
+                    bad += (b < 0) | (b >= n_bins[j]);                                         \
+                }                                                                              \
+        }                                                                                      \
         if (bad) return bad;                                                                   \
         T *hist = work, *m0 = hist + 2 * total, *m1 = m0 + n_sets * B, *z0 = m1 + n_sets * B;  \
         T *z1 = z0 + n_sets * B, *u0 = z1 + n_sets * B, *u1 = u0 + B, *q0 = u1 + B, *q1 = q0 + B; \
-        T *direct = q1 + B;                                                                    \
-        for (int64_t k = 0; k < K; k++) {                                                      \
-            const T *th = theta + k * B;                                                       \
-            for (int64_t s = 0; s < n_sets; s++)                                               \
-                for (int64_t i = 0; i < B; i++) {                                              \
-                    int64_t c = offset[s];                                                     \
-                    for (int64_t j = 0; j < n_src; j++) c += stride[s][j] * bins[(j * K + k) * B + i]; \
-                    code[s * B + i] = c;                                                       \
-                }                                                                              \
+        T *direct = q1 + B, *th = direct + B;                                                  \
+        for (int64_t t = t0; t < t1; t++) {                                                    \
+            const int64_t at = (t / inner) * B * inner + t % inner;                            \
+            for (int64_t i = 0; i < B; i++) th[i] = theta[at + i * inner];                     \
+            for (int64_t i = 0; i < B; i++) {                                                  \
+                int64_t b[3] = {0, 0, 0};                                                      \
+                for (int64_t j = 0; j < n_src; j++) b[j] = bins[j][at + i * inner];            \
+                for (int64_t s = 0; s < n_sets; s++)                                           \
+                    code[s * B + i] = offset[s] + stride[s][0] * b[0] + stride[s][1] * b[1] + stride[s][2] * b[2]; \
+            }                                                                                  \
             /* the sets' marginals M_s(n, t) = (1/B) Σ_{m ~_s n} w_m(t), looked up at the samples */ \
             for (int64_t s = 0; s < n_sets; s++)                                               \
                 for (int64_t i = 0; i < B; i++) {                                              \
@@ -489,8 +500,7 @@ STEP(score_step_f64, double, log2, DBL_MIN)
                 for (int64_t i = 0; i < B; i++) hist[2 * code[s * B + i]] = hist[2 * code[s * B + i] + 1] = 0; \
             T e0 = (T)(p0 / B), e1 = (T)(p1 / B);                                              \
             const T h = (c_sum + c_h) * (LOG2(e1 < tiny ? tiny : e1) - LOG2(e0 < tiny ? tiny : e0)); \
-            T *o = out + k * B;                                                                \
-            for (int64_t i = 0; i < B; i++) o[i] = (direct[i] + spread[i] / (n * ln2) - h) / n; \
+            for (int64_t i = 0; i < B; i++) out[at + i * inner] = (direct[i] + spread[i] / (n * ln2) - h) / n; \
         }                                                                                      \
         return 0;                                                                              \
     }

@@ -5,6 +5,7 @@ its goal is a weighting of the 18 atoms of the three-source sx-PID, evaluated at
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -197,25 +198,34 @@ class ThreeSourceLayer(torch.nn.Module):
 def goal_coefficients(vocabulary, gamma: Goal) -> tuple[Tensor, float]:
     """(c_α for every node of the lattice, in the order of ``pid``'s nodes, and c_H): the goal
     Γ·atoms written as Σ_α c_α I∩(α) + c_H H(Y) (the atoms are linear in the redundancies)."""
+    c = _coefficients(vocabulary, gamma)
+    return torch.tensor(c[:-1], dtype=torch.float64), c[-1]
+
+
+@functools.lru_cache(maxsize=64)
+def _coefficients(vocabulary, gamma: Goal) -> tuple[float, ...]:
+    # the inversion's basis costs more than a learning step's score: once per goal
     nodes = _union_signs(vocabulary)[0]
     basis = torch.eye(len(nodes) + 1, dtype=torch.float64)
     atoms = _invert(dict(zip(nodes, basis[:len(nodes)])), basis[len(nodes)], vocabulary).values
-    c = atoms @ gamma.tensor(torch.float64)
-    return c[:-1], float(c[-1])
+    return tuple((atoms @ gamma.tensor(torch.float64)).tolist())
 
 
-def goal_score(theta: Tensor, bins, n_bins, vocabulary, gamma: Goal) -> Tensor:
+def goal_score(theta: Tensor, bins, n_bins, vocabulary, gamma: Goal, neurons_last: bool = False) -> Tensor:
     """∂(Γ·atoms)/∂θ_n of the atoms of :func:`~infomorphic_core.pid.sx_pid_samples` with
     weights (1 − θ, θ): ``theta`` [..., B] (already clipped), ``bins`` one integer tensor
-    [..., B] per source of the vocabulary's top node; returns [..., B]. CPU tensors take the
-    fused kernel (:func:`~infomorphic_core.fused.score_samples`), which computes the same sums in
-    one pass per table."""
+    [..., B] per source of the vocabulary's top node; returns [..., B]. With ``neurons_last``
+    all are [..., B, neurons], as a layer computes them. CPU tensors take the fused kernel
+    (:func:`~infomorphic_core.fused.score_samples`), which computes the same sums in one pass
+    per table."""
     nodes, sources, sets, rows = _union_signs(vocabulary)
     c, c_h = goal_coefficients(vocabulary, gamma)
     if fused.applies_samples(theta):
         members = [[int(name in names) for name in sources] for names in sets]
-        return fused.score_samples(theta, torch.stack([torch.as_tensor(b) for b in bins]), n_bins, members, rows,
-                                   c, c_h)
+        return fused.score_samples(theta, bins, n_bins, members, rows, c, c_h, neurons_last)
+    if neurons_last:
+        turned = [t.transpose(-1, -2) for t in [theta, *bins]]
+        return goal_score(turned[0], turned[1:], n_bins, vocabulary, gamma).transpose(-1, -2)
     *lead, n_samples = theta.shape
     n_tables = math.prod(lead)
     dtype, device = theta.dtype, theta.device
@@ -272,11 +282,11 @@ def closed_form_gradient(layer: "ThreeSourceLayer", x: Tensor, x_context: Tensor
             f, c, l, cfg.context_gain if c is not None else 0.0, cfg.lateral_gain if l is not None else 0.0)
         theta = torch.sigmoid(activation)
         drives = {"F": f, "C": c, "L": l}
-        bins = [cfg.binning.indices(drives[name]).transpose(-1, -2) for name in cfg.sources]
-        clipped = theta.clamp(THETA_CLIP, 1 - THETA_CLIP).transpose(-1, -2)
-        score = goal_score(clipped, bins, [cfg.binning.n_bins] * len(bins), cfg.vocabulary, gamma)
+        bins = [cfg.binning.indices(drives[name]) for name in cfg.sources]
+        clipped = theta.clamp(THETA_CLIP, 1 - THETA_CLIP)
+        score = goal_score(clipped, bins, [cfg.binning.n_bins] * len(bins), cfg.vocabulary, gamma, neurons_last=True)
         inside = (theta > THETA_CLIP) & (theta < 1 - THETA_CLIP)
-        d_theta = score.transpose(-1, -2) * theta * (1 - theta) * inside  # [runs, B, N]
+        d_theta = score * theta * (1 - theta) * inside  # [runs, B, N]
         grads = {}
         for name, d, inputs in (("feedforward", da_df, x), ("context", da_dc, x_context),
                                 ("lateral", da_dl, y_previous)):
