@@ -111,14 +111,15 @@ def bars_sized(n_runs: int, steps: int = 256, gradient: str = "closed_form"):
     return step
 
 
-def trivariate_step(n_hidden: int = 100, minibatch: int = 1024):
+def trivariate_step(n_hidden: int = 100, minibatch: int = 1024, gradient: str = "closed form"):
     """One training step of the three-source network (N hidden neurons, optimised goal, and
-    its readout) on a random MNIST-shaped minibatch."""
+    its readout) on a random MNIST-shaped minibatch; ``gradient="autograd"`` as it learned
+    before the closed form."""
     from .tasks import trivariate as tv
 
     config = tv.Config.from_profile("paper", n_runs=1, sizes=(n_hidden,), n_hidden=n_hidden,
                                     minibatch=minibatch)
-    net = tv.network("optimised", config, n_hidden)
+    net = tv.InfomorphicNetwork("optimised", config, n_hidden, gradient=gradient)
     g = torch.Generator().manual_seed(0)
     x = torch.randn(1, minibatch, 784, generator=g)
     labels = torch.randint(0, 10, (1, minibatch), generator=g)
@@ -150,6 +151,8 @@ FIGURES = {
     "pid3_cost_vs_one_pass": "three-source sx-PID, 10³ tables: passes",
     "pid3_eager_cost_vs_one_pass": "the same, eager three-source sx-PID",
     "pid3_step_at_samples_s": "18 atoms, 100 neurons, 1,024 samples (s)",
+    "pid3_autograd_over_score": "their gradient: autograd / closed-form score",
+    "trivariate_step_autograd_vs_closed_form": "three-source step: autograd / closed form",
     "trivariate_step_1_threads_alone_s": "three-source step, 1 thread (s)",
     "trivariate_step_2_threads_alone_s": "three-source step, 2 threads (s)",
     "trivariate_step_1_threads_two_processes_s": "2 processes × 1 thread (s)",

@@ -164,7 +164,7 @@ speed.figures(bench).to_frame()
 # %% [markdown]
 # ## Which compiled kernels stay, and why
 #
-# `infomorphic_core/sx_pid.c` holds five kernels; each stays because `make bench` shows it
+# `infomorphic_core/sx_pid.c` holds six kernels; each stays because `make bench` shows it
 # carrying a target that the eager path misses or holds without margin. Each row gives the
 # figure with the kernel and with the eager path in the same `make bench` run (where the
 # kernels cannot be built, the eager column is what a user gets). The memory kernels' figures
@@ -181,6 +181,9 @@ KERNELS = [
     ("bins, score_step", "learning step / backprop step",
      "train_step_ratio_vs_backprop", "train_step_eager_ratio_vs_backprop",
      "the step ≤ 1.5 × backprop, with margin"),
+    ("score_samples", "ms, score of 100 three-source neurons",
+     "pid3_score_at_samples_ms", "pid3_score_eager_at_samples_ms",
+     "chapter 07's networks at N = 100"),
     ("settle_step", "eager s / fused s, memory test",
      None, "settle_eager_vs_fused", "chapter 06's capacity scans"),
     ("minover", "eager s / fused s, Krauth–Mézard",
@@ -191,7 +194,11 @@ KERNELS = [
 def figure(key):
     if key is None:
         return "1"
-    return f"{bench[key]:.3g}" if key in bench else "—"
+    if key.endswith("_ms"):  # recorded in seconds
+        key, scale = key.removesuffix("_ms") + "_s", 1e3
+    else:
+        scale = 1
+    return f"{scale * bench[key]:.3g}" if key in bench else "—"
 
 
 kernels = pd.DataFrame(
