@@ -50,7 +50,9 @@ import math
 import os
 import re
 import shutil
+import signal
 import socket
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -61,8 +63,44 @@ from . import runtime
 from .checks import ConfigError
 from .goals import BIVARIATE
 from .io import core_hash, json_safe, write_atomic, write_json
-from .parallel import client_for, close  # noqa: F401 (the sweep engine's client, for its callers)
+from . import parallel
 from .tasks import TASKS, task_module
+
+@contextlib.contextmanager
+def interrupt_deferred():
+    """Ctrl-C inside the block is raised as KeyboardInterrupt when the block ends (yields a list
+    that holds the signal by then). Starting or closing a LocalCluster must not be cut short: a
+    worker interrupted while it starts cannot be closed (distributed asserts on its state, then
+    prints a traceback at exit). Outside the main thread, where no signal arrives, nothing is
+    deferred."""
+    caught = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: caught.append(signal.SIGINT))
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def client_for(workers: int | None, scheduler: str | None, threads: int = 1):
+    """The sweep engine's client (:func:`infomorphic_core.parallel.client_for`), started whole:
+    a Ctrl-C while its workers start is raised once they have started and all is closed again."""
+    with interrupt_deferred() as interrupted:
+        client = parallel.client_for(workers, scheduler, threads)
+        if interrupted:
+            close(client)
+    return client
+
+
+def close(client) -> None:
+    """:func:`infomorphic_core.parallel.close`, whole: a Ctrl-C meanwhile is raised after it."""
+    with interrupt_deferred():
+        parallel.close(client)
+
 
 SPEC_KEYS = {"profile", "base", "grid", "points"}
 MAX_POINTS = 10_000  # a sweep's points; each is a task run, so more is a mistake or a search

@@ -30,6 +30,10 @@ class ThreeSourceConfig:
     of these sources (18 + H_res for three). ``n_partners``: each neuron's lateral input comes
     from that many other neurons drawn at random (``None``: all others).
     ``context_gain`` / ``lateral_gain``: c1 and c2 of :func:`~infomorphic_core.activations.three_source`.
+    ``gain_base``: the constant part of the gain, A = f·[b + c1·σ(2fc) + c2·σ(2fl)]; ``None``:
+    b = 1 − c1 − c2, the three-source activation. The published two-source networks use the
+    bivariate activation f·[k1 + 2(1 − k1)·σ(2fx)] of their one other source x: b = k1 = 0.9
+    and a gain of 0.2 on x.
     Weights and biases start as in ``torch.nn.Linear``: uniform in ±1/√fan-in.
     """
 
@@ -41,6 +45,7 @@ class ThreeSourceConfig:
     n_partners: int | None = None
     context_gain: float = 0.1
     lateral_gain: float = 0.1
+    gain_base: float | None = None
     binning: Binning = field(default_factory=lambda: Binning(20, "fixed", (-20.0, 20.0)))
     dtype: str = "float32"
     seed: int = 0
@@ -59,6 +64,8 @@ class ThreeSourceConfig:
                 raise ValueError(f"n_partners must be below n_neurons ({self.n_neurons}), got {self.n_partners}")
         for name in ("context_gain", "lateral_gain"):
             checks.number(name, getattr(self, name), low=0)
+        if self.gain_base is not None:
+            checks.number("gain_base", self.gain_base, low=0)
         if not isinstance(self.binning, Binning):
             raise ValueError(f"binning must be a Binning, got {self.binning!r}")
         checks.one_of("dtype", self.dtype, sorted(DTYPES))
@@ -153,10 +160,16 @@ class ThreeSourceLayer(torch.nn.Module):
     def theta(self, f: Tensor, c: Tensor | None, l: Tensor | None) -> Tensor:
         """Firing probability σ(A(f, c, l)), [runs, samples, neurons]."""
         cfg = self.config
+        c1, c2 = self.gains(c, l)
+        if cfg.gain_base is not None:
+            return torch.sigmoid(_activation_partials(f, c, l, c1, c2, base=cfg.gain_base)[0])
         zero = torch.zeros((), dtype=f.dtype, device=f.device)
-        return torch.sigmoid(three_source(f, zero if c is None else c, zero if l is None else l,
-                                          cfg.context_gain if c is not None else 0.0,
-                                          cfg.lateral_gain if l is not None else 0.0))
+        return torch.sigmoid(three_source(f, zero if c is None else c, zero if l is None else l, c1, c2))
+
+    def gains(self, c: Tensor | None, l: Tensor | None) -> tuple[float, float]:
+        """c1 and c2 of the activation for these drives (0 for a source that is ``None``)."""
+        cfg = self.config
+        return cfg.context_gain if c is not None else 0.0, cfg.lateral_gain if l is not None else 0.0
 
     def atoms(self, f: Tensor, c: Tensor | None, l: Tensor | None, theta: Tensor | None = None) -> PIDAtoms:
         """The atoms of every neuron of every run over this minibatch, [runs, neurons] each:
@@ -248,10 +261,10 @@ def goal_score(theta: Tensor, bins, n_bins, vocabulary, gamma: Goal, neurons_las
 
 
 def _activation_partials(f: Tensor, c: Tensor | None, l: Tensor | None, c1: float, c2: float,
-                         w1: float = 2.0, w2: float = 2.0):
+                         w1: float = 2.0, w2: float = 2.0, base: float | None = None):
     """A of :func:`~infomorphic_core.activations.three_source` with ∂A/∂f, ∂A/∂c, ∂A/∂l (``None``
-    for an absent source): A = f·g, g = (1 − c1 − c2) + c1 σ(w1 f c) + c2 σ(w2 f l)."""
-    gain = torch.full_like(f, 1.0 - c1 - c2)
+    for an absent source): A = f·g, g = b + c1 σ(w1 f c) + c2 σ(w2 f l), b = ``base`` or 1 − c1 − c2."""
+    gain = torch.full_like(f, 1.0 - c1 - c2 if base is None else base)
     slope = torch.zeros_like(f)  # ∂g/∂f
     partial = {}
     for name, x, k, w in (("c", c, c1, w1), ("l", l, c2, w2)):
@@ -278,8 +291,7 @@ def closed_form_gradient(layer: "ThreeSourceLayer", x: Tensor, x_context: Tensor
     cfg = layer.config
     with torch.no_grad():
         f, c, l = layer.drives(x, x_context, y_previous) if drives is None else drives
-        activation, da_df, da_dc, da_dl = _activation_partials(
-            f, c, l, cfg.context_gain if c is not None else 0.0, cfg.lateral_gain if l is not None else 0.0)
+        activation, da_df, da_dc, da_dl = _activation_partials(f, c, l, *layer.gains(c, l), base=cfg.gain_base)
         theta = torch.sigmoid(activation)
         drives = {"F": f, "C": c, "L": l}
         bins = [cfg.binning.indices(drives[name]) for name in cfg.sources]

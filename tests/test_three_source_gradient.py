@@ -90,12 +90,14 @@ def three_source_layer(sources, **changes):
     return ThreeSourceLayer(ThreeSourceConfig(**config))
 
 
-@pytest.mark.parametrize("sources", [("F", "C", "L"), ("F", "C"), ("F", "L")])
+@pytest.mark.parametrize("sources, gain_base", [(("F", "C", "L"), None), (("F", "C"), None), (("F", "L"), None),
+                                               (("F", "C"), 0.9), (("F", "L"), 0.9)])
 @pytest.mark.parametrize("given", ["all", "no label", "first lateral step"])
-def test_the_closed_form_gradient_is_autograds(sources, given):
+def test_the_closed_form_gradient_is_autograds(sources, gain_base, given):
     """Every parameter's gradient of Σ_neurons Γ·atoms, to 1e-8, with the label and the previous
-    outputs given or not (then c = b_C and l = b_L), random goals, float64."""
-    layer = three_source_layer(sources, n_partners=3 if "L" in sources else None)
+    outputs given or not (then c = b_C and l = b_L), random goals, float64; the three-source
+    activation and the two-source networks' bivariate one (``gain_base``)."""
+    layer = three_source_layer(sources, n_partners=3 if "L" in sources else None, gain_base=gain_base)
     goal = random_goal(layer.config.vocabulary, 3)
     g = torch.Generator().manual_seed(4)
     x = torch.randn(2, 250, 9, generator=g, dtype=torch.float64)

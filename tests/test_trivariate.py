@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 import torch
 
-from infomorphic_core.activations import three_source
+from infomorphic_core.activations import sigmoid_gain, three_source
+from infomorphic_core.checks import ConfigError
 from infomorphic_core.data import load_mnist
 from infomorphic_core.estimate import Binning
 from infomorphic_core.goals import TRIVARIATE, Goal, lattice_vocabulary
@@ -145,17 +146,59 @@ def test_a_run_in_a_batch_equals_the_run_alone():
         torch.testing.assert_close(out[1], out1[0], rtol=0, atol=1e-5, msg=kind)
 
 
+def test_the_two_source_networks_have_the_published_bivariate_activation_and_adaptive_bins():
+    """A = f·[0.9 + 0.2·σ(2fx)] of the one other source x, as the bivariate layer's sigmoid_gain
+    (k1 = 0.9) computes it, and 20 symmetric adaptive bins; the three-source network keeps its
+    own activation and fixed bins."""
+    config = small()
+    g = torch.Generator().manual_seed(0)
+    f, x = torch.randn(2, 30, 12, generator=g) * 3, torch.randn(2, 30, 12, generator=g) * 3
+    for kind, drives in (("context only", (f, x, None)), ("lateral only", (f, None, x)),
+                         ("context only, heuristic", (f, x, None)), ("lateral only, heuristic", (f, None, x))):
+        layer = tv.network(kind, config, 12).hidden
+        assert layer.config.sources == tv.HIDDEN_SOURCES[kind]
+        assert layer.config.binning == Binning(20, "adaptive")
+        torch.testing.assert_close(layer.theta(*drives), torch.sigmoid(sigmoid_gain(f, x, k1=0.9, k2=2.0)))
+    three = tv.network("heuristic", config, 12).hidden.config
+    assert three.gain_base is None and three.binning == Binning(20, "fixed", (-20.0, 20.0))
+    assert tv.hidden_goal("context only, heuristic") == Goal.of(lattice_vocabulary(("F", "C")), **{"{F}{C}": 1.0})
+    assert tv.hidden_goal("lateral only, heuristic") == Goal.of(lattice_vocabulary(("F", "L")), **{"{F}": 1.0})
+
+
+def test_a_run_compares_the_networks_at_n_and_scans_the_main_one_over_the_sizes():
+    config = small(n_hidden=12, sizes=(3, 6, 12), networks=("heuristic", "readout only", "backprop"),
+                   scan_networks=("backprop",), ablation=("{F}{L}", "{C}"))
+    jobs = [(kind, n, key) for kind, n, _, key in tv._jobs(config)]
+    assert jobs == [("optimised", 12, None), ("heuristic", 12, None), ("readout only", 12, None),
+                    ("backprop", 12, None), ("optimised", 3, None), ("backprop", 3, None),
+                    ("optimised", 6, None), ("backprop", 6, None), ("optimised without {F}{L}", 12, "{F}{L}")]
+    # {C} has weight 0 in the goal: nothing to take away
+    with pytest.raises(ConfigError, match="scan_networks"):
+        small(scan_networks=("readout only",))
+
+
 @pytest.mark.slow
 def test_two_source_comparison_networks():
     context, lateral = tv.hidden_goal("context only"), tv.hidden_goal("lateral only")
     assert context.vocabulary == lattice_vocabulary(("F", "C")) and getattr(context, "{F}{C}") == 0.775
     assert lateral.vocabulary == lattice_vocabulary(("F", "L")) and getattr(lateral, "{L}") == -0.408
-    config = small(epochs=1, networks=("context only", "lateral only"))
+    config = small(epochs=1, networks=("context only", "lateral only", "readout only"), scan_networks=(),
+                   ablation=("{F}{L}",))
     assert tv.network("context only", config, 12).hidden.w_lateral is None
     assert tv.network("lateral only", config, 12).hidden.w_context is None
-    history = tv.run(config, use_cache=False).history
-    assert set(history.network) == {"optimised", "context only", "lateral only"}
+    result = tv.run(config, use_cache=False)
+    history = result.history
+    assert set(history.network) == {"optimised", "context only", "lateral only", "readout only",
+                                    "optimised without {F}{L}"}
     assert history.test_accuracy.between(0, 1).all()
+    tables = tv.record_tables(result)
+    assert sorted(tables["networks"].network.unique()) == ["context only", "lateral only", "optimised",
+                                                            "readout only"]
+    assert len(tables["networks"]) == 4 * config.n_runs and (tables["networks"].n_hidden == 12).all()
+    assert sorted(tables["sizes"].network.unique()) == ["optimised"]
+    assert tables["ablation"].weight_set_to_0.tolist() == ["{F}{L}"] * config.n_runs
+    assert set(result.metrics["accuracy_by_network"]) == {"optimised", "context only", "lateral only",
+                                                          "readout only"}
 
 
 @pytest.mark.slow
@@ -215,7 +258,8 @@ def test_the_backprop_loss_is_the_published_one_unless_asked():
     assert tv.Config().backprop_loss == "published"
 
 
-@pytest.mark.parametrize("kind", ["optimised", "context only", "lateral only", "random projection"])
+@pytest.mark.parametrize("kind", ["optimised", "context only", "lateral only, heuristic", "random projection",
+                                  "readout only"])
 def test_an_infomorphic_step_sets_the_gradients_autograd_gives(kind):
     """The network learns in closed form; autograd through both layers' goals (sample atoms and
     the readout's joint) gives the same gradients, in float32 to 2e-4 of the layer's largest
@@ -225,8 +269,12 @@ def test_an_infomorphic_step_sets_the_gradients_autograd_gives(kind):
     torch.manual_seed(1)
     x, labels = torch.randn(1, 200, 784), torch.randint(0, 10, (1, 200))
     net = tv.network(kind, small(n_runs=1), 12)
-    with torch.no_grad():
-        f, c, l, theta, y, previous = tv.hidden_pass(net.hidden, x, tv.one_hot(labels), net.config, "step", 0)
+    if net.hidden is None:  # the readout alone, on the pixels
+        f = c = l = theta = previous = None
+        y = x
+    else:
+        with torch.no_grad():
+            f, c, l, theta, y, previous = tv.hidden_pass(net.hidden, x, tv.one_hot(labels), net.config, "step", 0)
     net._learn(x, previous, f, c, l, theta, y, tv.one_hot(labels), labels)
     layers = {"readout": net.readout} | ({"hidden": net.hidden} if net.learns_hidden else {})
     closed = {(layer, name): p.grad.clone() for layer, module in layers.items()
@@ -245,3 +293,5 @@ def test_an_infomorphic_step_sets_the_gradients_autograd_gives(kind):
         expected = torch.zeros_like(g) if expected is None else expected
         assert (g - expected).abs().max() <= 2e-4 * scale[layer], (layer, name)
     assert len(closed) == 3 + (6 if kind == "optimised" else 4 if net.learns_hidden else 0)
+    if net.hidden is None:
+        assert net.predict(x[0], None).shape == (1, 200)

@@ -22,8 +22,20 @@ gradient of σ as surrogate, 2σ'(A) for ±1 outputs), the same two lateral step
 r and Adam lr 1e-3. Its loss (``backprop_loss``): ``"published"`` (the default), cross-entropy
 with the readout's firing probabilities σ(r) taken as logits, as the published code computes it;
 ``"drives"``, cross-entropy on the drives r themselves (a softmax classifier, our earlier
-reading of "cross-entropy on the readout"). Both predict the digit of the largest r. The random-projection baseline freezes the hidden layer at its initial weights and trains
-only the infomorphic readout; its hidden units are deterministic (+1 where A > 0), as published.
+reading of "cross-entropy on the readout"). Both predict the digit of the largest r.
+
+The other published networks: the two-source ones (``"context only"``: F and the label;
+``"lateral only"``: F and L, with the same two lateral steps), each with its optimised and its
+heuristic goal, whose hidden neurons have the published bivariate activation
+f·[0.9 + 0.2·σ(2fx)] (``two_source_k1``) and 20 adaptive bins per source (symmetric, scaled by
+the minibatch's largest |drive|); ``"readout only"``, the infomorphic readout on the pixels;
+``"random projection"``, which freezes the hidden layer at its initial weights and trains only
+the readout, its hidden units deterministic (+1 where A > 0), as published.
+
+The networks of ``networks`` are compared at N = ``n_hidden``; the main network (``hidden_goal``)
+and those of ``scan_networks`` are trained at every hidden size of ``sizes`` too (the paper's
+error against N); ``ablation`` trains the main goal with each of its non-zero weights (or of
+the atoms it names) set to 0 in turn.
 """
 
 from __future__ import annotations
@@ -67,20 +79,30 @@ GOALS = {
     },
     "context only": {"{F}": 0.038, "{C}": 0.318, "{F}{C}": 0.775, "{FC}": 0.154, "res": 0.0076},
     "lateral only": {"{F}": 0.805, "{L}": -0.408, "{F}{L}": 0.538, "{FL}": 0.563, "res": -0.0097},
+    # the published heuristic ("naive") goals of the two-source networks
+    "context only, heuristic": {"{F}{C}": 1.0},
+    "lateral only, heuristic": {"{F}": 1.0},
 }
-HIDDEN_SOURCES = {"context only": ("F", "C"), "lateral only": ("F", "L")}  # others: F, C, L
-# networks compared: infomorphic ones named by their hidden goal, and the two baselines
+# the hidden sources of the two-source networks; all others: F, C, L
+HIDDEN_SOURCES = {"context only": ("F", "C"), "context only, heuristic": ("F", "C"),
+                  "lateral only": ("F", "L"), "lateral only, heuristic": ("F", "L")}
 BACKPROP_LOSSES = ("published", "drives")
-NETWORKS = ("optimised", "heuristic", "context only", "lateral only", "random projection", "backprop")
+# networks compared: infomorphic ones named by their hidden goal, and the baselines
+NETWORKS = ("optimised", "heuristic", "context only", "context only, heuristic", "lateral only",
+            "lateral only, heuristic", "readout only", "random projection", "backprop")
+NO_HIDDEN = ("readout only",)  # networks without a hidden layer (no size to scan)
 PAPER = {"test_accuracy_median": 0.9513, "validation_accuracy_median": 0.9495,
          "train_accuracy_median": 0.9693}
 PROFILES = {
     "quick": {"n_runs": 2, "epochs": 15, "n_hidden": 50, "minibatch": 256, "source": "subset",
-              "sizes": (10, 50), "networks": ("optimised", "heuristic", "random projection", "backprop"),
-              "hidden_goal": "optimised"},
-    # the main network with the published optimised goal, all its weights: the paper's setting
+              "sizes": (10, 50), "networks": ("heuristic", "context only", "lateral only", "readout only",
+                                              "random projection", "backprop"),
+              "hidden_goal": "optimised", "ablation": True},
+    # the main network with the published optimised goal, all its weights: the paper's setting;
+    # its error against N at the paper's small sizes, and every published network at N = 100
     "paper": {"n_runs": 10, "epochs": 100, "n_hidden": 100, "minibatch": 1024, "source": "auto",
-              "sizes": (10, 50, 100, 500), "networks": NETWORKS, "hidden_goal": "optimised, all weights"},
+              "sizes": (1, 2, 5, 10, 20, 50, 100), "networks": NETWORKS, "hidden_goal": "optimised, all weights",
+              "ablation": True},
 }
 
 
@@ -109,7 +131,8 @@ class Config(TaskConfig):
     source: str | None = None  # auto | full | folder | subset
     mnist_dir: str | None = None  # the folder of source folder (and auto); None: $INFOMORPHIC_MNIST_DIR
     sizes: tuple | None = None  # hidden sizes of the error-against-N comparison
-    networks: tuple | None = None  # of NETWORKS
+    networks: tuple | None = None  # of NETWORKS, compared at n_hidden
+    scan_networks: tuple = ("backprop",)  # trained at every size of sizes, with the main network
     hidden_goal: str | None = None  # the main network's goal, a name of GOALS
     gamma: tuple | str = (-0.2, 0.1, 1.0, 0.1, 0.0)  # the readout's goal
     hidden_lr: float = 2e-3
@@ -120,12 +143,15 @@ class Config(TaskConfig):
     backprop_loss: str = "published"  # cross-entropy on σ(r) as logits, or "drives": on r
     context_gain: float = 0.1
     lateral_gain: float = 0.1
+    two_source_k1: float = 0.9  # the two-source networks' activation f·[k1 + 2(1 − k1)·σ(2fx)]
     n_bins: int = 20
     bin_range: float = 20.0
     n_partners: int | None = None  # lateral partners per neuron; None: all others
     validation_fraction: float = 0.2
     eval_batch: int = 1024
-    ablation: bool = True  # also train the main goal with each of its weights set to 0 in turn
+    # also train the main goal with each of its non-zero weights set to 0 in turn (True), or
+    # those of the atoms named (a tuple of keys), or not at all (False)
+    ablation: bool | tuple | None = None
 
     def check(self):
         one_of("source", self.source, SOURCES)
@@ -134,6 +160,13 @@ class Config(TaskConfig):
         require_positive_ints(self, "n_runs", "epochs", "n_hidden", "minibatch", "n_bins", "eval_batch")
         for name in self.networks:
             one_of("networks", name, NETWORKS)
+        for name in self.scan_networks:
+            one_of("scan_networks", name, tuple(n for n in NETWORKS if n not in NO_HIDDEN))
+        number("two_source_k1", self.two_source_k1, 0, 1)
+        if not isinstance(self.ablation, bool):
+            keys = hidden_goal(self.hidden_goal).vocabulary.keys
+            for key in self.ablation:
+                one_of("ablation", key, keys)
         for n in self.sizes:
             integer("sizes", n)
         for name in ("hidden_lr", "readout_lr", "backprop_lr", "bin_range"):
@@ -143,15 +176,20 @@ class Config(TaskConfig):
         number("validation_fraction", self.validation_fraction, 0, 1, open_low=True, open_high=True)
 
     def layer_config(self, n_hidden: int | None = None, sources=("F", "C", "L")) -> ThreeSourceConfig:
+        """The hidden layer: three sources with the published three-source activation and fixed
+        bins, or two with the published bivariate activation and adaptive bins."""
+        shared = dict(n_neurons=n_hidden or self.n_hidden, n_feedforward=784, n_context=N_CLASSES,
+                      sources=sources, n_runs=self.n_runs, n_partners=self.n_partners, seed=self.seed)
+        if len(sources) == 2:
+            modulation = 2 * (1 - self.two_source_k1)
+            return ThreeSourceConfig(**shared, context_gain=modulation, lateral_gain=modulation,
+                                     gain_base=self.two_source_k1, binning=Binning(self.n_bins, "adaptive"))
         edges = (-self.bin_range, self.bin_range)
-        return ThreeSourceConfig(n_neurons=n_hidden or self.n_hidden, n_feedforward=784, n_context=N_CLASSES,
-                                 sources=sources,
-                                 n_runs=self.n_runs, n_partners=self.n_partners, context_gain=self.context_gain,
-                                 lateral_gain=self.lateral_gain, binning=Binning(self.n_bins, "fixed", edges),
-                                 seed=self.seed)
+        return ThreeSourceConfig(**shared, context_gain=self.context_gain, lateral_gain=self.lateral_gain,
+                                 binning=Binning(self.n_bins, "fixed", edges))
 
-    def readout_config(self, n_hidden: int) -> LayerConfig:
-        return LayerConfig(n_neurons=N_CLASSES, n_receptive=n_hidden, n_context=N_CLASSES, n_runs=self.n_runs,
+    def readout_config(self, n_inputs: int) -> LayerConfig:
+        return LayerConfig(n_neurons=N_CLASSES, n_receptive=n_inputs, n_context=N_CLASSES, n_runs=self.n_runs,
                            activation="linear", binning_receptive=Binning(self.n_bins, "adaptive"),
                            binning_context=Binning(self.n_bins, "adaptive"),
                            context_mask=torch.eye(N_CLASSES).tolist(), seed=self.seed + 7919)
@@ -160,7 +198,7 @@ class Config(TaskConfig):
         return None  # each network has its own optimisers (see ``_train``)
 
     def estimated_bytes(self) -> int:
-        n = max(self.sizes + (self.n_hidden,))
+        n = max(tuple(self.sizes) + (self.n_hidden,))
         return int(self.n_runs * (self.minibatch * n * 8 * 4 * 60 + n * 8000 * 2 * 4 * 4 + 784 * n * 4 * 4))
 
 
@@ -331,8 +369,46 @@ class InfomorphicNetwork(Network):
         return oriented(self.readout.theta(y, label), labels.shape[-1])
 
     def _output(self, y, batch):
-        zeros = torch.zeros(y.shape[-2], N_CLASSES)
+        zeros = torch.zeros(y.shape[-2], N_CLASSES)  # the label context 0, as at evaluation
         return oriented(self.readout.theta(y, zeros), batch)
+
+
+class ReadoutNetwork(InfomorphicNetwork):
+    """The infomorphic readout alone, on the pixels (784 sources of F), its context the label
+    as in the other networks: what the hidden layers add."""
+
+    def __init__(self, kind: str, config: Config, n_hidden: int, goal: Goal | None = None,
+                 gradient: str = "closed form"):
+        one_of("gradient", gradient, ("closed form", "autograd"))
+        self.kind, self.config, self.gradient = kind, config, gradient
+        self.hidden, self.learns_hidden, self.sampled = None, False, False
+        self.readout = InfomorphicLayer(config.readout_config(784))
+        with torch.no_grad():
+            self.readout.w_context.copy_(torch.eye(N_CLASSES).expand_as(self.readout.w_context))
+        self.readout.w_context.requires_grad_(False)
+        readout = [p for p in self.readout.parameters() if p.requires_grad]
+        self.optimizers = [torch.optim.Adam(readout, lr=config.readout_lr, weight_decay=config.readout_weight_decay)]
+
+    def step(self, x, labels, *key) -> torch.Tensor:
+        label = one_hot(labels)
+        for optimizer in self.optimizers:
+            optimizer.zero_grad()
+        with torch.set_grad_enabled(self.autograd):
+            out = self._learn(None, None, None, None, None, None, x, label, labels)
+        for optimizer in self.optimizers:
+            optimizer.step()
+        return out
+
+    @torch.no_grad()
+    def predict(self, images, index, *key) -> torch.Tensor:
+        batch = self.config.eval_batch
+        n = len(images) if index is None else index.shape[-1]
+        parts = [images[start:start + batch] if index is None else images[index[:, start:start + batch]]
+                 for start in range(0, n, batch)]
+        return torch.cat([self._output(part, batch) for part in parts], -2).argmax(-1)
+
+    def hidden_atoms(self, x, labels, *key):
+        return None
 
 
 class BackpropNetwork(Network):
@@ -371,6 +447,8 @@ def network(kind: str, config: Config, n_hidden: int, goal: Goal | None = None) 
     with ``n_hidden`` hidden neurons; ``goal`` replaces the hidden goal of an infomorphic kind."""
     if kind == "backprop":
         return BackpropNetwork(kind, config, n_hidden)
+    if kind in NO_HIDDEN:
+        return ReadoutNetwork(kind, config, n_hidden)
     return InfomorphicNetwork(kind, config, n_hidden, goal)
 
 
@@ -409,6 +487,7 @@ def _train(config: Config, data: Split, kind: str, n_hidden: int,
 
 # the metrics a search may optimise (scalars; NAME.* for the entries of a dict-valued one)
 METRICS = ("test_accuracy_median", "validation_accuracy_median", "train_accuracy_median", "hidden_goal",
+           "accuracy_by_network.*",
            "ablation.*", "validation_accuracy_full_goal", "paper.*", "dataset", "n_seeds", "n_hidden", "epochs",
            "backprop_test_accuracy_median", "ratio_to_backprop")
 
@@ -437,7 +516,10 @@ class Trained:
 def _trained(config: Config, data: Split, kind: str, n_hidden: int, goal: Goal | None) -> Trained:
     history, net = _train(config, data, kind, n_hidden, goal)
     idx = data.fit[:, :config.eval_batch]
-    values = net.hidden_atoms(data.x[idx], data.y[idx], "atoms").double().numpy()
+    values = net.hidden_atoms(data.x[idx], data.y[idx], "atoms")
+    if values is None:  # no hidden layer
+        return Trained(history, pd.DataFrame(columns=["run", "neuron"]))
+    values = values.double().numpy()
     runs, neurons = values.shape[:2]
     atoms = pd.DataFrame(values.reshape(runs * neurons, -1), columns=list(net.hidden.config.vocabulary.keys))
     atoms.insert(0, "neuron", np.tile(np.arange(neurons), runs))
@@ -456,24 +538,26 @@ def _network(config: Config, source: str, kind: str, n: int, goal: Goal | None, 
         return _trained(c, data["split"], kind, n, goal)
 
     # keyed by the settings that shape this one network, not by the list of the others
-    alone = config.replace(networks=(), sizes=(), ablation=False, hidden_goal="optimised", n_hidden=n)
+    alone = config.replace(networks=(), sizes=(), scan_networks=(), ablation=False, hidden_goal="optimised",
+                           n_hidden=n)
     return cached_run("trivariate_network", alone, compute, use_cache, cache_dir, data=source, network=kind,
                       goal=None if goal is None else goal.as_tuple())
 
 
 def _jobs(config: Config) -> list[tuple[str, int, Goal | None, str | None]]:
     """Every network of a run: (name, hidden size, goal for an ablated one, the weight it drops),
-    the main network first."""
+    the main network first: the networks compared at N = ``n_hidden``, the error-against-N
+    scan, then the ablation."""
     main, n = config.hidden_goal, config.n_hidden
-    jobs = [(main, n, None, None)]
-    for kind, size in dict.fromkeys((kind, size) for kind in config.networks for size in config.sizes + (n,)):
-        if (kind, size) != (main, n):
-            jobs.append((kind, size, None, None))
+    wanted = [(main, n)] + [(kind, n) for kind in config.networks]
+    wanted += [(kind, size) for size in config.sizes for kind in (main, *config.scan_networks)]
+    jobs = [(kind, size, None, None) for kind, size in dict.fromkeys(wanted)]
     if config.ablation:
         goal = hidden_goal(main)
         weights = dict(zip(goal.vocabulary.keys, goal.weights))
+        dropped = weights if config.ablation is True else config.ablation
         for key, weight in weights.items():
-            if weight != 0:
+            if weight != 0 and key in dropped:
                 reduced = Goal.of(goal.vocabulary, **{k: w for k, w in weights.items() if k != key})
                 jobs.append((f"{main} without {key}", n, reduced, key))
     return jobs
@@ -497,8 +581,10 @@ def _run(config: Config, source: str, use_cache: bool, cache_dir, workers: int =
         "validation_accuracy_median": _median(history, main, n, "validation_accuracy"),
         "train_accuracy_median": _median(history, main, n, "train_accuracy"),
         "hidden_goal": main,
+        "accuracy_by_network": {kind: _median(history, kind, n, "test_accuracy")
+                                for kind in dict.fromkeys((main, *config.networks))},
         "accuracy_by_n": {kind: {str(size): _median(history, kind, size, "test_accuracy") for size in config.sizes}
-                          for kind in config.networks},
+                          for kind in dict.fromkeys((main, *config.scan_networks))},
         "ablation": ablation,
         "validation_accuracy_full_goal": _median(history, main, n, "validation_accuracy"),
         "paper": PAPER,
@@ -513,6 +599,26 @@ def _run(config: Config, source: str, use_cache: bool, cache_dir, workers: int =
     return Result(config, metrics, history, atoms)
 
 
+def _last_epoch(history: pd.DataFrame) -> pd.DataFrame:
+    last = history[history.epoch == history.groupby(["network", "n_hidden"]).epoch.transform("max")]
+    return last.drop(columns="epoch").reset_index(drop=True)
+
+
+def record_tables(result: Result) -> dict[str, pd.DataFrame]:
+    """The tables a recorded result keeps, each run's accuracies after the last epoch: the
+    networks compared at N = ``n_hidden`` (``networks``), every network of the error-against-N
+    scan at every size (``sizes``), and each ablated goal (``ablation``, by the weight set to 0)."""
+    config, last = result.config, _last_epoch(result.history)
+    main, n = config.hidden_goal, config.n_hidden
+    compared = last[last.network.isin((main, *config.networks)) & (last.n_hidden == n)]
+    scanned = last[last.network.isin((main, *config.scan_networks)) & last.n_hidden.isin(config.sizes)]
+    prefix = f"{main} without "
+    ablated = last[last.network.str.startswith(prefix)].copy()
+    ablated.insert(0, "weight_set_to_0", ablated.pop("network").str.removeprefix(prefix))
+    return {"networks": compared.reset_index(drop=True), "sizes": scanned.reset_index(drop=True),
+            "ablation": ablated.drop(columns="n_hidden").reset_index(drop=True)}
+
+
 def per_run(result: Result) -> pd.DataFrame:
     """One row per run: the main network's train, validation and test accuracy after the last
     epoch."""
@@ -524,18 +630,18 @@ def per_run(result: Result) -> pd.DataFrame:
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None, workers: int = 0,
         scheduler: str | None = None) -> Result:
-    """Train the main network (``hidden_goal``, ``n_hidden``) and the ``networks`` at every
-    hidden size of ``sizes``; cached on disk by config, core source and the data set used, and
-    each network on its own (a killed run retrains only the networks it had not finished).
+    """Train the main network (``hidden_goal``, ``n_hidden``) and the ``networks`` at that size,
+    the main network and the ``scan_networks`` at every hidden size of ``sizes``, and the
+    ablation; cached on disk by config, the code it runs and the data set used, and each network
+    on its own (a killed run retrains only the networks it had not finished).
 
     ``workers`` local Dask workers of one thread each, or the cluster of a running ``scheduler``
     (:func:`infomorphic_core.parallel.client_for`), train the networks in parallel into the disk
-    cache, which they must share (the paper profile's 44 networks take tens of hours on one core;
-    the README gives the estimate); the result is the same as without them.
+    cache, which they must share; the result is the same as without them.
 
     Examples
     --------
-    >>> result = run(Config(n_runs=1, epochs=1, n_hidden=8, minibatch=256, sizes=(8,),
+    >>> result = run(Config(n_runs=1, epochs=1, n_hidden=8, minibatch=256, sizes=(4,),
     ...                     networks=("backprop",), ablation=False, source="subset"), use_cache=False)
     >>> sorted(result.history.network.unique())
     ['backprop', 'optimised']
