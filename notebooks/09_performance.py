@@ -222,9 +222,8 @@ kernels
 # page). The paper profiles: each whole chapter timed by `benchmarks/paper_profile.py` against
 # an empty cache (some two at a time, one per core), and the computation of each recorded
 # result a chapter reads (`results/paper/`, with the CPU it ran on). The three-source
-# chapter's whole paper profile has not been run: its 44 networks would take tens of hours
-# on one core ([its page](07_trivariate) gives the estimate and its main network's measured
-# time).
+# chapter's whole paper profile (41 networks of 10 seeds) has not been run ([its
+# page](07_trivariate) gives its main network's measured result).
 
 # %%
 results.wall_times(bench)
