@@ -49,6 +49,7 @@ class ThreeSourceConfig:
     binning: Binning = field(default_factory=lambda: Binning(20, "fixed", (-20.0, 20.0)))
     dtype: str = "float32"
     seed: int = 0
+    key: tuple = ()  # more of the random streams' key, for layers of one network drawn apart
 
     def __post_init__(self):
         for name in ("n_neurons", "n_feedforward", "n_runs"):
@@ -102,7 +103,7 @@ class ThreeSourceLayer(torch.nn.Module):
         def linear(n_inputs, name):
             bound = 1.0 / math.sqrt(n_inputs)
             w = rng.per_run(lambda g: torch.rand((n, n_inputs + 1), generator=g, dtype=torch.float64),
-                            cfg.seed, cfg.n_runs, "init", name)
+                            cfg.seed, cfg.n_runs, "init", name, *cfg.key)
             w = ((2 * w - 1) * bound).to(dtype=dtype, device=device)
             return torch.nn.Parameter(w[..., :-1].contiguous()), torch.nn.Parameter(w[..., -1].contiguous())
 
@@ -123,7 +124,7 @@ class ThreeSourceLayer(torch.nn.Module):
         others = 1 - torch.eye(n)
         if cfg.n_partners is None:
             return others.expand(cfg.n_runs, n, n).clone()
-        scores = rng.per_run(lambda g: torch.rand((n, n), generator=g), cfg.seed, cfg.n_runs, "partners")
+        scores = rng.per_run(lambda g: torch.rand((n, n), generator=g), cfg.seed, cfg.n_runs, "partners", *cfg.key)
         scores = torch.where(others > 0, scores, -1.0)
         chosen = scores.topk(cfg.n_partners, dim=-1).indices
         return torch.zeros(cfg.n_runs, n, n).scatter_(-1, chosen, 1.0)

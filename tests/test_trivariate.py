@@ -258,9 +258,10 @@ def test_the_backprop_loss_is_the_published_one_unless_asked():
     assert tv.Config().backprop_loss == "published"
 
 
-@pytest.mark.parametrize("kind", ["optimised", "context only", "lateral only, heuristic", "random projection",
-                                  "readout only"])
-def test_an_infomorphic_step_sets_the_gradients_autograd_gives(kind):
+@pytest.mark.parametrize("kind, upper", [("optimised", ()), ("context only", ()), ("lateral only, heuristic", ()),
+                                         ("random projection", ()), ("readout only", ()), ("optimised", (7,)),
+                                         ("lateral only", (5, 6))])
+def test_an_infomorphic_step_sets_the_gradients_autograd_gives(kind, upper):
     """The network learns in closed form; autograd through both layers' goals (sample atoms and
     the readout's joint) gives the same gradients, in float32 to 2e-4 of the layer's largest
     entry (a bias whose gradient is near 0 holds only rounding). The readout's context bias,
@@ -268,23 +269,25 @@ def test_an_infomorphic_step_sets_the_gradients_autograd_gives(kind):
     so Adam's weight decay leaves it there too)."""
     torch.manual_seed(1)
     x, labels = torch.randn(1, 200, 784), torch.randint(0, 10, (1, 200))
-    net = tv.network(kind, small(n_runs=1), 12)
+    net = tv.network(kind, small(n_runs=1), 12, upper=upper if kind != "readout only" else ())
     if net.hidden is None:  # the readout alone, on the pixels
-        f = c = l = theta = previous = None
-        y = x
+        passes = [tv.Pass(None, None, None, None, None, x, None)]
     else:
         with torch.no_grad():
-            f, c, l, theta, y, previous = tv.hidden_pass(net.hidden, x, tv.one_hot(labels), net.config, "step", 0)
-    net._learn(x, previous, f, c, l, theta, y, tv.one_hot(labels), labels)
-    layers = {"readout": net.readout} | ({"hidden": net.hidden} if net.learns_hidden else {})
+            passes = net.passes(x, tv.one_hot(labels), "step", 0)
+    net._learn(passes, tv.one_hot(labels), labels)
+    layers = {"readout": net.readout}
+    if net.learns_hidden:
+        layers |= {f"hidden {depth}": layer for depth, layer in enumerate(net.layers)}
     closed = {(layer, name): p.grad.clone() for layer, module in layers.items()
               for name, p in module.named_parameters() if p.requires_grad}
     for module in layers.values():
         module.zero_grad(set_to_none=True)
-    loss = -net.readout.goal(y, tv.one_hot(labels), net.config.gamma)[0].sum()
+    loss = -net.readout.goal(passes[-1].y, tv.one_hot(labels), net.config.gamma)[0].sum()
     if net.learns_hidden:
-        f, c, l = net.hidden.drives(x, tv.one_hot(labels), previous)
-        loss = loss - net.hidden.goal(net.hidden.atoms(f, c, l), net.goal).sum()
+        for layer, p in zip(net.layers, passes):
+            f, c, l = layer.drives(p.x, tv.one_hot(labels), p.previous)
+            loss = loss - layer.goal(layer.atoms(f, c, l), net.goal).sum()
     loss.backward()
     scale = {layer: max(float(p.grad.abs().max()) for p in module.parameters() if p.grad is not None)
              for layer, module in layers.items()}
@@ -292,6 +295,28 @@ def test_an_infomorphic_step_sets_the_gradients_autograd_gives(kind):
         expected = dict(layers[layer].named_parameters())[name].grad
         expected = torch.zeros_like(g) if expected is None else expected
         assert (g - expected).abs().max() <= 2e-4 * scale[layer], (layer, name)
-    assert len(closed) == 3 + (6 if kind == "optimised" else 4 if net.learns_hidden else 0)
+    per_layer = 6 if kind == "optimised" else 4 if net.learns_hidden else 0
+    assert len(closed) == 3 + per_layer * len(net.layers)
     if net.hidden is None:
         assert net.predict(x[0], None).shape == (1, 200)
+
+
+def test_a_deep_network_stacks_layers_drawn_apart_and_learns_in_every_layer():
+    """Hidden layers above the first take the outputs below as their feedforward input and are
+    drawn from streams of their own; the first layer is the one-layer network's. One step moves
+    every layer's weights, by the local goals and by backprop alike."""
+    config = small(n_runs=1)
+    deep = tv.network("optimised", config, 12, upper=(8,))
+    assert [layer.config.n_feedforward for layer in deep.layers] == [784, 12]
+    assert deep.readout.config.n_receptive == 8
+    assert torch.equal(tv.network("optimised", config, 12).hidden.w_context, deep.hidden.w_context)
+    assert not torch.equal(deep.layers[0].w_context[:, :8], deep.layers[1].w_context)
+    g = torch.Generator().manual_seed(0)
+    x, labels = torch.randn(1, 64, 784, generator=g), torch.randint(0, 10, (1, 64), generator=g)
+    for kind in ("optimised", "backprop"):
+        net = tv.network(kind, config, 12, upper=(8,))
+        before = [p.detach().clone() for layer in net.layers for p in layer.parameters()]
+        net.step(x, labels, "step", 0)
+        after = [p.detach() for layer in net.layers for p in layer.parameters()]
+        assert all(not torch.equal(a, b) for a, b in zip(before, after)), kind
+        assert net.predict(x[0], None, "test").shape == (1, 64)

@@ -175,11 +175,15 @@ class Config(TaskConfig):
             number(name, getattr(self, name), 0, math.inf)
         number("validation_fraction", self.validation_fraction, 0, 1, open_low=True, open_high=True)
 
-    def layer_config(self, n_hidden: int | None = None, sources=("F", "C", "L")) -> ThreeSourceConfig:
-        """The hidden layer: three sources with the published three-source activation and fixed
-        bins, or two with the published bivariate activation and adaptive bins."""
-        shared = dict(n_neurons=n_hidden or self.n_hidden, n_feedforward=784, n_context=N_CLASSES,
-                      sources=sources, n_runs=self.n_runs, n_partners=self.n_partners, seed=self.seed)
+    def layer_config(self, n_hidden: int | None = None, sources=("F", "C", "L"), n_feedforward: int = 784,
+                     depth: int = 0) -> ThreeSourceConfig:
+        """A hidden layer (the first, or the one ``depth`` layers above it, whose feedforward
+        input is the ``n_feedforward`` outputs below): three sources with the published
+        three-source activation and fixed bins, or two with the published bivariate activation
+        and adaptive bins."""
+        shared = dict(n_neurons=n_hidden or self.n_hidden, n_feedforward=n_feedforward, n_context=N_CLASSES,
+                      sources=sources, n_runs=self.n_runs, n_partners=self.n_partners, seed=self.seed,
+                      key=("layer", depth) if depth else ())
         if len(sources) == 2:
             modulation = 2 * (1 - self.two_source_k1)
             return ThreeSourceConfig(**shared, context_gain=modulation, lateral_gain=modulation,
@@ -239,6 +243,21 @@ def _sample(theta: torch.Tensor, config: Config, *key) -> torch.Tensor:
     return torch.where(uniforms < theta.detach(), 1.0, -1.0)
 
 
+@dataclass
+class Pass:
+    """One hidden layer's step: its feedforward input ``x``, drives f, c, l, firing probability
+    θ and ±1 outputs ``y`` of the second lateral step, and the outputs of the first
+    (``previous``; ``None`` without lateral input)."""
+
+    x: torch.Tensor | None
+    f: torch.Tensor | None
+    c: torch.Tensor | None
+    l: torch.Tensor | None
+    theta: torch.Tensor | None
+    y: torch.Tensor
+    previous: torch.Tensor | None
+
+
 def hidden_pass(hidden: ThreeSourceLayer, x, x_context, config: Config, *key, sample: bool = True):
     """The two lateral steps: (f, c, l, θ) of step 2, its ±1 outputs and those of step 1 (the
     lateral input of step 2; ``None`` without one); step 1 sees a zero lateral vector (l = b_L),
@@ -268,17 +287,36 @@ def oriented(theta: torch.Tensor, batch: int) -> torch.Tensor:
 
 
 class Network:
-    """A network of one kind (:data:`NETWORKS`) with N hidden three-source neurons, batched over
-    runs; :func:`network` makes the right one. Subclasses say how the layers learn
-    (:meth:`_learn`) and how the output is read (:meth:`_output`)."""
+    """A network of one kind (:data:`NETWORKS`) with N hidden three-source neurons (and, with
+    ``upper``, more hidden layers of those sizes above them, each taking the outputs below as
+    its feedforward input and the label as its context), batched over runs; :func:`network`
+    makes the right one. Subclasses say how the layers learn (:meth:`_learn`) and how the
+    output is read (:meth:`_output`)."""
 
     sampled = True  # ±1 samples of the hidden θ; the random projection's units are Heaviside
     autograd = False  # whether a step records the hidden pass for autograd (backprop)
 
-    def __init__(self, kind: str, config: Config, n_hidden: int):
+    def __init__(self, kind: str, config: Config, n_hidden: int, upper: tuple = ()):
         self.kind, self.config = kind, config
-        self.hidden = ThreeSourceLayer(config.layer_config(n_hidden, HIDDEN_SOURCES.get(kind, ("F", "C", "L"))))
+        sources = HIDDEN_SOURCES.get(kind, ("F", "C", "L"))
+        sizes = (n_hidden, *upper)
+        self.layers = [ThreeSourceLayer(config.layer_config(n, sources, below, depth))
+                       for depth, (below, n) in enumerate(zip((784, *sizes), sizes))]
+        self.hidden = self.layers[0]
         self.optimizers: list[torch.optim.Optimizer] = []
+
+    def passes(self, x, label, *key) -> list[Pass]:
+        """Every hidden layer's step on x [runs, B, 784] with the label (``None``: context 0),
+        from the bottom; for backprop the outputs carry the surrogate gradient 2σ'(A) upwards."""
+        passes = []
+        for depth, layer in enumerate(self.layers):
+            f, c, l, theta, y, previous = hidden_pass(layer, x, label, self.config, *key,
+                                                      *(("layer", depth) if depth else ()), sample=self.sampled)
+            if self.autograd:
+                y = y + 2 * (theta - theta.detach())  # sampled ±1 forward, 2σ'(A) backward
+            passes.append(Pass(x, f, c, l, theta, y, previous))
+            x = y
+        return passes
 
     def step(self, x, labels, *key) -> torch.Tensor:
         """One update on a minibatch x [runs, B, 784]; returns the readout's θ (oriented) or,
@@ -287,16 +325,15 @@ class Network:
         for optimizer in self.optimizers:
             optimizer.zero_grad()
         with torch.set_grad_enabled(self.autograd):
-            f, c, l, theta, y, previous = hidden_pass(self.hidden, x, label, self.config, *key, sample=self.sampled)
-            out = self._learn(x, previous, f, c, l, theta, y, label, labels)
+            out = self._learn(self.passes(x, label, *key), label, labels)
         for optimizer in self.optimizers:
             optimizer.step()
-        self.hidden.apply_mask()
+        for layer in self.layers:
+            layer.apply_mask()
         return out
 
-    def _learn(self, x, previous, f, c, l, theta, y, label, labels) -> torch.Tensor:
-        """Set the parameters' gradients (of a loss to minimise) from the step's inputs x, the
-        lateral step's outputs ``previous`` and the hidden pass."""
+    def _learn(self, passes: list[Pass], label, labels) -> torch.Tensor:
+        """Set the parameters' gradients (of a loss to minimise) from the hidden layers' steps."""
         raise NotImplementedError
 
     def _output(self, y, batch: int) -> torch.Tensor:
@@ -305,20 +342,19 @@ class Network:
     @torch.no_grad()
     def predict(self, images, index, *key) -> torch.Tensor:
         """Predicted digits [runs, samples] of ``images[index]`` (``index`` [runs, samples], or
-        ``None`` for all images, shared by the runs), without the label: label context 0 in both
-        layers, taken in evaluation batches of ``eval_batch``."""
+        ``None`` for all images, shared by the runs), without the label: label context 0 in every
+        layer, taken in evaluation batches of ``eval_batch``."""
         batch = self.config.eval_batch
         n = len(images) if index is None else index.shape[-1]
         out = []
         for i, start in enumerate(range(0, n, batch)):
             part = images[start:start + batch] if index is None else images[index[:, start:start + batch]]
-            y = hidden_pass(self.hidden, part, None, self.config, *key, i, sample=self.sampled)[4]
-            out.append(self._output(y, batch))
+            out.append(self._output(self.passes(part, None, *key, i)[-1].y, batch))
         return torch.cat(out, 1).argmax(-1)
 
     @torch.no_grad()
     def hidden_atoms(self, x, labels, *key) -> torch.Tensor:
-        """The hidden neurons' atoms on one batch with the label given, [runs, N, n_atoms]."""
+        """The first hidden layer's atoms on one batch with the label given, [runs, N, n_atoms]."""
         f, c, l, theta, *_ = hidden_pass(self.hidden, x, one_hot(labels), self.config, *key)
         return self.hidden.atoms(f, c, l, theta).stack()
 
@@ -330,12 +366,12 @@ class InfomorphicNetwork(Network):
     ``gradient="autograd"`` takes them by autograd instead (the same to float rounding, slower)."""
 
     def __init__(self, kind: str, config: Config, n_hidden: int, goal: Goal | None = None,
-                 gradient: str = "closed form"):
-        super().__init__(kind, config, n_hidden)
+                 gradient: str = "closed form", upper: tuple = ()):
+        super().__init__(kind, config, n_hidden, upper)
         one_of("gradient", gradient, ("closed form", "autograd"))
         self.gradient = gradient
         self.learns_hidden = self.sampled = kind != "random projection"
-        self.readout = InfomorphicLayer(config.readout_config(n_hidden))
+        self.readout = InfomorphicLayer(config.readout_config((n_hidden, *upper)[-1]))
         with torch.no_grad():  # the label reaches readout neuron k as itself: identity, not learned
             self.readout.w_context.copy_(torch.eye(N_CLASSES).expand_as(self.readout.w_context))
         self.readout.w_context.requires_grad_(False)
@@ -343,29 +379,31 @@ class InfomorphicNetwork(Network):
         self.optimizers = [torch.optim.Adam(readout, lr=config.readout_lr, weight_decay=config.readout_weight_decay)]
         if self.learns_hidden:
             self.goal = goal or hidden_goal(kind)
-            self.optimizers.append(torch.optim.Adam(self.hidden.parameters(), lr=config.hidden_lr,
+            hidden = [p for layer in self.layers for p in layer.parameters()]
+            self.optimizers.append(torch.optim.Adam(hidden, lr=config.hidden_lr,
                                                     weight_decay=config.hidden_weight_decay))
 
     @property
     def autograd(self) -> bool:
         return self.gradient == "autograd"
 
-    def _learn(self, x, previous, f, c, l, theta, y, label, labels):
-        if self.autograd:  # through both layers' goals: the reference of `make bench` and the tests
+    def _learn(self, passes, label, labels):
+        y = passes[-1].y
+        hidden = list(zip(self.layers, passes)) if self.learns_hidden else []
+        if self.autograd:  # through every layer's goal: the reference of `make bench` and the tests
             loss = -self.readout.goal(y, label, self.config.gamma)[0].sum()
-            if self.learns_hidden:
-                loss = loss - self.hidden.goal(self.hidden.atoms(f, c, l, theta), self.goal).sum()
+            for layer, p in hidden:
+                loss = loss - layer.goal(layer.atoms(p.f, p.c, p.l, p.theta), self.goal).sum()
             loss.backward()
             return oriented(self.readout.theta(y, label).detach(), labels.shape[-1])
-        # both layers ascend their goals, each gradient in closed form (as autograd's, to rounding)
+        # every layer ascends its goal, each gradient in closed form (as autograd's, to rounding)
         grads, _ = closed_form_gradient(self.readout, y, label, self.config.gamma)
-        if self.learns_hidden:
-            grads |= {("hidden", name): g for name, g in
-                      three_source.closed_form_gradient(self.hidden, x, label, previous, self.goal,
-                                                        drives=(f, c, l)).items()}
         for name, g in grads.items():
-            layer, name = (self.hidden, name[1]) if isinstance(name, tuple) else (self.readout, name)
-            getattr(layer, name).grad = -g
+            getattr(self.readout, name).grad = -g
+        for layer, p in hidden:
+            for name, g in three_source.closed_form_gradient(layer, p.x, label, p.previous, self.goal,
+                                                             drives=(p.f, p.c, p.l)).items():
+                getattr(layer, name).grad = -g
         return oriented(self.readout.theta(y, label), labels.shape[-1])
 
     def _output(self, y, batch):
@@ -381,7 +419,7 @@ class ReadoutNetwork(InfomorphicNetwork):
                  gradient: str = "closed form"):
         one_of("gradient", gradient, ("closed form", "autograd"))
         self.kind, self.config, self.gradient = kind, config, gradient
-        self.hidden, self.learns_hidden, self.sampled = None, False, False
+        self.layers, self.hidden, self.learns_hidden, self.sampled = [], None, False, False
         self.readout = InfomorphicLayer(config.readout_config(784))
         with torch.no_grad():
             self.readout.w_context.copy_(torch.eye(N_CLASSES).expand_as(self.readout.w_context))
@@ -394,7 +432,7 @@ class ReadoutNetwork(InfomorphicNetwork):
         for optimizer in self.optimizers:
             optimizer.zero_grad()
         with torch.set_grad_enabled(self.autograd):
-            out = self._learn(None, None, None, None, None, None, x, label, labels)
+            out = self._learn([Pass(None, None, None, None, None, x, None)], label, labels)
         for optimizer in self.optimizers:
             optimizer.step()
         return out
@@ -418,20 +456,19 @@ class BackpropNetwork(Network):
 
     autograd = True
 
-    def __init__(self, kind: str, config: Config, n_hidden: int):
-        super().__init__(kind, config, n_hidden)
-        scale = 1 / math.sqrt(n_hidden)
-        w = rng.per_run(lambda g: torch.rand(N_CLASSES, n_hidden + 1, generator=g), config.seed,
+    def __init__(self, kind: str, config: Config, n_hidden: int, upper: tuple = ()):
+        super().__init__(kind, config, n_hidden, upper)
+        top = (n_hidden, *upper)[-1]
+        w = rng.per_run(lambda g: torch.rand(N_CLASSES, top + 1, generator=g), config.seed,
                         config.n_runs, "init", "backprop readout")
-        w = (2 * w - 1) * scale
+        w = (2 * w - 1) / math.sqrt(top)
         self.w_out = torch.nn.Parameter(w[..., :-1].contiguous())
         self.b_out = torch.nn.Parameter(w[..., -1].contiguous())
-        self.optimizers = [torch.optim.Adam(list(self.hidden.parameters()) + [self.w_out, self.b_out],
-                                            lr=config.backprop_lr)]
+        hidden = [p for layer in self.layers for p in layer.parameters()]
+        self.optimizers = [torch.optim.Adam(hidden + [self.w_out, self.b_out], lr=config.backprop_lr)]
 
-    def _learn(self, x, previous, f, c, l, theta, y, label, labels):
-        y = y + 2 * (theta - theta.detach())  # sampled ±1 forward, 2σ'(A) backward
-        logits = self._output(y, None)
+    def _learn(self, passes, label, labels):
+        logits = self._output(passes[-1].y, None)  # the outputs carry the surrogate gradient
         scores = torch.sigmoid(logits) if self.config.backprop_loss == "published" else logits
         loss = torch.nn.functional.cross_entropy(scores.reshape(-1, N_CLASSES), labels.reshape(-1),
                                                  reduction="sum") / labels.shape[-1]
@@ -442,14 +479,15 @@ class BackpropNetwork(Network):
         return torch.matmul(y, self.w_out.transpose(-1, -2)) + self.b_out[:, None, :]
 
 
-def network(kind: str, config: Config, n_hidden: int, goal: Goal | None = None) -> Network:
+def network(kind: str, config: Config, n_hidden: int, goal: Goal | None = None, upper: tuple = ()) -> Network:
     """A network of ``kind`` (:data:`NETWORKS`, or the ablation's ``"<network> without <atom>"``)
-    with ``n_hidden`` hidden neurons; ``goal`` replaces the hidden goal of an infomorphic kind."""
+    with ``n_hidden`` hidden neurons (and hidden layers of the sizes ``upper`` above them);
+    ``goal`` replaces the hidden goal of an infomorphic kind."""
     if kind == "backprop":
-        return BackpropNetwork(kind, config, n_hidden)
+        return BackpropNetwork(kind, config, n_hidden, upper)
     if kind in NO_HIDDEN:
         return ReadoutNetwork(kind, config, n_hidden)
-    return InfomorphicNetwork(kind, config, n_hidden, goal)
+    return InfomorphicNetwork(kind, config, n_hidden, goal, upper=upper)
 
 
 def _train(config: Config, data: Split, kind: str, n_hidden: int,
