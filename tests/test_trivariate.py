@@ -258,10 +258,12 @@ def test_the_backprop_loss_is_the_published_one_unless_asked():
     assert tv.Config().backprop_loss == "published"
 
 
-@pytest.mark.parametrize("kind, upper", [("optimised", ()), ("context only", ()), ("lateral only, heuristic", ()),
-                                         ("random projection", ()), ("readout only", ()), ("optimised", (7,)),
-                                         ("lateral only", (5, 6))])
-def test_an_infomorphic_step_sets_the_gradients_autograd_gives(kind, upper):
+@pytest.mark.parametrize("kind, upper, topdown", [
+    ("optimised", (), "label"), ("context only", (), "label"), ("lateral only, heuristic", (), "label"),
+    ("random projection", (), "label"), ("readout only", (), "label"), ("optimised", (7,), "label"),
+    ("lateral only", (5, 6), "label"), ("optimised", (), "readout"), ("context only", (7,), "readout"),
+    ("optimised", (7, 5), "hierarchical")])
+def test_an_infomorphic_step_sets_the_gradients_autograd_gives(kind, upper, topdown):
     """The network learns in closed form; autograd through both layers' goals (sample atoms and
     the readout's joint) gives the same gradients, in float32 to 2e-4 of the layer's largest
     entry (a bias whose gradient is near 0 holds only rounding). The readout's context bias,
@@ -269,7 +271,7 @@ def test_an_infomorphic_step_sets_the_gradients_autograd_gives(kind, upper):
     so Adam's weight decay leaves it there too)."""
     torch.manual_seed(1)
     x, labels = torch.randn(1, 200, 784), torch.randint(0, 10, (1, 200))
-    net = tv.network(kind, small(n_runs=1), 12, upper=upper if kind != "readout only" else ())
+    net = tv.network(kind, small(n_runs=1), 12, upper=upper, topdown=topdown, steps=3 if upper else 2)
     if net.hidden is None:  # the readout alone, on the pixels
         passes = [tv.Pass(None, None, None, None, None, x, None)]
     else:
@@ -286,7 +288,7 @@ def test_an_infomorphic_step_sets_the_gradients_autograd_gives(kind, upper):
     loss = -net.readout.goal(passes[-1].y, tv.one_hot(labels), net.config.gamma)[0].sum()
     if net.learns_hidden:
         for layer, p in zip(net.layers, passes):
-            f, c, l = layer.drives(p.x, tv.one_hot(labels), p.previous)
+            f, c, l = layer.drives(p.x, p.context, p.previous)
             loss = loss - layer.goal(layer.atoms(f, c, l), net.goal).sum()
     loss.backward()
     scale = {layer: max(float(p.grad.abs().max()) for p in module.parameters() if p.grad is not None)
@@ -320,3 +322,30 @@ def test_a_deep_network_stacks_layers_drawn_apart_and_learns_in_every_layer():
         after = [p.detach() for layer in net.layers for p in layer.parameters()]
         assert all(not torch.equal(a, b) for a, b in zip(before, after)), kind
         assert net.predict(x[0], None, "test").shape == (1, 64)
+
+
+def test_the_top_down_context_is_the_label_the_readout_or_the_layer_above():
+    """With one layer and two steps, the hierarchical network (whose top context is the label)
+    settles to the label network's step bit for bit; the readout network's context is 0 in the
+    first step and the readout's sampled outputs in the second; a hierarchical layer's context is
+    the layer above's outputs of the step before."""
+    config = small(n_runs=1)
+    g = torch.Generator().manual_seed(0)
+    x, labels = torch.randn(1, 64, 784, generator=g), torch.randint(0, 10, (1, 64), generator=g)
+    label = tv.one_hot(labels)
+    with torch.no_grad():
+        by_label = tv.network("optimised", config, 12).passes(x, label, "k")
+        settled = tv.network("optimised", config, 12, topdown="hierarchical").passes(x, label, "k")
+        assert torch.equal(by_label[0].y, settled[0].y) and torch.equal(by_label[0].theta, settled[0].theta)
+        readout = tv.network("optimised", config, 12, topdown="readout")
+        (p,) = readout.passes(x, label, "k")
+        assert p.context.shape == (1, 64, 10) and set(p.context.unique().tolist()) == {-1.0, 1.0}
+        deep = tv.network("optimised", config, 12, upper=(6,), topdown="hierarchical", steps=3)
+        assert deep.layers[0].config.n_context == 6 and deep.layers[1].config.n_context == 10
+        low, high = deep.passes(x, label, "k")
+        assert torch.equal(high.context, label) and low.context.shape == (1, 64, 6)
+        assert set(low.context.unique().tolist()) <= {-1.0, 1.0}
+    with pytest.raises(ConfigError, match="readout"):
+        tv.network("backprop", config, 12, topdown="readout")
+    with pytest.raises(ConfigError, match="topdown"):
+        tv.network("optimised", config, 12, topdown="sideways")

@@ -176,12 +176,12 @@ class Config(TaskConfig):
         number("validation_fraction", self.validation_fraction, 0, 1, open_low=True, open_high=True)
 
     def layer_config(self, n_hidden: int | None = None, sources=("F", "C", "L"), n_feedforward: int = 784,
-                     depth: int = 0) -> ThreeSourceConfig:
+                     depth: int = 0, n_context: int = N_CLASSES) -> ThreeSourceConfig:
         """A hidden layer (the first, or the one ``depth`` layers above it, whose feedforward
         input is the ``n_feedforward`` outputs below): three sources with the published
         three-source activation and fixed bins, or two with the published bivariate activation
         and adaptive bins."""
-        shared = dict(n_neurons=n_hidden or self.n_hidden, n_feedforward=n_feedforward, n_context=N_CLASSES,
+        shared = dict(n_neurons=n_hidden or self.n_hidden, n_feedforward=n_feedforward, n_context=n_context,
                       sources=sources, n_runs=self.n_runs, n_partners=self.n_partners, seed=self.seed,
                       key=("layer", depth) if depth else ())
         if len(sources) == 2:
@@ -246,8 +246,8 @@ def _sample(theta: torch.Tensor, config: Config, *key) -> torch.Tensor:
 @dataclass
 class Pass:
     """One hidden layer's step: its feedforward input ``x``, drives f, c, l, firing probability
-    θ and ±1 outputs ``y`` of the second lateral step, and the outputs of the first
-    (``previous``; ``None`` without lateral input)."""
+    θ and ±1 outputs ``y`` of the last lateral step, the outputs of the step before
+    (``previous``; ``None`` without lateral input) and the context input."""
 
     x: torch.Tensor | None
     f: torch.Tensor | None
@@ -256,6 +256,7 @@ class Pass:
     theta: torch.Tensor | None
     y: torch.Tensor
     previous: torch.Tensor | None
+    context: torch.Tensor | None = None  # the context input (label or top-down signal)
 
 
 def hidden_pass(hidden: ThreeSourceLayer, x, x_context, config: Config, *key, sample: bool = True):
@@ -286,37 +287,85 @@ def oriented(theta: torch.Tensor, batch: int) -> torch.Tensor:
     return torch.cat(parts, 1)
 
 
+TOPDOWN = ("label", "readout", "hierarchical")
+
+
 class Network:
     """A network of one kind (:data:`NETWORKS`) with N hidden three-source neurons (and, with
     ``upper``, more hidden layers of those sizes above them, each taking the outputs below as
-    its feedforward input and the label as its context), batched over runs; :func:`network`
-    makes the right one. Subclasses say how the layers learn (:meth:`_learn`) and how the
-    output is read (:meth:`_output`)."""
+    its feedforward input), batched over runs; :func:`network` makes the right one. Subclasses
+    say how the layers learn (:meth:`_learn`) and how the output is read (:meth:`_output`).
+
+    The hidden layers' context (``topdown``): ``"label"``, the label in every layer, each
+    through its own learned map (chapter 07's network); ``"readout"``, the readout's ±1 outputs
+    of the previous step (sampled, its own context the label while training), 0 in the first;
+    ``"hierarchical"``, the outputs of the layer above at the previous step (0 in the first),
+    the top layer's the label. With ``"label"`` each layer takes its two lateral steps on the
+    outputs of the layer below; otherwise the network settles ``steps`` steps together, every
+    layer's lateral input and context being the previous step's outputs, and learns on the
+    last."""
 
     sampled = True  # ±1 samples of the hidden θ; the random projection's units are Heaviside
     autograd = False  # whether a step records the hidden pass for autograd (backprop)
 
-    def __init__(self, kind: str, config: Config, n_hidden: int, upper: tuple = ()):
-        self.kind, self.config = kind, config
+    def __init__(self, kind: str, config: Config, n_hidden: int, upper: tuple = (), topdown: str = "label",
+                 steps: int = 2):
+        one_of("topdown", topdown, TOPDOWN)
+        integer("steps", steps, minimum=2)
+        self.kind, self.config, self.topdown, self.steps = kind, config, topdown, steps
         sources = HIDDEN_SOURCES.get(kind, ("F", "C", "L"))
         sizes = (n_hidden, *upper)
-        self.layers = [ThreeSourceLayer(config.layer_config(n, sources, below, depth))
-                       for depth, (below, n) in enumerate(zip((784, *sizes), sizes))]
+        contexts = (*sizes[1:], N_CLASSES) if topdown == "hierarchical" else (N_CLASSES,) * len(sizes)
+        self.layers = [ThreeSourceLayer(config.layer_config(n, sources, below, depth, n_context))
+                       for depth, (below, n, n_context) in enumerate(zip((784, *sizes), sizes, contexts))]
         self.hidden = self.layers[0]
         self.optimizers: list[torch.optim.Optimizer] = []
 
     def passes(self, x, label, *key) -> list[Pass]:
         """Every hidden layer's step on x [runs, B, 784] with the label (``None``: context 0),
         from the bottom; for backprop the outputs carry the surrogate gradient 2σ'(A) upwards."""
+        if self.topdown != "label" or self.steps != 2:
+            return self._settle(x, label, *key)
         passes = []
+        x_context = label
         for depth, layer in enumerate(self.layers):
             f, c, l, theta, y, previous = hidden_pass(layer, x, label, self.config, *key,
                                                       *(("layer", depth) if depth else ()), sample=self.sampled)
             if self.autograd:
                 y = y + 2 * (theta - theta.detach())  # sampled ±1 forward, 2σ'(A) backward
-            passes.append(Pass(x, f, c, l, theta, y, previous))
+            passes.append(Pass(x, f, c, l, theta, y, previous, x_context))
             x = y
         return passes
+
+    def _settle(self, x, label, *key) -> list[Pass]:
+        """``steps`` steps of every layer together; the passes of the last."""
+        outputs, top = [None] * len(self.layers), None
+        for step in range(1, self.steps + 1):
+            passes, below = [], x
+            for depth, layer in enumerate(self.layers):
+                if self.topdown == "label" or (self.topdown == "hierarchical" and depth == len(self.layers) - 1):
+                    context = label
+                elif self.topdown == "readout":
+                    context = top
+                else:
+                    context = outputs[depth + 1]
+                f, c, l = layer.drives(below, context, outputs[depth])
+                theta = layer.theta(f, c, l)
+                y = (_sample(theta, self.config, *key, *(("layer", depth) if depth else ()), step) if self.sampled
+                     else torch.where(theta.detach() > 0.5, 1.0, -1.0))
+                if self.autograd:
+                    y = y + 2 * (theta - theta.detach())
+                passes.append(Pass(below, f, c, l, theta, y, outputs[depth], context))
+                below = y
+            outputs = [p.y.detach() for p in passes]
+            if self.topdown == "readout" and step < self.steps:
+                top = _sample(self._readout_theta(below, label), self.config, *key, "readout", step)
+        return passes
+
+    def _readout_theta(self, y, label) -> torch.Tensor:
+        """The readout's firing probabilities on the top layer's outputs (context: the label, or 0
+        without one), for the readout top-down signal."""
+        raise NotImplementedError(f"{type(self).__name__} has no readout to feed back")
 
     def step(self, x, labels, *key) -> torch.Tensor:
         """One update on a minibatch x [runs, B, 784]; returns the readout's θ (oriented) or,
@@ -366,8 +415,8 @@ class InfomorphicNetwork(Network):
     ``gradient="autograd"`` takes them by autograd instead (the same to float rounding, slower)."""
 
     def __init__(self, kind: str, config: Config, n_hidden: int, goal: Goal | None = None,
-                 gradient: str = "closed form", upper: tuple = ()):
-        super().__init__(kind, config, n_hidden, upper)
+                 gradient: str = "closed form", upper: tuple = (), topdown: str = "label", steps: int = 2):
+        super().__init__(kind, config, n_hidden, upper, topdown, steps)
         one_of("gradient", gradient, ("closed form", "autograd"))
         self.gradient = gradient
         self.learns_hidden = self.sampled = kind != "random projection"
@@ -387,6 +436,9 @@ class InfomorphicNetwork(Network):
     def autograd(self) -> bool:
         return self.gradient == "autograd"
 
+    def _readout_theta(self, y, label):
+        return self.readout.theta(y, torch.zeros(y.shape[-2], N_CLASSES) if label is None else label)
+
     def _learn(self, passes, label, labels):
         y = passes[-1].y
         hidden = list(zip(self.layers, passes)) if self.learns_hidden else []
@@ -401,7 +453,7 @@ class InfomorphicNetwork(Network):
         for name, g in grads.items():
             getattr(self.readout, name).grad = -g
         for layer, p in hidden:
-            for name, g in three_source.closed_form_gradient(layer, p.x, label, p.previous, self.goal,
+            for name, g in three_source.closed_form_gradient(layer, p.x, p.context, p.previous, self.goal,
                                                              drives=(p.f, p.c, p.l)).items():
                 getattr(layer, name).grad = -g
         return oriented(self.readout.theta(y, label), labels.shape[-1])
@@ -456,8 +508,12 @@ class BackpropNetwork(Network):
 
     autograd = True
 
-    def __init__(self, kind: str, config: Config, n_hidden: int, upper: tuple = ()):
-        super().__init__(kind, config, n_hidden, upper)
+    def __init__(self, kind: str, config: Config, n_hidden: int, upper: tuple = (), topdown: str = "label",
+                 steps: int = 2):
+        if topdown == "readout":
+            raise ConfigError("the backprop network's readout is a linear layer trained by its error: it has no "
+                              "sampled outputs to feed back (topdown='readout' is for infomorphic networks)")
+        super().__init__(kind, config, n_hidden, upper, topdown, steps)
         top = (n_hidden, *upper)[-1]
         w = rng.per_run(lambda g: torch.rand(N_CLASSES, top + 1, generator=g), config.seed,
                         config.n_runs, "init", "backprop readout")
@@ -479,15 +535,17 @@ class BackpropNetwork(Network):
         return torch.matmul(y, self.w_out.transpose(-1, -2)) + self.b_out[:, None, :]
 
 
-def network(kind: str, config: Config, n_hidden: int, goal: Goal | None = None, upper: tuple = ()) -> Network:
+def network(kind: str, config: Config, n_hidden: int, goal: Goal | None = None, upper: tuple = (),
+            topdown: str = "label", steps: int = 2) -> Network:
     """A network of ``kind`` (:data:`NETWORKS`, or the ablation's ``"<network> without <atom>"``)
-    with ``n_hidden`` hidden neurons (and hidden layers of the sizes ``upper`` above them);
-    ``goal`` replaces the hidden goal of an infomorphic kind."""
+    with ``n_hidden`` hidden neurons (and hidden layers of the sizes ``upper`` above them, the
+    context ``topdown`` settled over ``steps``, see :class:`Network`); ``goal`` replaces the
+    hidden goal of an infomorphic kind."""
     if kind == "backprop":
-        return BackpropNetwork(kind, config, n_hidden, upper)
+        return BackpropNetwork(kind, config, n_hidden, upper, topdown, steps)
     if kind in NO_HIDDEN:
         return ReadoutNetwork(kind, config, n_hidden)
-    return InfomorphicNetwork(kind, config, n_hidden, goal, upper=upper)
+    return InfomorphicNetwork(kind, config, n_hidden, goal, upper=upper, topdown=topdown, steps=steps)
 
 
 def _train(config: Config, data: Split, kind: str, n_hidden: int,
