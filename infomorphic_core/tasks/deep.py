@@ -1,0 +1,184 @@
+"""Deep infomorphic networks with top-down context, beside backprop and the rules that replace
+its backward pass.
+
+Inputs -> ``depth`` hidden layers of N three-source neurons each (chapter 07's: F from below, C a
+top-down context, L lateral) -> chapter 07's bivariate readout; no error passes between layers.
+The top-down context (``topdowns``, see :class:`~infomorphic_core.tasks.trivariate.Network`):
+``"label"``, the label in every layer through a learned map (with one layer, chapter 07's
+network, trained by the same code); ``"readout"``, the readout's sampled outputs of the step
+before; ``"hierarchical"``, the outputs of the layer above at the step before, the top layer's
+the label. Every setting not named here is chapter 07's (:class:`~infomorphic_core.tasks.trivariate.Config`).
+
+Baselines at the same hidden sizes, split, minibatch and epochs: chapter 07's backprop network
+(stochastic ±1 units, lateral steps, the label as context while training), and perceptrons of
+tanh units trained by the rules of :mod:`infomorphic_core.feedback` (``baselines``: backprop,
+feedback alignment, direct feedback alignment, direct random target projection, frozen hidden
+layers), Adam ``mlp_lr``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pandas as pd
+import torch
+
+from .. import feedback, rng
+from ..checks import integer, number, one_of
+from ..data import DATASETS, load_mnist, resolve_source
+from . import trivariate as tv
+from .common import cached_run
+
+INFOMORPHIC = {f"infomorphic, {t}": t for t in tv.TOPDOWN}
+SAME_SHAPE_BACKPROP = "backprop, stochastic units"
+MLP = {f"perceptron, {r}": r for r in feedback.RULES}
+RULES = (*INFOMORPHIC, SAME_SHAPE_BACKPROP, *MLP)
+PROFILES = {
+    "quick": {"n_runs": 2, "epochs": 10, "n_hidden": 50, "minibatch": 256, "source": "subset", "depths": (1, 2),
+              "rules": RULES, "networks": (), "sizes": (), "hidden_goal": "optimised", "ablation": False},
+    "paper": {"n_runs": 3, "epochs": 100, "n_hidden": 100, "minibatch": 1024, "source": "auto", "depths": (1, 2, 3),
+              "rules": RULES, "networks": (), "sizes": (), "hidden_goal": "optimised, all weights",
+              "ablation": False},
+}
+
+
+@dataclass(frozen=True)
+class Config(tv.Config):
+    """Chapter 07's settings (its ``Config``), with the depths and rules compared."""
+
+    PROFILES: ClassVar[dict] = PROFILES
+
+    depths: tuple | None = None  # numbers of hidden layers
+    rules: tuple | None = None  # of RULES
+    steps: int = 2  # settling steps of the readout and hierarchical contexts
+    mlp_lr: float = 1e-3
+
+    def check(self):
+        super().check()
+        for depth in self.depths:
+            integer("depths", depth)
+        for rule in self.rules:
+            one_of("rules", rule, RULES)
+        integer("steps", self.steps, minimum=2)
+        number("mlp_lr", self.mlp_lr, 0, 1, open_low=True)
+
+
+def _train_mlp(config: Config, data: tv.Split, rule: str, depth: int) -> pd.DataFrame:
+    """A perceptron of ``depth`` tanh layers of ``n_hidden`` units trained by ``rule`` on chapter
+    07's split and minibatches; the history as :func:`~infomorphic_core.tasks.trivariate._train`'s
+    (train accuracy measured during the epoch)."""
+    sizes = (data.x.shape[-1], *(config.n_hidden,) * depth, tv.N_CLASSES)
+    net = feedback.MLP(sizes, rule, n_runs=config.n_runs, seed=config.seed, lr=config.mlp_lr)
+    name = next(k for k, v in MLP.items() if v == rule)
+    n_fit = data.fit.shape[1]
+    per_epoch = n_fit // config.minibatch
+    rows = []
+    for epoch in range(1, config.epochs + 1):
+        order = rng.per_run(lambda g: torch.randperm(n_fit, generator=g), config.seed, config.n_runs,
+                            "order", epoch)
+        correct = torch.zeros(config.n_runs)
+        for b in range(per_epoch):
+            idx = data.fit.gather(1, order[:, b * config.minibatch:(b + 1) * config.minibatch])
+            labels = data.y[idx]
+            correct += (net.predict(data.x[idx]) == labels).float().sum(-1)
+            net.step(data.x[idx], labels)
+        train = correct / (per_epoch * config.minibatch)
+        validation = (net.predict(data.x[data.validation]) == data.y[data.validation]).double().mean(-1)
+        test = (net.predict(data.x_test) == data.y_test).double().mean(-1)
+        for run in range(config.n_runs):
+            rows.append({"network": name, "n_hidden": config.n_hidden, "run": run, "epoch": epoch,
+                         "train_accuracy": float(train[run]), "validation_accuracy": float(validation[run]),
+                         "test_accuracy": float(test[run])})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Trained:
+    """One rule at one depth: its per-epoch history (a ``depth`` column added)."""
+
+    history: pd.DataFrame
+
+
+def _network(config: Config, source: str, rule: str, depth: int, use_cache: bool, cache_dir, data: dict) -> Trained:
+    """One rule at one depth, cached on its own."""
+    def compute(c, _):
+        if "split" not in data:
+            data["split"] = tv.split(c, load_mnist(source, folder=c.mnist_dir))
+        split = data["split"]
+        upper = (c.n_hidden,) * (depth - 1)
+        if rule in MLP:
+            history = _train_mlp(c, split, MLP[rule], depth)
+        elif rule == SAME_SHAPE_BACKPROP:
+            history, _ = tv._train(c, split, "backprop", c.n_hidden, upper=upper)
+        else:
+            history, _ = tv._train(c, split, c.hidden_goal, c.n_hidden, upper=upper, topdown=INFOMORPHIC[rule],
+                                   steps=c.steps)
+        return Trained(history.assign(network=rule, depth=depth))
+
+    alone = config.replace(depths=(), rules=())
+    return cached_run("deep_network", alone, compute, use_cache, cache_dir, data=source, rule=rule, depth=depth)
+
+
+METRICS = ("test_accuracy.*", "depth_gain.*", "dataset", "n_seeds", "n_hidden", "epochs")
+
+
+@dataclass
+class Result:
+    config: Config
+    metrics: dict
+    history: pd.DataFrame  # network (the rule), depth, n_hidden, run, epoch, train/validation/test accuracy
+
+
+def _run(config: Config, source: str, use_cache: bool, cache_dir) -> Result:
+    data = {}
+    history = pd.concat([_network(config, source, rule, depth, use_cache, cache_dir, data).history
+                         for rule in config.rules for depth in config.depths], ignore_index=True)
+    last = history[history.epoch == config.epochs]
+    medians = last.groupby(["network", "depth"]).test_accuracy.median()
+    test = {rule: {str(d): float(medians[rule, d]) for d in config.depths} for rule in config.rules}
+    gains = {rule: test[rule]["2"] - test[rule]["1"] for rule in config.rules if {1, 2} <= set(config.depths)}
+    metrics = {"test_accuracy": test, "depth_gain": gains, "dataset": DATASETS[source], "n_seeds": config.n_runs,
+               "n_hidden": config.n_hidden, "epochs": config.epochs}
+    return Result(config, metrics, history)
+
+
+def _last_epoch(result: Result) -> pd.DataFrame:
+    h = result.history
+    return h[h.epoch == h.epoch.max()]
+
+
+def per_run(result: Result) -> pd.DataFrame:
+    """One row per run (as the sweep engine reads it): the test accuracy after the last epoch of
+    every rule at every depth, a column ``"RULE, depth D"`` each."""
+    last = _last_epoch(result)
+    wide = last.pivot_table(index="run", columns=["network", "depth"], values="test_accuracy", sort=False)
+    wide.columns = [f"{rule}, depth {depth}" for rule, depth in wide.columns]
+    return wide.reset_index()
+
+
+def record_tables(result: Result) -> dict[str, pd.DataFrame]:
+    """The table a recorded result keeps: each rule, depth and run's accuracies after the last
+    epoch."""
+    last = _last_epoch(result)
+    columns = ["network", "depth", "run", "train_accuracy", "validation_accuracy", "test_accuracy"]
+    return {"networks": last[columns].sort_values(["network", "depth", "run"]).reset_index(drop=True)}
+
+
+def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
+    """Train every rule of ``rules`` at every depth of ``depths`` (each network cached on its own);
+    the median test accuracy per rule and depth, and the gain from one to two layers.
+
+    Examples
+    --------
+    >>> result = run(Config(n_runs=1, epochs=1, n_hidden=8, minibatch=256, depths=(1, 2),
+    ...                     rules=("infomorphic, label", "perceptron, backprop"), source="subset",
+    ...                     networks=(), sizes=(), hidden_goal="optimised", ablation=False), use_cache=False)
+    >>> sorted(result.metrics["depth_gain"])
+    ['infomorphic, label', 'perceptron, backprop']
+    """
+    config = config or Config()
+    source = resolve_source(config.source, folder=config.mnist_dir)
+    return cached_run("deep", config, lambda c, _: _run(c, source, use_cache, cache_dir), use_cache, cache_dir,
+                      data=source)
+
