@@ -79,6 +79,8 @@ GOALS = {
     },
     "context only": {"{F}": 0.038, "{C}": 0.318, "{F}{C}": 0.775, "{FC}": 0.154, "res": 0.0076},
     "lateral only": {"{F}": 0.805, "{L}": -0.408, "{F}{L}": 0.538, "{FL}": 0.563, "res": -0.0097},
+    # the lab's 2026 preset for deep networks ("hierarchical")
+    "hierarchical": {"{F}{C}{L}": 0.3, "{F}{C}": 1.0, "{F}": 0.1, "{C}": 0.1},
     # the published heuristic ("naive") goals of the two-source networks
     "context only, heuristic": {"{F}{C}": 1.0},
     "lateral only, heuristic": {"{F}": 1.0},
@@ -309,7 +311,7 @@ class Network:
     autograd = False  # whether a step records the hidden pass for autograd (backprop)
 
     def __init__(self, kind: str, config: Config, n_hidden: int, upper: tuple = (), topdown: str = "label",
-                 steps: int = 2):
+                 steps: int = 2, n_inputs: int = 784):
         one_of("topdown", topdown, TOPDOWN)
         integer("steps", steps, minimum=2)
         self.kind, self.config, self.topdown, self.steps = kind, config, topdown, steps
@@ -317,7 +319,7 @@ class Network:
         sizes = (n_hidden, *upper)
         contexts = (*sizes[1:], N_CLASSES) if topdown == "hierarchical" else (N_CLASSES,) * len(sizes)
         self.layers = [ThreeSourceLayer(config.layer_config(n, sources, below, depth, n_context))
-                       for depth, (below, n, n_context) in enumerate(zip((784, *sizes), sizes, contexts))]
+                       for depth, (below, n, n_context) in enumerate(zip((n_inputs, *sizes), sizes, contexts))]
         self.hidden = self.layers[0]
         self.optimizers: list[torch.optim.Optimizer] = []
 
@@ -415,8 +417,9 @@ class InfomorphicNetwork(Network):
     ``gradient="autograd"`` takes them by autograd instead (the same to float rounding, slower)."""
 
     def __init__(self, kind: str, config: Config, n_hidden: int, goal: Goal | None = None,
-                 gradient: str = "closed form", upper: tuple = (), topdown: str = "label", steps: int = 2):
-        super().__init__(kind, config, n_hidden, upper, topdown, steps)
+                 gradient: str = "closed form", upper: tuple = (), topdown: str = "label", steps: int = 2,
+                 n_inputs: int = 784):
+        super().__init__(kind, config, n_hidden, upper, topdown, steps, n_inputs)
         one_of("gradient", gradient, ("closed form", "autograd"))
         self.gradient = gradient
         self.learns_hidden = self.sampled = kind != "random projection"
@@ -468,11 +471,11 @@ class ReadoutNetwork(InfomorphicNetwork):
     as in the other networks: what the hidden layers add."""
 
     def __init__(self, kind: str, config: Config, n_hidden: int, goal: Goal | None = None,
-                 gradient: str = "closed form"):
+                 gradient: str = "closed form", n_inputs: int = 784):
         one_of("gradient", gradient, ("closed form", "autograd"))
         self.kind, self.config, self.gradient = kind, config, gradient
         self.layers, self.hidden, self.learns_hidden, self.sampled = [], None, False, False
-        self.readout = InfomorphicLayer(config.readout_config(784))
+        self.readout = InfomorphicLayer(config.readout_config(n_inputs))
         with torch.no_grad():
             self.readout.w_context.copy_(torch.eye(N_CLASSES).expand_as(self.readout.w_context))
         self.readout.w_context.requires_grad_(False)
@@ -509,11 +512,11 @@ class BackpropNetwork(Network):
     autograd = True
 
     def __init__(self, kind: str, config: Config, n_hidden: int, upper: tuple = (), topdown: str = "label",
-                 steps: int = 2):
+                 steps: int = 2, n_inputs: int = 784):
         if topdown == "readout":
             raise ConfigError("the backprop network's readout is a linear layer trained by its error: it has no "
                               "sampled outputs to feed back (topdown='readout' is for infomorphic networks)")
-        super().__init__(kind, config, n_hidden, upper, topdown, steps)
+        super().__init__(kind, config, n_hidden, upper, topdown, steps, n_inputs)
         top = (n_hidden, *upper)[-1]
         w = rng.per_run(lambda g: torch.rand(N_CLASSES, top + 1, generator=g), config.seed,
                         config.n_runs, "init", "backprop readout")
@@ -536,28 +539,30 @@ class BackpropNetwork(Network):
 
 
 def network(kind: str, config: Config, n_hidden: int, goal: Goal | None = None, upper: tuple = (),
-            topdown: str = "label", steps: int = 2) -> Network:
+            topdown: str = "label", steps: int = 2, n_inputs: int = 784) -> Network:
     """A network of ``kind`` (:data:`NETWORKS`, or the ablation's ``"<network> without <atom>"``)
-    with ``n_hidden`` hidden neurons (and hidden layers of the sizes ``upper`` above them, the
-    context ``topdown`` settled over ``steps``, see :class:`Network`); ``goal`` replaces the
-    hidden goal of an infomorphic kind."""
+    with ``n_inputs`` inputs, ``n_hidden`` hidden neurons (and hidden layers of the sizes
+    ``upper`` above them, the context ``topdown`` settled over ``steps``, see :class:`Network`);
+    ``goal`` replaces the hidden goal of an infomorphic kind."""
     if kind == "backprop":
-        return BackpropNetwork(kind, config, n_hidden, upper, topdown, steps)
+        return BackpropNetwork(kind, config, n_hidden, upper, topdown, steps, n_inputs)
     if kind in NO_HIDDEN:
-        return ReadoutNetwork(kind, config, n_hidden)
-    return InfomorphicNetwork(kind, config, n_hidden, goal, upper=upper, topdown=topdown, steps=steps)
+        return ReadoutNetwork(kind, config, n_hidden, n_inputs=n_inputs)
+    return InfomorphicNetwork(kind, config, n_hidden, goal, upper=upper, topdown=topdown, steps=steps,
+                              n_inputs=n_inputs)
 
 
-def _train(config: Config, data: Split, kind: str, n_hidden: int,
-           goal: Goal | None = None) -> tuple[pd.DataFrame, Network]:
-    """Train one kind of network (an infomorphic one with ``goal`` when given); the per-epoch
-    history, one row per run and epoch.
+def _train(config: Config, data: Split, kind: str, n_hidden: int, goal: Goal | None = None,
+           **shape) -> tuple[pd.DataFrame, Network]:
+    """Train one kind of network (an infomorphic one with ``goal`` when given; ``shape``: the
+    upper layers and top-down context of :func:`network`); the per-epoch history, one row per
+    run and epoch.
 
     Its own loop, not :func:`~infomorphic_core.train.train`: a network here is two layers of
     different kinds (or a backprop network) updated together in :meth:`Network.step`, with
     accuracies per epoch instead of atoms per step."""
     torch.manual_seed(config.seed)
-    net = network(kind, config, n_hidden, goal)
+    net = network(kind, config, n_hidden, goal, n_inputs=data.x.shape[-1], **shape)
     n_fit = data.fit.shape[1]
     per_epoch = n_fit // config.minibatch
     rows = []
