@@ -71,10 +71,10 @@ def interrupt_deferred():
     """Ctrl-C inside the block is raised as KeyboardInterrupt when the block ends (yields a list
     that holds the signal by then). Starting or closing a LocalCluster must not be cut short: a
     worker interrupted while it starts cannot be closed (distributed asserts on its state, then
-    prints a traceback at exit). Outside the main thread, where no signal arrives, nothing is
-    deferred."""
+    prints a traceback at exit). Outside the main thread, where no signal arrives, and where
+    the handler was installed outside Python (it could not be put back), nothing is deferred."""
     caught = []
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is None:
         yield caught
         return
     previous = signal.signal(signal.SIGINT, lambda *_: caught.append(signal.SIGINT))
