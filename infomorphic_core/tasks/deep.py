@@ -26,13 +26,14 @@ from typing import ClassVar
 import pandas as pd
 import torch
 
-from .. import feedback, rng
+from .. import feedback
 from ..checks import integer, number, one_of
 from ..data import DATASETS, load_mnist, resolve_source
-from . import trivariate as tv
+from .trivariate import N_CLASSES, TOPDOWN, Split, _train, epochs, split
+from .trivariate import Config as ThreeSourceConfig
 from .common import cached_run
 
-INFOMORPHIC = {f"infomorphic, {t}": t for t in tv.TOPDOWN}
+INFOMORPHIC = {f"infomorphic, {t}": t for t in TOPDOWN}
 SAME_SHAPE_BACKPROP = "backprop, stochastic units"
 MLP = {f"perceptron, {r}": r for r in feedback.RULES}
 RULES = (*INFOMORPHIC, SAME_SHAPE_BACKPROP, *MLP)
@@ -47,7 +48,7 @@ PROFILES = {
 
 
 @dataclass(frozen=True)
-class Config(tv.Config):
+class Config(ThreeSourceConfig):
     """Chapter 07's settings (its ``Config``), with the depths and rules compared."""
 
     PROFILES: ClassVar[dict] = PROFILES
@@ -67,33 +68,20 @@ class Config(tv.Config):
         number("mlp_lr", self.mlp_lr, 0, 1, open_low=True)
 
 
-def _train_mlp(config: Config, data: tv.Split, rule: str, depth: int) -> pd.DataFrame:
+def _train_mlp(config: Config, data: Split, rule: str, depth: int) -> pd.DataFrame:
     """A perceptron of ``depth`` tanh layers of ``n_hidden`` units trained by ``rule`` on chapter
-    07's split and minibatches; the history as :func:`~infomorphic_core.tasks.trivariate._train`'s
-    (train accuracy measured during the epoch)."""
-    sizes = (data.x.shape[-1], *(config.n_hidden,) * depth, tv.N_CLASSES)
+    07's split and minibatches; the history of :func:`~infomorphic_core.tasks.trivariate.epochs`."""
+    sizes = (data.x.shape[-1], *(config.n_hidden,) * depth, N_CLASSES)
     net = feedback.MLP(sizes, rule, n_runs=config.n_runs, seed=config.seed, lr=config.mlp_lr)
     name = next(k for k, v in MLP.items() if v == rule)
-    n_fit = data.fit.shape[1]
-    per_epoch = n_fit // config.minibatch
-    rows = []
-    for epoch in range(1, config.epochs + 1):
-        order = rng.per_run(lambda g: torch.randperm(n_fit, generator=g), config.seed, config.n_runs,
-                            "order", epoch)
-        correct = torch.zeros(config.n_runs)
-        for b in range(per_epoch):
-            idx = data.fit.gather(1, order[:, b * config.minibatch:(b + 1) * config.minibatch])
-            labels = data.y[idx]
-            correct += (net.predict(data.x[idx]) == labels).float().sum(-1)
-            net.step(data.x[idx], labels)
-        train = correct / (per_epoch * config.minibatch)
-        validation = (net.predict(data.x[data.validation]) == data.y[data.validation]).double().mean(-1)
-        test = (net.predict(data.x_test) == data.y_test).double().mean(-1)
-        for run in range(config.n_runs):
-            rows.append({"network": name, "n_hidden": config.n_hidden, "run": run, "epoch": epoch,
-                         "train_accuracy": float(train[run]), "validation_accuracy": float(validation[run]),
-                         "test_accuracy": float(test[run])})
-    return pd.DataFrame(rows)
+
+    def step(x, labels, epoch, b):
+        predicted = net.predict(x)
+        net.step(x, labels)
+        return predicted
+
+    inputs = {"validation": data.x[data.validation], "test": data.x_test}
+    return epochs(config, data, name, config.n_hidden, step, lambda which, epoch: net.predict(inputs[which]))
 
 
 @dataclass
@@ -107,15 +95,15 @@ def _network(config: Config, source: str, rule: str, depth: int, use_cache: bool
     """One rule at one depth, cached on its own."""
     def compute(c, _):
         if "split" not in data:
-            data["split"] = tv.split(c, load_mnist(source, folder=c.mnist_dir))
-        split = data["split"]
+            data["split"] = split(c, load_mnist(source, folder=c.mnist_dir))
+        part = data["split"]
         upper = (c.n_hidden,) * (depth - 1)
         if rule in MLP:
-            history = _train_mlp(c, split, MLP[rule], depth)
+            history = _train_mlp(c, part, MLP[rule], depth)
         elif rule == SAME_SHAPE_BACKPROP:
-            history, _ = tv._train(c, split, "backprop", c.n_hidden, upper=upper)
+            history, _ = _train(c, part, "backprop", c.n_hidden, upper=upper)
         else:
-            history, _ = tv._train(c, split, c.hidden_goal, c.n_hidden, upper=upper, topdown=INFOMORPHIC[rule],
+            history, _ = _train(c, part, c.hidden_goal, c.n_hidden, upper=upper, topdown=INFOMORPHIC[rule],
                                    steps=c.steps)
         return Trained(history.assign(network=rule, depth=depth))
 
