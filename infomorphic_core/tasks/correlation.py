@@ -194,7 +194,7 @@ class Diagnostics:
 
 
 METRICS = ("alpha_c_by_measure.*", "alpha_c_by_network.*", "coherence_at_most_pseudoinverse", "gardner_bound",
-           "n_neurons", "n_seeds", "max_epochs")
+           "paper.*", "n_neurons", "n_seeds", "max_epochs")
 
 
 @dataclass
@@ -255,9 +255,21 @@ def per_run(result: Result) -> pd.DataFrame:
     return table.pivot(index="seed", columns="network", values="alpha_c").reset_index().rename_axis(columns=None)
 
 
+def trainings_by_load(result: Result) -> pd.DataFrame:
+    """Per measure and pattern count: how many trainings, their mean stopping epoch, the
+    fraction that used the whole budget (``max_epochs``) and the mean clean-cue score."""
+    t = result.trainings
+    return (t.assign(at_budget=t.epochs >= result.config.max_epochs)
+            .groupby(["measure", "m"], sort=False)
+            .agg(trainings=("seed", "size"), mean_epochs=("epochs", "mean"), at_budget=("at_budget", "mean"),
+                 score=("f=0", "mean"))
+            .reset_index())
+
+
 def record_tables(result: Result) -> dict[str, pd.DataFrame]:
-    """The diagnostics of the networks trained at :data:`DIAGNOSTIC_LOAD`."""
-    return {"diagnostics": result.diagnostics}
+    """The diagnostics of the networks trained at :data:`DIAGNOSTIC_LOAD` and the trainings
+    summarised per measure and load (:func:`trainings_by_load`)."""
+    return {"diagnostics": result.diagnostics, "trainings": trainings_by_load(result)}
 
 
 def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
