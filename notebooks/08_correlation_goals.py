@@ -269,6 +269,32 @@ def verdicts(table):
 print(verdicts(per_seed))
 
 # %% [markdown]
+# **How long each network trains.** Training stops at the first checkpoint that passes, so the
+# epochs a training takes show how hard each load is for each measure; a training that
+# reaches the budget was stopped, not finished. Mean over the seeds still in the scan at that
+# load.
+
+# %% tags=["hide-input"]
+by_load = task.trainings_by_load(result)
+fig, ax = plt.subplots(figsize=(8, 3.4))
+for i, (name, rows) in enumerate(by_load.groupby("measure", sort=False)):
+    ax.plot(
+        rows.m / config.n_neurons,
+        rows.mean_epochs,
+        "o-",
+        ms=3,
+        color=f"C{order.index(name)}",
+        label=NAMES[name],
+    )
+ax.axhline(config.max_epochs, color="grey", ls="--", lw=1.2, label="budget")
+ax.set_yscale("log")
+ax.set_xlabel("load M / N (patterns per neuron)")
+ax.set_ylabel("epochs to pass (mean)")
+ax.legend(fontsize=8)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
 # ## Why the Gaussian measure fails on binary neurons
 #
 # Two defects, both visible in the trained networks below (each measure's network trained for
@@ -331,6 +357,14 @@ capacity_table(recorded.metrics)
 
 # %%
 print(verdicts(recorded.tables["runs"].set_index("seed")))
+trainings = recorded.tables["trainings"]
+budget = recorded.config["max_epochs"]
+for name, rows in trainings.groupby("measure", sort=False):
+    share = (rows.at_budget * rows.trainings).sum() / rows.trainings.sum()
+    print(
+        f"{NAMES[name]}: {rows.trainings.sum()} trainings, "
+        f"{100 * share:.0f}% of them used the whole budget of {budget} epochs"
+    )
 
 # %% [markdown]
 # ## Exercises
