@@ -10,15 +10,24 @@ SANITIZE := notebooks/nbval_sanitize.cfg
 # Default: one per core, at most 8.
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 8 ? n : 8 )))
 
-.PHONY: setup check test regression book references results readme student bench browser clean
+# The spoken-digit corpus of the multimodal chapter, synthesised once by the set-up (see
+# tools/spoken_digits.py: the synthesiser, espeak-ng, is GPL-3.0 and runs only as that separate
+# program; the package reads its output).
+CORPUS_DIR ?= $(or $(INFOMORPHIC_CORPUS_DIR),$(HOME)/.local/share/infomorphic-companion/spoken-digits)
 
-setup: $(STAMP)
+.PHONY: setup corpus check test regression book references results readme student bench browser clean
+
+setup: $(STAMP) corpus
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,book]'
 	@touch $(STAMP)
+
+corpus: $(STAMP)
+	@$(BIN)/python -c "import espeakng_loader" 2>/dev/null || $(BIN)/python -m pip install --quiet 'espeakng-loader==0.2.4'
+	@$(BIN)/python tools/spoken_digits.py --out "$(CORPUS_DIR)" > /dev/null
 
 # The fast tier, after a change to the core: the unit tests without the slow ones (tasks trained
 # end to end, processes started) and without the book's (notebooks executed, the built book).

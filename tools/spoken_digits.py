@@ -120,9 +120,8 @@ def window(wave: np.ndarray, settings: dict) -> np.ndarray:
     return np.clip(np.round(out), -32768, 32767).astype(np.int16)
 
 
-def synthesise(settings: dict) -> tuple[dict, dict]:
+def synthesise(synth: Synthesiser, settings: dict) -> tuple[dict, dict]:
     """(arrays, manifest) of the whole corpus, in its fixed order."""
-    synth = Synthesiser()
     voices = speakers(synth.variants(), settings)
     heldout = set(np.random.default_rng(settings["seed"] + 1).permutation(len(voices))[:settings["n_heldout"]])
     waves, rows = [], []
@@ -142,12 +141,13 @@ def synthesise(settings: dict) -> tuple[dict, dict]:
 
 
 def write(folder: Path, settings: dict = SETTINGS) -> Path:
-    """Synthesise the corpus into ``folder`` (atomically; an existing file is kept)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    arrays, manifest = synthesise(settings)
-    path = folder / f"spoken-digits-{key(settings, manifest['espeak'])}.npz"
+    """Synthesise the corpus into ``folder`` unless it is there already (written atomically)."""
+    synth = Synthesiser()
+    path = folder / f"spoken-digits-{key(settings, synth.version)}.npz"
     if path.exists():
         return path
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays, manifest = synthesise(synth, settings)
     with tempfile.NamedTemporaryFile(dir=folder, suffix=".npz", delete=False) as tmp:
         np.savez_compressed(tmp, manifest=np.array(json.dumps(manifest)), **arrays)
     os.chmod(tmp.name, 0o644)
@@ -158,8 +158,12 @@ def write(folder: Path, settings: dict = SETTINGS) -> Path:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="folder of the corpus file")
+    parser.add_argument("--speakers", type=int, default=SETTINGS["n_speakers"], help="speakers in all")
+    parser.add_argument("--heldout", type=int, default=SETTINGS["n_heldout"], help="speakers held out")
     args = parser.parse_args(argv)
-    print(write(Path(args.out)))
+    if not 0 < args.heldout < args.speakers:
+        parser.error("--heldout must be at least 1 and fewer than --speakers")
+    print(write(Path(args.out), SETTINGS | {"n_speakers": args.speakers, "n_heldout": args.heldout}))
     return 0
 
 
