@@ -426,8 +426,7 @@ plt.show()
 # largest for fields just on the right side and turns negative for fields far on the wrong
 # side: there the output follows the field, and a correlation between the two is already
 # high. A perceptron-like weighting is what lets a rule store beyond $M = N$ (the
-# Krauth–Mézard rule of chapter 06 reaches the Gardner bound that way); a least-squares
-# weighting is not.
+# Krauth–Mézard rule of chapter 06 is one); a least-squares weighting is not.
 
 # %% [markdown]
 # ## The paper profile
