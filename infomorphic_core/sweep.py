@@ -111,8 +111,10 @@ ELEMENT = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\]|\.([A-Za-z_]\w*))$")
 
 
 def sweep(run, base_config, grid: dict, metrics=None, **run_kwargs) -> pd.DataFrame:
-    """One row per combination of ``grid`` (field -> list of values), with the scalar metrics
-    of ``run(replace(base_config, **combination))`` (each cached like any run), in this process."""
+    """One row per combination of ``grid`` (field -> list of values), with the numeric metrics
+    of ``run(replace(base_config, **combination))`` (each cached like any run), in this process;
+    the entries of a dict-valued metric are columns ``name.key``, as on the command line
+    (:func:`scalars`). ``metrics`` keeps only the columns it names."""
     names = list(grid)
     if "profile" in names:
         # replace() would carry the base's sizes over; the profile is derived from the sizes
@@ -121,9 +123,9 @@ def sweep(run, base_config, grid: dict, metrics=None, **run_kwargs) -> pd.DataFr
     rows = []
     for values in itertools.product(*(grid[name] for name in names)):
         result = run(replace(base_config, **dict(zip(names, values))), **run_kwargs)
-        scalars = {k: v for k, v in result.metrics.items()
+        numbers = {k: v for k, v in scalars(result.metrics).items()
                    if isinstance(v, (int, float)) and (metrics is None or k in metrics)}
-        rows.append(dict(zip(names, values)) | scalars)
+        rows.append(dict(zip(names, values)) | numbers)
     return pd.DataFrame(rows)
 
 

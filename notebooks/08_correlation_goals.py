@@ -342,6 +342,32 @@ print(
 )
 
 # %% [markdown]
+# ## Other goals under the correlation measures
+#
+# The redundancy is one goal among many. The sweep engine (chapter 09) runs the memory task
+# over a grid of settings; here over the measure and two goals that each measure defines:
+# the redundancy alone, and $I(Y{:}R)$ (unique $R$ plus redundancy), which stops asking for a
+# copy of the external input. Each point is a full capacity scan, cached like any run.
+
+# %%
+from infomorphic_core.sweep import sweep
+
+GOAL_NAMES = {(0.0, 0.0, 1.0, 0.0, 0.0): "redundancy", (0.0, 1.0, 1.0, 0.0, 0.0): "I(Y:R)"}
+grid = sweep(
+    task.run,
+    config.replace(networks=()),
+    {"measures": [("gauss",), ("coherence",)], "gamma": list(GOAL_NAMES)},
+    metrics=[f"alpha_c_by_measure.{m}" for m in ("gauss", "coherence")],
+)
+grid = grid.assign(
+    measure=[{"gauss": "Gaussian", "coherence": "coherence"}[m[0]] for m in grid.measures],
+    goal=[GOAL_NAMES[g] for g in grid.gamma],
+    alpha_c=grid.filter(like="alpha_c_by_measure").bfill(axis=1).iloc[:, 0],
+)
+print(f"α_c (patterns per neuron), {config.n_runs} seeds, N = {config.n_neurons}")
+grid.pivot(index="measure", columns="goal", values="alpha_c").map("{:.2f}".format)
+
+# %% [markdown]
 # ## Where the sx gradient differs
 #
 # Both goals change a recurrent weight by a sum over patterns, $\partial G / \partial W_{ij} =

@@ -321,3 +321,21 @@ def test_ctrl_c_in_a_dask_sweep_is_one_line_and_exit_130(tmp_path):
     assert process.returncode == 130
     assert err.strip().splitlines() == ["interrupted: what was computed is in the cache; the same command goes on "
                                         "from there"], err
+
+
+def test_an_in_process_sweep_flattens_dict_metrics_as_the_command_line_does():
+    from dataclasses import dataclass
+    from types import SimpleNamespace
+
+    @dataclass(frozen=True)
+    class Config:
+        a: int = 0
+
+    def run(config):
+        return SimpleNamespace(metrics={"total": config.a * 2, "by": {"x": config.a, "y": -config.a},
+                                        "label": "text", "missing": None})
+
+    table = sweep.sweep(run, Config(), {"a": [1, 3]})
+    assert list(table.columns) == ["a", "total", "by.x", "by.y"]
+    assert table["by.y"].tolist() == [-1, -3]
+    assert list(sweep.sweep(run, Config(), {"a": [2]}, metrics=["by.x"]).columns) == ["a", "by.x"]
