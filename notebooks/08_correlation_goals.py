@@ -33,7 +33,7 @@
 # ```
 
 # %% tags=["parameters"]
-profile = "quick"  # quick: N 40, 3 seeds, 2,000 epochs; paper: N 100, 20 seeds, 5,000
+profile = "quick"  # quick: N 40, 3 seeds; paper: N 100, 20 seeds
 n_runs = None  # seeds; None: the profile's
 n_neurons = None  # network size; None: the profile's
 max_epochs = None  # epochs at most per pattern count; None: the profile's
@@ -92,7 +92,8 @@ def exact_samples(cov, n=500, seed=0):
     z = torch.randn(3, n, generator=g, dtype=torch.float64)
     z = z - z.mean(-1, keepdim=True)
     white = torch.linalg.solve(torch.linalg.cholesky(z @ z.T / n), z)
-    return torch.linalg.cholesky(torch.tensor(cov, dtype=torch.float64)) @ white
+    colour = torch.linalg.cholesky(torch.tensor(cov, dtype=torch.float64))
+    return colour @ white
 
 
 def by_determinants(cov, sources):
@@ -108,7 +109,9 @@ ours = correlation.gaussian_informations(y, t, r)
 check = pd.DataFrame(
     {
         "moments (bits)": [float(v) for v in ours],
-        "determinants (bits)": [by_determinants(cov, s) for s in ([1], [2], [1, 2])],
+        "determinants (bits)": [
+            by_determinants(cov, s) for s in ([1], [2], [1, 2])
+        ],
     },
     index=["I(Y:T)", "I(Y:R)", "I(Y:T,R)"],
 )
@@ -160,12 +163,13 @@ print(
     "formula equals autograd to 1e-12:",
     bool(torch.allclose(formula, auto, atol=1e-12)),
 )
-print(
-    "each term's norm over the gradient's: Hebbian "
-    f"{float(hebb.norm() / formula.norm()):.2f}, Oja-type "
-    f"{float(oja.norm() / formula.norm()):.2f} (the two nearly cancel), "
-    f"through the output {float(through_output.norm() / formula.norm()):.2f}"
-)
+print("each term's norm over the gradient's:")
+for name, term in [
+    ("Hebbian", hebb),
+    ("Oja-type", oja),
+    ("through the output", through_output),
+]:
+    print(f"  {name} {float(term.norm() / formula.norm()):.2f}")
 
 # %% [markdown]
 # ## The memory task and a prediction
@@ -198,9 +202,9 @@ config = task.Config.from_profile(
 result = task.run(config)
 metrics = result.metrics
 print(
-    f"profile {config.profile}: N = {config.n_neurons}, {config.n_runs} seeds, "
-    f"at most {config.max_epochs} epochs, scan from {config.scan_start} N in "
-    f"steps of {config.scan_step} N"
+    f"profile {config.profile}: N = {config.n_neurons}, "
+    f"{config.n_runs} seeds, at most {config.max_epochs} epochs, "
+    f"scan from {config.scan_start} N in steps of {config.scan_step} N"
 )
 
 # %%
@@ -225,7 +229,8 @@ def capacity_table(m):
             "published": PAPER_VALUES.get(name, "—"),
         }
     table = pd.DataFrame(rows).T
-    table.loc["Gardner bound"] = [f"{m['gardner_bound']:.2f}", "—", "—", "2"]
+    bound = f"{m['gardner_bound']:.2f}"
+    table.loc["Gardner bound"] = [bound, "—", "—", "2"]
     return table
 
 
@@ -242,7 +247,8 @@ for i, name in enumerate(order):
     ax.plot([i - 0.25, i + 0.25], [values.mean()] * 2, color="black", lw=2)
 ax.axhline(2, color="grey", ls="--", lw=1.2, label="Gardner bound")
 ax.axhline(1, color="grey", ls=":", lw=1.2, label="M = N")
-ax.set_xticks(range(len(order)), [NAMES[n].replace(" ", "\n", 1) for n in order])
+labels = [NAMES[n].replace(" ", "\n", 1) for n in order]
+ax.set_xticks(range(len(order)), labels)
 ax.set_ylabel("capacity α_c (patterns per neuron)")
 ax.set_title(f"per seed (dots) and mean (bar); N = {config.n_neurons}")
 ax.legend(fontsize=8, loc="upper right")
@@ -286,7 +292,9 @@ for i, (name, rows) in enumerate(by_load.groupby("measure", sort=False)):
         color=f"C{order.index(name)}",
         label=NAMES[name],
     )
-ax.axhline(config.max_epochs, color="grey", ls="--", lw=1.2, label="budget")
+ax.axhline(
+    config.max_epochs, color="grey", ls="--", lw=1.2, label="budget"
+)
 ax.set_yscale("log")
 ax.set_xlabel("load M / N (patterns per neuron)")
 ax.set_ylabel("epochs to pass (mean)")
@@ -311,7 +319,11 @@ plt.show()
 # recurrent fields with the stored bit's sign, and the clean-cue score; means over seeds.
 
 # %%
-diagnostics = result.diagnostics.groupby("measure", sort=False).mean().drop(columns="seed")
+diagnostics = (
+    result.diagnostics.groupby("measure", sort=False)
+    .mean()
+    .drop(columns="seed")
+)
 diagnostics.index = [NAMES[m] for m in diagnostics.index]
 diagnostics.columns = [
     "I(Y:T), Gaussian (bits)",
@@ -326,11 +338,12 @@ diagnostics
 d = result.diagnostics.groupby("measure").mean()
 print(
     textwrap.fill(
-        "The Gaussian I(Y:T) exceeds the output's entropy for every measure's network "
+        "The Gaussian I(Y:T) exceeds the output's entropy for every "
+        "measure's network "
         f"(largest H(Y) {d.H_Y_bits.max():.2f} bits): "
         + ("true" if (d.I_gauss_T_bits > d.H_Y_bits).all() else "false")
-        + ". The Gaussian-trained network's fields carry the bit's sign no more "
-        "often than the coherence-trained one's: "
+        + ". The Gaussian-trained network's fields carry the bit's sign "
+        "no more often than the coherence-trained one's: "
         + (
             "true"
             if d.fields_aligned["gauss"] <= d.fields_aligned["coherence"]
@@ -352,7 +365,11 @@ print(
 # %%
 from infomorphic_core.sweep import sweep
 
-GOAL_NAMES = {(0.0, 0.0, 1.0, 0.0, 0.0): "redundancy", (0.0, 1.0, 1.0, 0.0, 0.0): "I(Y:R)"}
+GOAL_NAMES = {
+    (0.0, 0.0, 1.0, 0.0, 0.0): "redundancy",
+    (0.0, 1.0, 1.0, 0.0, 0.0): "I(Y:R)",
+}
+MEASURE_NAMES = {"gauss": "Gaussian", "coherence": "coherence"}
 grid = sweep(
     task.run,
     config.replace(networks=()),
@@ -360,12 +377,16 @@ grid = sweep(
     metrics=[f"alpha_c_by_measure.{m}" for m in ("gauss", "coherence")],
 )
 grid = grid.assign(
-    measure=[{"gauss": "Gaussian", "coherence": "coherence"}[m[0]] for m in grid.measures],
+    measure=[MEASURE_NAMES[m[0]] for m in grid.measures],
     goal=[GOAL_NAMES[g] for g in grid.gamma],
     alpha_c=grid.filter(like="alpha_c_by_measure").bfill(axis=1).iloc[:, 0],
 )
-print(f"α_c (patterns per neuron), {config.n_runs} seeds, N = {config.n_neurons}")
-grid.pivot(index="measure", columns="goal", values="alpha_c").map("{:.2f}".format)
+print(
+    f"α_c (patterns per neuron), {config.n_runs} seeds, "
+    f"N = {config.n_neurons}"
+)
+table = grid.pivot(index="measure", columns="goal", values="alpha_c")
+table.map("{:.2f}".format)
 
 # %% [markdown]
 # ## Where the sx gradient differs
@@ -415,16 +436,13 @@ for name, grad in pushes.items():
         }
     )
 print(
-    f"N = {probe.n_neurons}, M = {stored.shape[1]}: {(margin < 0).mean():.0%} of "
-    "the fields have the wrong sign"
+    f"N = {probe.n_neurons}, M = {stored.shape[1]}: "
+    f"{(margin < 0).mean():.0%} of the fields have the wrong sign"
 )
 ratios = {row["goal"]: row["ratio"] for row in rows}
-print(
-    "the hypothesis (wrong-sign patterns pushed harder than right-sign ones): "
-    + "; ".join(
-        f"{goal} {'yes' if ratio > 1 else 'no'}" for goal, ratio in ratios.items()
-    )
-)
+print("wrong-sign patterns pushed harder than right-sign ones:")
+for goal, ratio in ratios.items():
+    print(f"  {goal}: {'yes' if ratio > 1 else 'no'}")
 pd.DataFrame(rows).set_index("goal")
 
 # %% tags=["hide-input"]
@@ -436,7 +454,8 @@ for name, grad in pushes.items():
     push = (push / push.abs().mean(0, keepdim=True)).flatten().numpy()
     which = np.clip(np.digitize(margin, edges[1:-1]), 0, 9)
     means = [push[which == k].mean() for k in range(10)]
-    ax.plot(centres, means, "o-", color=f"C{order.index(name)}", label=NAMES[name])
+    colour = f"C{order.index(name)}"
+    ax.plot(centres, means, "o-", color=colour, label=NAMES[name])
 ax.axvline(0, color="grey", lw=1)
 ax.set_xlabel("margin ξ_i x_R of a pattern's field")
 ax.set_ylabel("push towards the stored bit\n(per neuron, mean |push| = 1)")
@@ -476,7 +495,8 @@ for name, rows in trainings.groupby("measure", sort=False):
     share = (rows.at_budget * rows.trainings).sum() / rows.trainings.sum()
     print(
         f"{NAMES[name]}: {rows.trainings.sum()} trainings, "
-        f"{100 * share:.0f}% of them used the whole budget of {budget} epochs"
+        f"{100 * share:.0f}% of them used the whole budget of "
+        f"{budget} epochs"
     )
 
 # %% [markdown]
