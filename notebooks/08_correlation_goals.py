@@ -116,10 +116,9 @@ check = pd.DataFrame(
     index=["I(Y:T)", "I(Y:R)", "I(Y:T,R)"],
 )
 atoms = correlation.atoms("gauss", y, t, r)
-print(
-    "ρ_YT = 0.6, ρ_YR = 0.3, independent sources: redundancy "
-    f"{float(atoms[2]):.4f} = I(Y:R), synergy {float(atoms[3]):.4f} bits"
-)
+print("ρ_YT = 0.6, ρ_YR = 0.3, independent sources:")
+print(f"  redundancy {float(atoms[2]):.4f} bits = I(Y:R)")
+print(f"  synergy {float(atoms[3]):.4f} bits")
 check
 
 # %% [markdown]
@@ -495,8 +494,7 @@ for name, rows in trainings.groupby("measure", sort=False):
     share = (rows.at_budget * rows.trainings).sum() / rows.trainings.sum()
     print(
         f"{NAMES[name]}: {rows.trainings.sum()} trainings, "
-        f"{100 * share:.0f}% of them used the whole budget of "
-        f"{budget} epochs"
+        f"{100 * share:.0f}% at the budget ({budget} epochs)"
     )
 
 # %% [markdown]
