@@ -214,7 +214,7 @@ def claim(table, text, better, worse):
     else:
         verdict = "no verdict, the ranges over seeds overlap"
     medians = f"medians {100 * a['median']:.2f} and {100 * b['median']:.2f}"
-    print(f"{text}: {verdict} ({medians})")
+    print(f"{text}:\n  {verdict} ({medians})")
 
 
 main = config.hidden_goal
@@ -384,14 +384,11 @@ full_table.round(2)
 
 # %%
 main_runs = final[final.network == rc["hidden_goal"]]
-print(
-    "main network, median over seeds (%): "
-    + ", ".join(
-        f"{split} {100 * main_runs[f'{split}_accuracy'].median():.2f} "
-        f"(paper {100 * tv.PAPER[f'{split}_accuracy_median']:.2f})"
-        for split in ("test", "validation", "train")
-    )
-)
+print("main network, median over seeds (%):")
+for split in ("test", "validation", "train"):
+    ours = 100 * main_runs[f"{split}_accuracy"].median()
+    paper = 100 * tv.PAPER[f"{split}_accuracy_median"]
+    print(f"  {split}: {ours:.2f} (paper {paper:.2f})")
 full_networks = final.groupby("network", sort=False).test_accuracy.agg(
     ["median", "min", "max"]
 )
@@ -408,9 +405,8 @@ for text, better, worse in [
 full_median = full_networks["median"]
 gap = full_median["backprop"] - full_median[full_main]
 print(
-    f"gap to backprop: {100 * gap:.2f} points; "
-    "infomorphic / backprop "
-    f"{full_median[full_main] / full_median['backprop']:.3f} "
+    f"gap to backprop: {100 * gap:.2f} points; infomorphic / backprop "
+    f"{full_median[full_main] / full_median['backprop']:.3f}\n"
     f"(backprop trained with the {rc['backprop_loss']} loss)"
 )
 
