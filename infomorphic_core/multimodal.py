@@ -12,7 +12,8 @@ images: the training speakers; test images: the held-out ones), by one of :data:
   fastest), so that image and sound share a continuous latent beyond the label.
 
 Learners on the training pairs, each giving a map of the image to ``k`` numbers: canonical
-correlation analysis (:func:`cca`), principal components (:func:`pca`). The probe
+correlation analysis (:func:`cca`), a linear two-tower contrastive encoder (:func:`infonce`),
+principal components (:func:`pca`). The probe
 (:func:`probe`): multinomial logistic regression from a code to the digit, fitted on the
 training images' codes and scored on the test images'.
 """
@@ -91,6 +92,38 @@ def cca(x: np.ndarray, a: np.ndarray, k: int, ridge: float = 1e-3) -> tuple[Line
     wx, wa = _inverse_sqrt(covariance(xc)), _inverse_sqrt(covariance(ac))
     u, s, vt = np.linalg.svd(wx @ (xc.T @ ac / n) @ wa)
     return Linear(mx, wx @ u[:, :k], s[:k]), Linear(ma, wa @ vt.T[:, :k], s[:k])
+
+
+def infonce(x: np.ndarray, a: np.ndarray, k: int, epochs: int = 20, batch: int = 256, lr: float = 1e-2,
+            temperature: float = 0.1, seed: int = 0) -> tuple[Linear, Linear]:
+    """A linear two-tower encoder trained by InfoNCE (van den Oord et al. 2018) on paired samples:
+    each side mapped to ``k`` numbers, normalised to unit length; for every pair of a
+    minibatch, the cross-entropy of picking its partner among the minibatch's others by the
+    cosine similarity over ``temperature``, both directions averaged. Adam, ``epochs`` passes
+    in a seeded order. Returns the maps (before the normalisation)."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    mx, ma = x.mean(0), a.mean(0)
+    xt = torch.as_tensor(x - mx, dtype=torch.float32)
+    at = torch.as_tensor(a - ma, dtype=torch.float32)
+    wx = torch.nn.Parameter(torch.randn(x.shape[1], k, generator=g) / np.sqrt(x.shape[1]))
+    wa = torch.nn.Parameter(torch.randn(a.shape[1], k, generator=g) / np.sqrt(a.shape[1]))
+    optimizer = torch.optim.Adam([wx, wa], lr=lr)
+    targets = torch.arange(batch)
+    for _ in range(epochs):
+        order = torch.randperm(len(x), generator=g)
+        for start in range(0, len(x) - batch + 1, batch):
+            idx = order[start:start + batch]
+            u = torch.nn.functional.normalize(xt[idx] @ wx, dim=-1)
+            v = torch.nn.functional.normalize(at[idx] @ wa, dim=-1)
+            logits = u @ v.T / temperature
+            loss = 0.5 * (torch.nn.functional.cross_entropy(logits, targets)
+                          + torch.nn.functional.cross_entropy(logits.T, targets))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return Linear(mx, wx.detach().double().numpy()), Linear(ma, wa.detach().double().numpy())
 
 
 def pca(x: np.ndarray, k: int) -> Linear:

@@ -73,3 +73,22 @@ def test_the_probe_reads_a_separable_code():
     digits = g.integers(10, size=1000)
     code = np.eye(10)[digits] + 0.05 * g.standard_normal((1000, 10))
     assert mm.probe(code[:800], digits[:800], code[800:], digits[800:]) == 1.0
+
+
+def test_the_contrastive_encoder_finds_what_the_two_sides_share():
+    # the image side carries the shared latent in one coordinate and louder private noise in
+    # others; the only way to pick a partner among others is the shared latent
+    g = np.random.default_rng(5)
+    n = 4096
+    z = g.standard_normal(n)
+    x = np.column_stack([z + 0.3 * g.standard_normal(n), 3 * g.standard_normal((n, 3))])
+    a = np.column_stack([g.standard_normal((n, 2)), z + 0.3 * g.standard_normal(n)])
+    gx, _ = mm.infonce(x, a, 2, epochs=10)  # a 1-number code normalised is only its sign
+    code = gx(x)
+    fit = np.linalg.lstsq(np.column_stack([code, np.ones(n)]), z, rcond=None)[0]
+    explained = 1 - np.var(z - np.column_stack([code, np.ones(n)]) @ fit) / np.var(z)
+    assert explained > 0.8
+    # an untrained code (the initial weights) holds little of it
+    start = mm.infonce(x, a, 2, epochs=0)[0](x)
+    fit0 = np.linalg.lstsq(np.column_stack([start, np.ones(n)]), z, rcond=None)[0]
+    assert 1 - np.var(z - np.column_stack([start, np.ones(n)]) @ fit0) / np.var(z) < 0.5
