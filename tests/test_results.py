@@ -92,11 +92,6 @@ def test_every_recorded_result_is_read_by_a_page_and_fits_its_task():
             assert name in results.recorded_names(), f"{page} reads results/paper/{name}, which is not recorded"
 
 
-# pages whose paper-profile numbers are still typed into their prose, until their results are
-# recorded under results/paper (the test fails when one of them no longer is, so the list shrinks)
-STILL_TYPED = {"07_trivariate"}
-
-
 def test_no_paper_profile_numbers_are_typed_into_a_page():
     """A markdown cell about the paper profile holds no table or line of our measured numbers:
     those are printed from a recorded result, the paper's own beside them."""
@@ -107,7 +102,7 @@ def test_no_paper_profile_numbers_are_typed_into_a_page():
             if cell.cell_type == "markdown" and re.search(r"paper profile", text, re.I) and re.search(
                     r"measured once|\|\s*ours", text, re.I):
                 typed.add(page.stem)
-    assert typed == STILL_TYPED
+    assert not typed, f"pages with typed paper-profile numbers: {sorted(typed)}"
 
 
 def test_wall_times_name_each_chapter_its_timing_and_the_results_it_reads(tmp_path):
