@@ -558,3 +558,40 @@ only_r.drop(columns="seed").groupby("measure").mean()
 # anything, and it is also why the uncentred coherence, unlike the centred Gaussian measure,
 # can see whether the fields have the right sign at all.
 # ```
+
+# %% [markdown]
+# ```{exercise} Why the least-squares fit stops at M = N
+# :label: ex-corr-projection
+#
+# The pseudo-inverse rule's weights are the projector $P = \Xi^+\Xi$ onto the span of the
+# $M$ patterns, with its diagonal set to 0, so a stored pattern's field is
+# $(1 - P_{ii})\,\xi_i$. Show that the mean of $P_{ii}$ over neurons is $M/N$ for $M \le N$
+# random patterns, and say what that means for the patterns' margins as $M$ grows to $N$.
+# Check it numerically for $N = 100$.
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-corr-projection
+# :class: dropdown
+# ```
+
+# %%
+g = torch.Generator().manual_seed(0)
+for m in (25, 50, 75, 95):
+    xi = torch.where(torch.rand(m, 100, generator=g) < 0.5, 1.0, -1.0)
+    projector = torch.linalg.pinv(xi.double()) @ xi.double()
+    print(
+        f"M = {m}: mean P_ii {float(projector.diagonal().mean()):.3f}, "
+        f"M / N = {m / 100:.3f}"
+    )
+
+# %% [markdown]
+# A projector onto an $M$-dimensional subspace has trace $M$ (its eigenvalues are $M$ ones
+# and $N - M$ zeros), so its diagonal averages $M/N$. Each stored pattern's field is
+# $(1 - P_{ii})\,\xi_i$: the right sign, with a margin that shrinks on average as $1 - M/N$
+# and vanishes at $M = N$, where the projector is the identity and the weights without
+# self-connections are 0. A goal that fits each bit by the others in the least-squares sense
+# inherits this limit; the sx redundancy, which does not, is not bound by it.
+#
+# ```{solution-end}
+# ```
