@@ -367,7 +367,8 @@ rc = recorded.config
 final = recorded.tables["networks"]
 paper_test = {rc["hidden_goal"]: 100 * tv.PAPER["test_accuracy_median"]}
 full_table = (
-    (100 * final.groupby("network", sort=False).test_accuracy)
+    (100 * final.test_accuracy)
+    .groupby(final.network, sort=False)
     .agg(["median", "min", "max"])
     .assign(
         paper=lambda t: [
