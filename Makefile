@@ -43,8 +43,10 @@ check: setup
 # executed later, read the results their chapters computed.
 # The browser test uses the Chromium it finds (`make browser` installs Debian's, as root) and is
 # skipped, with one line in the header, where there is none.
+# Tests marked `alone` time real processes; they run last, by themselves.
 test: setup
-	$(BIN)/python -m pytest notebooks tests --nbval --nbval-sanitize-with $(SANITIZE) -n $(JOBS) --dist loadscope
+	$(BIN)/python -m pytest notebooks tests --nbval --nbval-sanitize-with $(SANITIZE) -n $(JOBS) --dist loadscope -m "not alone"
+	$(BIN)/python -m pytest tests -m alone
 
 # The notebooks' regression alone, e.g. under another CPU math path:
 #   ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE make regression

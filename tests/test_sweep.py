@@ -299,6 +299,7 @@ def test_a_ctrl_c_while_the_workers_start_lets_them_start_then_closes_all(monkey
 
 
 @pytest.mark.slow
+@pytest.mark.alone  # beside a loaded test suite its workers took over 120 s to start or close
 def test_ctrl_c_in_a_dask_sweep_is_one_line_and_exit_130(tmp_path):
     import signal
     import time
