@@ -71,27 +71,35 @@ class Linear:
         return (x - self.mean) @ self.weights
 
 
-def _inverse_sqrt(c: np.ndarray) -> np.ndarray:
-    values, vectors = np.linalg.eigh(c)
-    return vectors / np.sqrt(values) @ vectors.T
-
-
 def cca(x: np.ndarray, a: np.ndarray, k: int, ridge: float = 1e-3) -> tuple[Linear, Linear]:
     """Linear CCA of paired samples ``x`` [n, p] and ``a`` [n, q]: the maps of each side onto its
     first ``k`` canonical variates (unit variance, uncorrelated, the i-th of x correlating with
     the i-th of a by the i-th canonical correlation). ``ridge`` (times each covariance's mean
     variance) regularises the covariances, which pixel data leaves singular."""
+    return cca_ridges(x, a, k, (ridge,))[0]
+
+
+def cca_ridges(x: np.ndarray, a: np.ndarray, k: int, ridges) -> list[tuple[Linear, Linear]]:
+    """:func:`cca` at each of ``ridges``, each covariance decomposed once (a ridge shifts its
+    eigenvalues only)."""
     mx, ma = x.mean(0), a.mean(0)
     xc, ac = x - mx, a - ma
     n = len(x)
 
-    def covariance(z):
+    def spectrum(z):
         c = z.T @ z / n
-        return c + ridge * np.trace(c) / len(c) * np.eye(len(c))
+        values, vectors = np.linalg.eigh(c)
+        return values, vectors, np.trace(c) / len(c)
 
-    wx, wa = _inverse_sqrt(covariance(xc)), _inverse_sqrt(covariance(ac))
-    u, s, vt = np.linalg.svd(wx @ (xc.T @ ac / n) @ wa)
-    return Linear(mx, wx @ u[:, :k], s[:k]), Linear(ma, wa @ vt.T[:, :k], s[:k])
+    (vx, ex, sx), (va, ea, sa) = spectrum(xc), spectrum(ac)
+    cross = xc.T @ ac / n
+    out = []
+    for ridge in ridges:
+        wx = ex / np.sqrt(vx + ridge * sx) @ ex.T
+        wa = ea / np.sqrt(va + ridge * sa) @ ea.T
+        u, s, vt = np.linalg.svd(wx @ cross @ wa)
+        out.append((Linear(mx, wx @ u[:, :k], s[:k]), Linear(ma, wa @ vt.T[:, :k], s[:k])))
+    return out
 
 
 def infonce(x: np.ndarray, a: np.ndarray, k: int, epochs: int = 20, batch: int = 256, lr: float = 1e-2,
