@@ -97,7 +97,7 @@ def cca_ridges(x: np.ndarray, a: np.ndarray, k: int, ridges) -> list[tuple[Linea
     for ridge in ridges:
         wx = ex / np.sqrt(vx + ridge * sx) @ ex.T
         wa = ea / np.sqrt(va + ridge * sa) @ ea.T
-        u, s, vt = np.linalg.svd(wx @ cross @ wa)
+        u, s, vt = np.linalg.svd(wx @ cross @ wa, full_matrices=False)
         out.append((Linear(mx, wx @ u[:, :k], s[:k]), Linear(ma, wa @ vt.T[:, :k], s[:k])))
     return out
 

@@ -65,11 +65,12 @@ def small(tmp_path_factory):
         audio.load_corpus()
     except ConfigError as error:
         pytest.skip(str(error))
-    config = mm.Config(profile="quick", n_runs=2, epochs=2, n_pairs=1024, sizes=(6,), snr_db=None, pid_snrs=("clean",),
-                       ridges=(0.1,))
+    config = mm.Config(profile="quick", n_runs=2, epochs=2, n_pairs=1024, sizes=(6,), snr_db=None,
+                       pid_snrs=("clean",), ridges=(0.1,))
     return mm.run(config, cache_dir=tmp_path_factory.mktemp("cache"))
 
 
+@pytest.mark.slow
 def test_a_small_run_measures_every_network_and_baseline(small):
     codes = small.codes
     config = small.config
@@ -87,6 +88,7 @@ def test_a_small_run_measures_every_network_and_baseline(small):
     assert len(runs) == config.n_runs and gain == pytest.approx(np.median(runs))
 
 
+@pytest.mark.slow
 def test_the_data_sets_pid_adds_up(small):
     row = small.dataset.iloc[0]
     assert row.i_both == pytest.approx(row.red + row.unq_image + row.unq_audio + row.syn)
