@@ -34,12 +34,12 @@
 # ```
 
 # %% tags=["parameters"]
-profile = "quick"  # quick: 5k subset, N 20, 3 seeds; paper: 60k pairs, N 20 and 100
+profile = "quick"  # quick: 5k subset, N 20, 3 seeds; paper: 60k pairs
 n_runs = None  # seeds; None: the profile's
 epochs = None  # passes over the training pairs; None: the profile's
 snr_db = 0.0  # white noise on the utterances, in dB (None: clean)
 mnist_dir = None  # folder with the four MNIST files; None: the default
-seed = 0  # pairs drawn with seed; run s uses seed + s for weights and samples
+seed = 0  # pairs drawn with seed; run s: seed + s for weights, samples
 workers = 0  # local Dask workers training the networks; 0: here
 
 # %%
@@ -68,9 +68,10 @@ setup(precision=3)
 # at the chosen signal-to-noise ratio. Below: one training image and its paired utterance.
 
 # %%
+sizes = {"n_runs": n_runs, "epochs": epochs}
 config = task.Config.from_profile(
     profile, seed=seed, snr_db=snr_db, mnist_dir=mnist_dir,
-    **{k: v for k, v in {"n_runs": n_runs, "epochs": epochs}.items() if v is not None},
+    **{k: v for k, v in sizes.items() if v is not None},
 )
 corpus = audio.load_corpus()
 speakers = pd.Series(corpus.speaker).groupby(corpus.heldout).nunique()
@@ -78,17 +79,33 @@ print(
     f"{len(corpus.digit)} utterances, {speakers[False]} training and "
     f"{speakers[True]} held-out speakers, {corpus.sample_rate} Hz"
 )
-pairs = task.load_pairs(config, task.resolve_source(config.source), ("class",))
+source = task.resolve_source(config.source)
+pairs = task.load_pairs(config, source, ("class",))
 noisy = task.corpus_features(config.snr_db, config.seed).reshape(-1, 32, 24)
 clean = task.corpus_features(None, config.seed).reshape(-1, 32, 24)
-index = task.multimodal.pair(pairs.y[:1], corpus, False, "class", config.seed)[0]
+index = task.multimodal.pair(
+    pairs.y[:1], corpus, False, "class", config.seed
+)[0]
 fig, axes = plt.subplots(1, 3, figsize=(9, 2.6), width_ratios=(1, 1.6, 1.6))
 axes[0].imshow(pairs.x[0].reshape(28, 28), cmap="gray_r")
 axes[0].set(title=f"image (digit {pairs.y[0]})", xticks=[], yticks=[])
-for ax, mel, title in ((axes[1], clean, "clean"), (axes[2], noisy, f"{config.snr_db:g} dB")):
-    shown = ax.imshow(mel[index], origin="lower", aspect="auto", extent=(0, 600, 0, 32))
-    ax.set(title=f"its utterance, {title}", xlabel="time (ms)", ylabel="mel band")
-fig.colorbar(shown, ax=axes[1:], label="log energy (full scale)")
+# one colour scale from the noisy floor; the clean silence lies below it
+top = max(clean[index].max(), noisy[index].max())
+scale = dict(vmin=np.percentile(noisy[index], 1), vmax=top)
+panels = [
+    (axes[1], clean, "clean"), (axes[2], noisy, f"{config.snr_db:g} dB")
+]
+for ax, mel, title in panels:
+    shown = ax.imshow(
+        mel[index], origin="lower", aspect="auto", extent=(0, 600, 0, 32),
+        **scale,
+    )
+    ax.set(title=f"its utterance, {title}", xlabel="time (ms)")
+    ax.grid(False)
+axes[1].set_ylabel("mel band")
+fig.colorbar(
+    shown, ax=axes[1:], label="log energy (full scale)", extend="min"
+)
 plt.show()
 
 # %% [markdown]
@@ -135,15 +152,16 @@ print(
 
 def probe_table(codes, n):
     rows = {}
-    for name, group in codes[codes.n.isin([n, 784])].groupby("network", sort=False):
+    sized = codes[codes.n.isin([n, 784])]
+    for name, group in sized.groupby("network", sort=False):
         for pairing, part in group.groupby("pairing", sort=False):
             if pairing == "instance":
                 continue
-            label = name if pairing == "class" else f"{name}, shuffled pairs"
+            label = name if pairing == "class" else f"{name}, shuffled"
             rows[label] = 100 * part.probe.describe()[["min", "50%", "max"]]
     table = pd.DataFrame(rows).T.rename(columns={"50%": "median"})
     table.index.name = "image code (probe accuracy, %)"
-    return table.sort_values("median", ascending=False)
+    return table  # networks, their shuffled controls, baselines
 
 
 n = config.sizes[0]
@@ -153,14 +171,24 @@ probe_table(codes, n)
 fig, ax = plt.subplots(figsize=(7.5, 3.2))
 names = [*config.goals, "untrained", "CCA", "InfoNCE", "PCA"]
 for i, name in enumerate(names):
-    for offset, pairing, colour in ((-0.18, "class", "C0"), (0.18, "shuffled", "C1")):
-        rows = codes[(codes.network == name) & (codes.pairing == pairing) & (codes.n == n)]
-        if len(rows):
-            ax.plot(np.full(len(rows), i + offset), 100 * rows.probe, "o", color=colour, ms=4,
-                    label={"class": "matched pairs", "shuffled": "shuffled pairs"}[pairing] if i == 0 else None)
-ax.axhline(100 * codes[codes.network == "pixels"].probe.iloc[0], color="gray", ls="--", label="pixels")
-ax.set_xticks(range(len(names)), [name.replace(", ", ",\n") for name in names], fontsize=8)
-ax.set(ylabel="probe accuracy on test images (%)", title=f"image codes of N = {n} units, one dot per seed")
+    for offset, pairing, colour in (
+        (-0.18, "class", "C0"), (0.18, "shuffled", "C1")
+    ):
+        rows = codes[(codes.network == name) & (codes.pairing == pairing)]
+        rows = rows[rows.n == n]
+        label = f"{'matched' if pairing == 'class' else pairing} pairs"
+        ax.plot(
+            np.full(len(rows), i + offset), 100 * rows.probe, "o",
+            color=colour, ms=4, label=label if i == 0 else None,
+        )
+pixels = 100 * codes[codes.network == "pixels"].probe.iloc[0]
+ax.axhline(pixels, color="gray", ls="--", label="pixels")
+ticks = [name.replace(", ", ",\n") for name in names]
+ax.set_xticks(range(len(names)), ticks, fontsize=8)
+ax.set(
+    ylabel="probe accuracy on test images (%)",
+    title=f"image codes of N = {n} units, one dot per seed",
+)
 ax.legend(fontsize=8, loc="lower right")
 plt.show()
 
@@ -171,7 +199,9 @@ plt.show()
 
 # %%
 gains = pd.DataFrame({
-    name: 100 * pd.Series(task.gains(codes, name, n)).describe()[["min", "50%", "max"]]
+    name: 100 * pd.Series(task.gains(codes, name, n)).describe()[
+        ["min", "50%", "max"]
+    ]
     for name in (*config.goals, "CCA")
 }).T.rename(columns={"50%": "median"})
 gains.index.name = "cross-modal gain (points)"
@@ -198,9 +228,12 @@ for name, row in gains.iterrows():
 # between distinct units on the test images:
 
 # %%
+matched = codes[(codes.pairing == "class") & (codes.n == n)]
 correlations = (
-    codes[(codes.pairing == "class") & (codes.n == n) & codes.correlation.notna()]
-    .groupby("network", sort=False).correlation.median().rename("mean |correlation| (median over seeds)")
+    matched[matched.correlation.notna()]
+    .groupby("network", sort=False)
+    .correlation.median()
+    .rename("mean |correlation| (median over seeds)")
 )
 correlations.to_frame()
 
@@ -220,7 +253,8 @@ correlations.to_frame()
 
 # %%
 retrieval = codes[codes.retrieval.notna() & (codes.n == n)]
-table = 100 * retrieval.groupby(["network", "pairing"], sort=False).retrieval.median().unstack()
+by = retrieval.groupby(["network", "pairing"], sort=False)
+table = 100 * by.retrieval.median().unstack()
 table = table.round(1).astype(object).where(table.notna(), "—")
 table.rename_axis(index="retrieval (%, median)", columns="pairs")
 
@@ -268,9 +302,19 @@ for name, row in instance.iterrows():
     more = row["instance pairs"] > row["class pairs"]
     print(f"{name}: {'more' if more else 'not more'} with instance pairs")
 goal = config.goals[0]
+
+
+def rows_of(pairing):
+    rows = codes[(codes.network == goal) & (codes.pairing == pairing)]
+    return rows[rows.n == n]
+
+
 for pairing in ("instance", "class"):
-    ink = codes[(codes.network == goal) & (codes.pairing == pairing) & (codes.n == n)].ink
-    print(f"{goal}, {pairing} pairs: {ink.min():.3f} to {ink.max():.3f} over seeds")
+    ink = rows_of(pairing).ink
+    print(
+        f"{goal}, {pairing} pairs: "
+        f"{ink.min():.3f} to {ink.max():.3f} over seeds"
+    )
 
 # %% [markdown]
 # A unit that follows the ink is cheap for a linear code of pixels (the ink is the sum of
@@ -299,14 +343,15 @@ for pairing in ("instance", "class"):
 # %%
 for level in (None, -6.0):
     c = config.replace(snr_db=level)
-    p = task.load_pairs(c, task.resolve_source(c.source), ("class", "shuffled"))
+    p = task.load_pairs(c, source, ("class", "shuffled"))
     rows = pd.DataFrame(
         task.network_rows(c, p, "redundancy", "class", n)
         + task.network_rows(c, p, "redundancy", "shuffled", n)
     )
     gain = task.gains(rows, "redundancy", n)
-    print(f"{'clean' if level is None else f'{level:g} dB'}: gain per seed "
-          + ", ".join(f"{100 * g:+.1f}" for g in gain) + " points")
+    name = "clean" if level is None else f"{level:g} dB"
+    each = ", ".join(f"{100 * g:+.1f}" for g in gain)
+    print(f"{name}: gain per seed {each} points")
 
 # %% [markdown]
 # Compare each level's gains with the 0 dB ones above and with the redundant information
@@ -339,8 +384,11 @@ for s1 in (0, 1):
     for s2 in (0, 1):
         p[s1, s2, s1] = 0.25
 atoms = sx_pid(p)
-print(f"redundancy {float(atoms.red):.4f} bits (log2(4/3) = {np.log2(4 / 3):.4f}), "
-      f"unique S1 {float(atoms.unq_R):.4f} bits")
+print(
+    f"redundancy {float(atoms.red):.4f} bits "
+    f"(log2(4/3) = {np.log2(4 / 3):.4f}), "
+    f"unique S1 {float(atoms.unq_R):.4f} bits"
+)
 
 # %% [markdown]
 # The sx redundancy is the information about $T$ in the event "$S_1$ or $S_2$ takes its
