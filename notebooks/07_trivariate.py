@@ -441,24 +441,22 @@ for ax, column in zip(axes, ["train_accuracy", "test_accuracy"]):
     ax.minorticks_off()
     ax.set_xticks(paper_sizes, [str(s) for s in paper_sizes])
     ax.set_xlabel("hidden neurons N")
-    ax.set_title(
-        column.split("_")[0] + f", {scan.config['n_runs']} seeds, full MNIST"
-    )
+    seeds = scan.config["n_runs"]
+    ax.set_title(column.split("_")[0] + f", {seeds} seeds, full MNIST")
 axes[0].set_ylabel("error (%)")
 axes[0].legend(title="median; band: min-max")
 fig.tight_layout()
 plt.show()
 
 # %%
-scan_table = (
-    100 * sizes_table.groupby(["n_hidden", "network"]).test_accuracy.median()
-).unstack()
+by_size = sizes_table.groupby(["n_hidden", "network"])
+scan_table = (100 * by_size.test_accuracy.median()).unstack()
 scan_table = scan_table.assign(
     gap=scan_table["backprop"] - scan_table[scan.config["hidden_goal"]]
 )
 print("median test accuracy (%) and backprop's lead (points), full MNIST")
 leads = scan_table.gap[scan_table.gap > 0].index.tolist()
-print(f"backprop ahead at N = {leads}; the infomorphic network at the others")
+print(f"backprop ahead at N = {leads}; the infomorphic one elsewhere")
 scan_table.rename_axis(index="N", columns=None).round(2)
 
 # %% [markdown]

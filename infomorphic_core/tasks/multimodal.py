@@ -488,7 +488,18 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None, wo
         scheduler: str | None = None) -> Result:
     """Train every network on matched and shuffled pairs, the baselines, the instance
     experiment and the data set's PID (see the module's docstring); each network cached on its
-    own, and trained on ``workers`` local Dask workers (or a ``scheduler``'s) when given."""
+    own, and trained on ``workers`` local Dask workers (or a ``scheduler``'s) when given.
+
+    Examples
+    --------
+    >>> result = run(Config(profile="quick", n_runs=1, epochs=1, n_pairs=512, sizes=(4,), snr_db=None,
+    ...                     goals=("redundancy",), instance=False, pid_snrs=("clean",), ridges=(0.1,)),
+    ...              use_cache=False)
+    >>> sorted(set(result.codes.network))
+    ['CCA', 'InfoNCE', 'PCA', 'pixels', 'redundancy', 'untrained']
+    >>> 0 < result.metrics["probe_median"]["redundancy N=4"] <= 1
+    True
+    """
     config = config or Config()
     source = resolve_source(config.source, folder=config.mnist_dir)
     if (workers or scheduler) and not use_cache:
