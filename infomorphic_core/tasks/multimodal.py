@@ -38,6 +38,8 @@ as sources, at each SNR of ``pid_snrs``.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import math
 from dataclasses import dataclass
 from typing import ClassVar
@@ -161,9 +163,8 @@ def corpus_features(snr_db, seed: int, cache_dir=None) -> np.ndarray:
     """The corpus's log-mel features at ``snr_db`` (None: clean), cached on disk by the
     corpus's waveforms (their SHA-256) and the settings."""
     corpus = _corpus(audio.corpus_dir())
-    key = {"task": "audio_features", "corpus": corpus.manifest["version"],
-           "waves": corpus.manifest["sha256"] if isinstance(corpus.manifest["sha256"], str)
-           else sorted(corpus.manifest["sha256"])[:1] + [len(corpus.manifest["sha256"])],
+    waves = hashlib.sha256(json.dumps(corpus.manifest["sha256"], sort_keys=True).encode()).hexdigest()
+    key = {"task": "audio_features", "corpus": corpus.manifest["version"], "waves": waves,
            "snr_db": snr_db, "seed": seed}
     return cached(key, lambda: audio.features(corpus, snr_db, seed), cache_dir)
 
@@ -286,7 +287,7 @@ def _maps(layer: ThreeSourceLayer, pairs: Pairs) -> tuple[torch.Tensor, torch.Te
     return f, c
 
 
-def _rows(config: Config, pairs: Pairs, name: str, pairing: str, n: int, train, test, maps=None) -> list[dict]:
+def _rows(pairs: Pairs, name: str, pairing: str, n: int, train, test, maps=None) -> list[dict]:
     """One row per run of a code's measures: codes [runs, images, N] of the training and the
     test images, the retrieval maps (image, utterance) per run or ``None``."""
     rows = []
@@ -309,7 +310,7 @@ def network_rows(config: Config, pairs: Pairs, goal: str, pairing: str, n: int) 
     else:
         layer = train_network(config, pairs, goal, pairing, n)
     f, c = _maps(layer, pairs)
-    return _rows(config, pairs, goal, pairing, n, code(config, layer, pairs.x), code(config, layer, pairs.x_test),
+    return _rows(pairs, goal, pairing, n, code(config, layer, pairs.x), code(config, layer, pairs.x_test),
                  None if c is None else (f.numpy(), c.numpy()))
 
 
@@ -346,7 +347,7 @@ def baseline_rows(config: Config, pairs: Pairs, name: str, pairing: str, n: int)
         maps, codes = [None], [(pairs.x, pairs.x_test)]
     rows = []
     for run, ((train, test), m) in enumerate(zip(codes, maps)):
-        for row in _rows(config, pairs, name, pairing, n, train[None], test[None], m):
+        for row in _rows(pairs, name, pairing, n, train[None], test[None], m):
             rows.append(row | {"run": run, "ridge": ridge})
     return rows
 
