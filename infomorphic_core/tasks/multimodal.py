@@ -56,12 +56,14 @@ from ..goals import Goal
 from ..io import default_dir
 from ..pid import sx_pid
 from ..three_source import ThreeSourceLayer, closed_form_gradient
-from . import trivariate as tv
+from .trivariate import GOALS as THREE_SOURCE_GOALS
+from .trivariate import Config as ThreeSourceSettings
+from .trivariate import hidden_pass
 from .common import TaskConfig, cached_run, require_positive_ints
 
 GOALS = {
     "redundancy": {"{F}{C}": 1.0},  # the published heuristic of chapter 07, image and sound shared
-    "optimised": tv.GOALS["optimised"],  # chapter 07's optimised goal, label replaced by sound
+    "optimised": THREE_SOURCE_GOALS["optimised"],  # chapter 07's optimised goal, label replaced by sound
     "redundancy, two sources": None,  # without lateral input; its goal is the config's gamma
 }
 # the bivariate atoms of gamma (R: the image, C: the sound) as the two-source lattice's keys
@@ -123,9 +125,9 @@ class Config(TaskConfig):
         number("hidden_lr", self.hidden_lr, 0, math.inf, open_low=True)
         number("hidden_weight_decay", self.hidden_weight_decay, 0, math.inf)
 
-    def layer_settings(self) -> tv.Config:
+    def layer_settings(self) -> ThreeSourceSettings:
         """Chapter 07's hidden-layer settings, with this config's runs and seed."""
-        return tv.Config(profile="quick", n_runs=self.n_runs, seed=self.seed)
+        return ThreeSourceSettings(profile="quick", n_runs=self.n_runs, seed=self.seed)
 
     def layer_config(self, n: int | None = None, goal: str = "redundancy", n_context: int = N_FEATURES):
         """The layer of ``n`` neurons (default: the first size) that ``goal`` trains."""
@@ -229,7 +231,7 @@ def train_network(config: Config, pairs: Pairs, goal: str, pairing: str, n: int)
         for b in range(per_epoch):
             idx = order[:, b * config.minibatch:(b + 1) * config.minibatch]
             xb, ab = x[idx], a[idx]
-            f, c, l, _, _, previous = tv.hidden_pass(layer, xb, ab, settings, "train", epoch, b)
+            f, c, l, _, _, previous = hidden_pass(layer, xb, ab, settings, "train", epoch, b)
             optimizer.zero_grad()
             for name, grad in closed_form_gradient(layer, xb, ab, previous, weights, drives=(f, c, l)).items():
                 getattr(layer, name).grad = -grad
@@ -245,7 +247,7 @@ def code(config: Config, layer: ThreeSourceLayer, images: np.ndarray, *key) -> n
     for i, start in enumerate(range(0, len(images), 1024)):
         x = torch.from_numpy(images[start:start + 1024]).expand(config.n_runs, -1, -1)
         zeros = torch.zeros(*x.shape[:2], layer.config.n_context)
-        out.append(tv.hidden_pass(layer, x, zeros, settings, "code", *key, i)[3])
+        out.append(hidden_pass(layer, x, zeros, settings, "code", *key, i)[3])
     return torch.cat(out, 1).double().numpy()
 
 
