@@ -154,6 +154,7 @@ FIGURES = {
     "pid3_autograd_over_score": "their gradient: autograd / closed-form score",
     "trivariate_step_autograd_vs_closed_form": "three-source step: autograd / closed form",
     "trivariate_step_1_threads_alone_s": "three-source step, 1 thread (s)",
+    "trivariate_epoch_1_thread_s": "three-source epoch, N = 100, 1 thread (s)",
     "trivariate_step_2_threads_alone_s": "three-source step, 2 threads (s)",
     "trivariate_step_1_threads_two_processes_s": "2 processes × 1 thread (s)",
     "trivariate_step_2_threads_two_processes_s": "2 processes × 2 threads (s)",
