@@ -39,3 +39,29 @@ def test_every_rule_at_every_depth_and_the_one_layer_label_network_is_chapter_07
     mine = result.history[(result.history.network == "infomorphic, label") & (result.history.depth == 1)]
     columns = ["run", "epoch", "train_accuracy", "validation_accuracy", "test_accuracy"]
     pd.testing.assert_frame_equal(mine[columns].reset_index(drop=True), chapter.history[columns])
+
+
+def test_the_hierarchy_task_is_a_data_set_of_its_grammar():
+    config = small(dataset="hierarchy", hierarchy=(4, 4, 4, 2, 2), hierarchy_train=3000)
+    data = deep.hierarchy_data(config)
+    grammar = config.grammar()
+    assert data.x_train.shape == (3000, grammar.input_size) and data.x_test.shape == (10_000, grammar.input_size)
+    assert (grammar.classify(data.symbols[0]) == data.y_train).all()
+    assert (grammar.classify(data.symbols[1]) == data.y_test).all()
+    # 4 · 4³ = 256 distinct inputs: 3,000 draws see nearly all, so nearly every test input was seen
+    assert grammar.n_inputs == 256 and deep.seen_fraction(data) > 0.99
+    with pytest.raises(ConfigError, match="n_classes"):
+        small(dataset="hierarchy", hierarchy=(12, 12, 2, 2, 2))
+    with pytest.raises(ConfigError, match="hierarchy must be"):
+        small(dataset="hierarchy", hierarchy=(4, 4, 4))
+
+
+@pytest.mark.slow
+def test_rules_train_on_the_hierarchy_task(tmp_path):
+    config = small(dataset="hierarchy", hierarchy=(4, 4, 4, 2, 2), hierarchy_train=3000, source="auto",
+                   rules=("infomorphic, label", "perceptron, backprop"), epochs=20, minibatch=100)
+    result = deep.run(config, cache_dir=tmp_path)  # source "auto" is not resolved: nothing is downloaded
+    assert result.metrics["dataset"] == "random hierarchy (4, 4, 4, 2, 2)"
+    accuracy = result.metrics["test_accuracy"]
+    assert all(value > 0.25 + 0.15 for value in accuracy["perceptron, backprop"].values())  # chance: 4 classes
+    assert all(0 <= value <= 1 for value in accuracy["infomorphic, label"].values())

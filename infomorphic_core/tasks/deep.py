@@ -11,6 +11,11 @@ the label. Every layer's goal is ``hidden_goal``; the profiles take the lab's 20
 networks, ``"hierarchical"`` ({F}{C}{L} 0.3, {F}{C} 1, {F} 0.1, {C} 0.1). Every setting not named
 here is chapter 07's (:class:`~infomorphic_core.tasks.trivariate.Config`).
 
+The data: MNIST (``source``), or ``dataset="hierarchy"``: the Random Hierarchy Model of
+:mod:`infomorphic_core.hierarchy` (``hierarchy`` = (v, n_classes, m, s, depth), its grammar drawn
+from ``seed``), ``hierarchy_train`` inputs drawn to train on (split 80/20 into fit and
+validation as the images are) and 10,000 test inputs drawn apart, each one-hot.
+
 Baselines at the same hidden sizes, split, minibatch and epochs: chapter 07's backprop network
 (stochastic ±1 units, lateral steps, the label as context while training), and perceptrons of
 tanh units trained by the rules of :mod:`infomorphic_core.feedback` (``baselines``: backprop,
@@ -26,8 +31,11 @@ from typing import ClassVar
 import pandas as pd
 import torch
 
+from types import SimpleNamespace
+
 from .. import feedback
-from ..checks import integer, number, one_of
+from ..checks import ConfigError, integer, number, one_of
+from ..hierarchy import RandomHierarchy
 from ..data import DATASETS, load_mnist, resolve_source
 from .trivariate import N_CLASSES, TOPDOWN, Split, _train, epochs, split
 from .trivariate import Config as ThreeSourceConfig
@@ -57,6 +65,9 @@ class Config(ThreeSourceConfig):
     rules: tuple | None = None  # of RULES
     steps: int = 2  # settling steps of the readout and hierarchical contexts
     mlp_lr: float = 1e-3
+    dataset: str = "mnist"  # mnist (from source) | hierarchy (the Random Hierarchy Model)
+    hierarchy: tuple = (4, 4, 4, 2, 3)  # v, n_classes, m, s, depth
+    hierarchy_train: int = 48_000  # inputs drawn to train on (before the validation split)
 
     def check(self):
         super().check()
@@ -66,6 +77,35 @@ class Config(ThreeSourceConfig):
             one_of("rules", rule, RULES)
         integer("steps", self.steps, minimum=2)
         number("mlp_lr", self.mlp_lr, 0, 1, open_low=True)
+        one_of("dataset", self.dataset, ("mnist", "hierarchy"))
+        if len(self.hierarchy) != 5:
+            raise ConfigError(f"hierarchy must be (v, n_classes, m, s, depth), got {self.hierarchy!r}")
+        self.grammar()  # checks the grammar's settings
+        if self.hierarchy[1] > N_CLASSES:
+            raise ConfigError(f"the hierarchy's n_classes must be at most {N_CLASSES} (the readout's neurons)")
+        integer("hierarchy_train", self.hierarchy_train, minimum=2)
+
+    def grammar(self) -> RandomHierarchy:
+        v, n_classes, m, s, depth = self.hierarchy
+        return RandomHierarchy(v=v, n_classes=n_classes, m=m, s=s, depth=depth, seed=self.seed)
+
+
+def hierarchy_data(config: Config) -> SimpleNamespace:
+    """The hierarchy task as a data set: ``hierarchy_train`` inputs to train on and 10,000 test
+    inputs, one-hot, from the grammar of ``config.seed`` (training draws from seed + 1, test
+    draws from seed + 2; with a small grammar a test input may also be a training input: see
+    :func:`seen_fraction`)."""
+    grammar = config.grammar()
+    x, y = grammar.sample(config.hierarchy_train, seed=config.seed + 1)
+    x_test, y_test = grammar.sample(10_000, seed=config.seed + 2)
+    return SimpleNamespace(x_train=grammar.one_hot(x), y_train=y.astype("int64"), x_test=grammar.one_hot(x_test),
+                           y_test=y_test.astype("int64"), symbols=(x, x_test))
+
+
+def seen_fraction(data: SimpleNamespace) -> float:
+    """The fraction of the test inputs that are also training inputs."""
+    train = {row.tobytes() for row in data.symbols[0]}
+    return sum(row.tobytes() in train for row in data.symbols[1]) / len(data.symbols[1])
 
 
 def _train_mlp(config: Config, data: Split, rule: str, depth: int) -> pd.DataFrame:
@@ -95,7 +135,8 @@ def _network(config: Config, source: str, rule: str, depth: int, use_cache: bool
     """One rule at one depth, cached on its own."""
     def compute(c, _):
         if "split" not in data:
-            data["split"] = split(c, load_mnist(source, folder=c.mnist_dir))
+            raw = hierarchy_data(c) if c.dataset == "hierarchy" else load_mnist(source, folder=c.mnist_dir)
+            data["split"] = split(c, raw)
         part = data["split"]
         upper = (c.n_hidden,) * (depth - 1)
         if rule in MLP:
@@ -129,7 +170,8 @@ def _run(config: Config, source: str, use_cache: bool, cache_dir) -> Result:
     medians = last.groupby(["network", "depth"]).test_accuracy.median()
     test = {rule: {str(d): float(medians[rule, d]) for d in config.depths} for rule in config.rules}
     gains = {rule: test[rule]["2"] - test[rule]["1"] for rule in config.rules if {1, 2} <= set(config.depths)}
-    metrics = {"test_accuracy": test, "depth_gain": gains, "dataset": DATASETS[source], "n_seeds": config.n_runs,
+    dataset = f"random hierarchy {config.hierarchy}" if config.dataset == "hierarchy" else DATASETS[source]
+    metrics = {"test_accuracy": test, "depth_gain": gains, "dataset": dataset, "n_seeds": config.n_runs,
                "n_hidden": config.n_hidden, "epochs": config.epochs}
     return Result(config, metrics, history)
 
@@ -169,7 +211,8 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) ->
     ['infomorphic, label', 'perceptron, backprop']
     """
     config = config or Config()
-    source = resolve_source(config.source, folder=config.mnist_dir)
+    # the hierarchy task draws its data: no MNIST source to resolve (nor to download)
+    source = "hierarchy" if config.dataset == "hierarchy" else resolve_source(config.source, folder=config.mnist_dir)
     return cached_run("deep", config, lambda c, _: _run(c, source, use_cache, cache_dir), use_cache, cache_dir,
                       data=source)
 
