@@ -106,11 +106,7 @@ def record(task: str, profile: str = "paper", settings: dict | None = None, name
     provenance = dict(result.provenance, recorded_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                       recording_wall_time_s=round(time.perf_counter() - start, 1), **source,
                       data=_data_provenance(result.metrics))
-    command = " ".join(["infomorphic record", task, "--profile", profile]
-                       + [f"--set {shlex.quote(f'{k}={v if isinstance(v, str) else json.dumps(v)}')}"
-                          for k, v in (settings or {}).items()]
-                       + ([f"--name {name}"] if name != task else []))
-    document = {"task": task, "name": name, "command": command, "profile": profile,
+    document = {"task": task, "name": name, "command": command_of(task, profile, settings, name), "profile": profile,
                 "recorded_settings": settings or {}, "metrics": result.metrics,
                 "config": dataclasses.asdict(config), "settings": settings_of(config), "provenance": provenance}
 
@@ -121,6 +117,24 @@ def record(task: str, profile: str = "paper", settings: dict | None = None, name
 
     write_folder(folder, write)
     return folder
+
+
+def _literal(value) -> str:
+    """``value`` as the command line reads it back (:func:`~infomorphic_core.checks.parse_value`:
+    a Python literal), strings inside a list in double quotes."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(json.dumps(v) if isinstance(v, str) else _literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))}: {_literal(v)}" for k, v in value.items()) + "}"
+    return repr(value) if isinstance(value, (bool, type(None))) else json.dumps(value)
+
+
+def command_of(task: str, profile: str, settings: dict | None, name: str) -> str:
+    """The ``infomorphic record`` command that records ``name`` with these settings again."""
+    return " ".join(["infomorphic record", task, "--profile", profile]
+                    + [f"--set {shlex.quote(f'{k}={v if isinstance(v, str) else _literal(v)}')}"
+                       for k, v in (settings or {}).items()]
+                    + ([f"--name {name}"] if name != task else []))
 
 
 @dataclass
@@ -178,7 +192,10 @@ def load(name: str, results_dir=None) -> Recorded:
                                 f"record it with `infomorphic record TASK --profile paper --name {name}`")
     document = json.loads(path.read_text())
     frames = {p.stem: pd.read_csv(p) for p in sorted(folder.glob("*.csv"))}
-    return Recorded(name=document["name"], task=document["task"], command=document["command"],
+    # the command from the recorded settings: files recorded before booleans were written as
+    # Python literals hold a command line the parser does not read back (``false``)
+    command = command_of(document["task"], document["profile"], document["recorded_settings"], document["name"])
+    return Recorded(name=document["name"], task=document["task"], command=command,
                     metrics=document["metrics"], config=document["config"],
                     provenance=document["provenance"], tables=frames)
 

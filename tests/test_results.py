@@ -58,6 +58,24 @@ def test_a_recording_names_the_source_it_started_with(tmp_path, monkeypatch):
     assert json.loads((tmp_path / "error_neuron" / "metrics.json").read_text())["provenance"]["source_hash"] == "before"
 
 
+@pytest.mark.parametrize("settings", [
+    {"ablation": False, "networks": [], "n_runs": 5},
+    {"mnist_dir": None, "learning_rate": 1.0, "networks": ["infomorphic", "infomorphic, deterministic test"]},
+    {"gamma": [0.1, -0.2, 1.0, 0.0, 0.0], "ablation": ["{F}{L}", "{FC}{FL}"], "source": "folder"},
+])
+def test_a_recorded_command_reads_back_as_its_settings(settings):
+    """The command a page prints must run as printed: booleans and None as the parser reads
+    them (Python literals, not JSON's false and null), quoted for the shell."""
+    import shlex
+
+    from infomorphic_core.checks import parse_overrides
+
+    words = shlex.split(results.command_of("trivariate", "paper", settings, "x"))
+    pairs = [words[i + 1] for i, word in enumerate(words) if word == "--set"]
+    assert parse_overrides(pairs) == settings
+    assert words[-2:] == ["--name", "x"]
+
+
 def test_refresh_records_again_with_the_same_settings(tmp_path, capsys):
     options = ["--results", str(tmp_path / "res"), "--cache-dir", str(tmp_path / "cache")]
     args = ["record", "error_neuron", "--profile", "quick", *[f"--set={k}={v}" for k, v in SMALL.items()],
