@@ -62,6 +62,7 @@ def test_rules_train_on_the_hierarchy_task(tmp_path):
                    rules=("infomorphic, label", "perceptron, backprop"), epochs=20, minibatch=100)
     result = deep.run(config, cache_dir=tmp_path)  # source "auto" is not resolved: nothing is downloaded
     assert result.metrics["dataset"] == "random hierarchy (4, 4, 4, 2, 2)"
+    assert result.metrics["test_inputs_seen"] > 0.99  # 256 distinct inputs, 3,000 drawn
     accuracy = result.metrics["test_accuracy"]
     assert all(value > 0.25 + 0.15 for value in accuracy["perceptron, backprop"].values())  # chance: 4 classes
     assert all(0 <= value <= 1 for value in accuracy["infomorphic, label"].values())

@@ -152,7 +152,7 @@ def _network(config: Config, source: str, rule: str, depth: int, use_cache: bool
     return cached_run("deep_network", alone, compute, use_cache, cache_dir, data=source, rule=rule, depth=depth)
 
 
-METRICS = ("test_accuracy.*", "depth_gain.*", "dataset", "n_seeds", "n_hidden", "epochs")
+METRICS = ("test_accuracy.*", "depth_gain.*", "dataset", "n_seeds", "n_hidden", "epochs", "test_inputs_seen")
 
 
 @dataclass
@@ -172,7 +172,9 @@ def _run(config: Config, source: str, use_cache: bool, cache_dir) -> Result:
     gains = {rule: test[rule]["2"] - test[rule]["1"] for rule in config.rules if {1, 2} <= set(config.depths)}
     dataset = f"random hierarchy {config.hierarchy}" if config.dataset == "hierarchy" else DATASETS[source]
     metrics = {"test_accuracy": test, "depth_gain": gains, "dataset": dataset, "n_seeds": config.n_runs,
-               "n_hidden": config.n_hidden, "epochs": config.epochs}
+               "n_hidden": config.n_hidden, "epochs": config.epochs,
+               # a small grammar's test inputs may be training inputs too: how many
+               "test_inputs_seen": seen_fraction(hierarchy_data(config)) if config.dataset == "hierarchy" else None}
     return Result(config, metrics, history)
 
 
