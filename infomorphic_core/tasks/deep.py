@@ -26,12 +26,11 @@ layers), Adam ``mlp_lr``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import ClassVar
 
 import pandas as pd
 import torch
-
-from types import SimpleNamespace
 
 from .. import feedback
 from ..checks import ConfigError, integer, number, one_of
