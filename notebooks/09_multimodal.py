@@ -404,12 +404,13 @@ for size in sizes:
         (paper_codes.n == size) & (paper_codes.pairing == "class")
     ]
     by = matched.groupby("network", sort=False)
+    unit_corr = by.correlation.median().dropna()
+    found = 100 * by.retrieval.median().dropna()
     rows[f"N = {size}"] = pd.concat({
-        "mean |corr| between units": by.correlation.median(),
-        "retrieval (%)": 100 * by.retrieval.median(),
+        "mean |corr| between units": unit_corr.map("{:.3f}".format),
+        "retrieval (%)": found.map("{:.1f}".format),
     })
-others = pd.DataFrame(rows).dropna(how="all").round(3)
-others = others.astype(object).where(others.notna(), "—")
+others = pd.DataFrame(rows).fillna("—")
 print("medians over seeds, matched pairs")
 others.rename_axis(index=["measure", "code"])
 
