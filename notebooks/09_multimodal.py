@@ -214,13 +214,19 @@ plt.show()
 # Matched minus shuffled probe accuracy, per seed (CCA is deterministic: one value).
 
 # %%
-gains = pd.DataFrame({
-    name: 100 * pd.Series(task.gains(codes, name, n)).describe()[
-        ["min", "50%", "max"]
-    ]
-    for name in (*config.goals, "CCA")
-}).T.rename(columns={"50%": "median"})
-gains.index.name = "cross-modal gain (points)"
+def gain_table(codes, names, n):
+    """Min, median and max over seeds of each network's gain (points)."""
+    table = pd.DataFrame({
+        name: 100 * pd.Series(task.gains(codes, name, n)).describe()[
+            ["min", "50%", "max"]
+        ]
+        for name in names
+    }).T.rename(columns={"50%": "median"})
+    table.index.name = "cross-modal gain (points)"
+    return table
+
+
+gains = gain_table(codes, (*config.goals, "CCA"), n)
 print(gains.to_string(float_format=lambda v: f"{v:+.1f}"))
 for name, row in gains.iterrows():
     if row["min"] > 0:
@@ -374,13 +380,13 @@ paper_probe.index.name = "probe accuracy, % median (min-max)"
 paper_probe
 
 # %%
-rows = {}
-for size in sizes:
-    for name in (*paper.config["goals"], "CCA"):
-        per_seed = 100 * pd.Series(task.gains(paper_codes, name, size))
-        rows[(name, size)] = per_seed.describe()[["min", "50%", "max"]]
-paper_gains = pd.DataFrame(rows).T.rename(columns={"50%": "median"})
-paper_gains.index.names = ["cross-modal gain (points)", "N"]
+paper_gains = pd.concat(
+    {
+        size: gain_table(paper_codes, (*paper.config["goals"], "CCA"), size)
+        for size in sizes
+    },
+    names=["N"],
+)
 print(paper_gains.to_string(float_format=lambda v: f"{v:+.1f}"))
 best = {
     size: max(
