@@ -3,6 +3,7 @@
 
 import pandas as pd
 import pytest
+import torch
 
 from infomorphic_core.checks import ConfigError
 from infomorphic_core.tasks import deep
@@ -30,7 +31,15 @@ def test_every_rule_at_every_depth_and_the_one_layer_label_network_is_chapter_07
     result = deep.run(config, cache_dir=tmp_path)
     runs = deep.per_run(result)
     assert runs.run.tolist() == [0] and "perceptron, direct feedback alignment, depth 2" in runs
-    assert len(deep.record_tables(result)["networks"]) == 3 * 2
+    tables = deep.record_tables(result)
+    assert len(tables["networks"]) == 3 * 2
+    # a probe for every hidden layer of every network; atoms only for three-source layers
+    assert len(tables["probes"]) == 3 * (1 + 2) and set(tables["probes"].layer) == {1, 2}
+    assert set(tables["atoms"].network) == {"infomorphic, label", "backprop, stochastic units"}
+    assert len(tables["atoms"]) == 2 * (1 + 2)
+    # every layer's mutual information with its three sources, the atoms' sum, is at most H(Y) ≤ 1 bit
+    information = tables["atoms"].filter(like="{").sum(axis=1)
+    assert ((information > 0) & (information <= 1)).all()
     assert set(result.metrics["depth_gain"]) == set(config.rules)
     assert all(0 <= v <= 1 for rule in result.metrics["test_accuracy"].values() for v in rule.values())
     # the one-layer label network through chapter 07's task: the same history
@@ -39,6 +48,20 @@ def test_every_rule_at_every_depth_and_the_one_layer_label_network_is_chapter_07
     mine = result.history[(result.history.network == "infomorphic, label") & (result.history.depth == 1)]
     columns = ["run", "epoch", "train_accuracy", "validation_accuracy", "test_accuracy"]
     pd.testing.assert_frame_equal(mine[columns].reset_index(drop=True), chapter.history[columns])
+
+
+def test_a_layer_probe_reads_a_code_of_the_label_and_not_noise():
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 10, (2, 600), generator=generator)
+    test_labels = torch.randint(0, 10, (600,), generator=generator)
+    code = torch.nn.functional.one_hot(labels, 10).double()
+    test_code = torch.nn.functional.one_hot(test_labels, 10).double()[None].expand(2, -1, -1)
+    noise = torch.randn(2, 600, 10, generator=generator)
+    probes = deep.layer_probes([code, noise], labels, [test_code, torch.randn(2, 600, 10, generator=generator)],
+                               test_labels)
+    assert probes.layer.tolist() == [1, 1, 2, 2] and probes.run.tolist() == [0, 1, 0, 1]
+    accuracy = probes.groupby("layer").probe_accuracy.max()
+    assert (probes[probes.layer == 1].probe_accuracy == 1).all() and accuracy[2] < 0.2  # chance 0.1
 
 
 def test_the_hierarchy_task_is_a_data_set_of_its_grammar():

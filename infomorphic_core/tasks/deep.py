@@ -32,11 +32,15 @@ from typing import ClassVar
 import pandas as pd
 import torch
 
-from .. import feedback
+import numpy as np
+
+from .. import feedback, parallel
+from ..cache import default_dir
 from ..checks import ConfigError, integer, number, one_of
 from ..hierarchy import RandomHierarchy
 from ..data import DATASETS, load_mnist, resolve_source
-from .trivariate import N_CLASSES, TOPDOWN, Split, _train, epochs, split
+from ..multimodal import probe
+from .trivariate import N_CLASSES, TOPDOWN, Split, _train, epochs, one_hot, split
 from .trivariate import Config as ThreeSourceConfig
 from .common import cached_run
 
@@ -107,9 +111,10 @@ def seen_fraction(data: SimpleNamespace) -> float:
     return sum(row.tobytes() in train for row in data.symbols[1]) / len(data.symbols[1])
 
 
-def _train_mlp(config: Config, data: Split, rule: str, depth: int) -> pd.DataFrame:
+def _train_mlp(config: Config, data: Split, rule: str, depth: int) -> tuple[pd.DataFrame, feedback.MLP]:
     """A perceptron of ``depth`` tanh layers of ``n_hidden`` units trained by ``rule`` on chapter
-    07's split and minibatches; the history of :func:`~infomorphic_core.tasks.trivariate.epochs`."""
+    07's split and minibatches; the history of :func:`~infomorphic_core.tasks.trivariate.epochs`
+    and the network."""
     sizes = (data.x.shape[-1], *(config.n_hidden,) * depth, N_CLASSES)
     net = feedback.MLP(sizes, rule, n_runs=config.n_runs, seed=config.seed, lr=config.mlp_lr)
     name = next(k for k, v in MLP.items() if v == rule)
@@ -120,14 +125,59 @@ def _train_mlp(config: Config, data: Split, rule: str, depth: int) -> pd.DataFra
         return predicted
 
     inputs = {"validation": data.x[data.validation], "test": data.x_test}
-    return epochs(config, data, name, config.n_hidden, step, lambda which, epoch: net.predict(inputs[which]))
+    return epochs(config, data, name, config.n_hidden, step, lambda which, epoch: net.predict(inputs[which])), net
+
+
+PROBED = 2_000  # training and test samples of a layer's probe
+
+
+@torch.no_grad()
+def layer_codes(net, x) -> list[torch.Tensor]:
+    """Every hidden layer's code of inputs x [(runs,) samples, inputs], without the label, from
+    the bottom, [runs, samples, units] each: a three-source layer's firing probabilities θ (the
+    label context 0, as when the network predicts), a perceptron's tanh outputs."""
+    if isinstance(net, feedback.MLP):
+        return net.forward(x)[1][:-1]
+    return [p.theta for p in net.passes(x, None, "codes")]
+
+
+def layer_probes(codes_fit, labels_fit, codes_test, labels_test) -> pd.DataFrame:
+    """The label information of every layer: each run's test accuracy of a linear probe
+    (:func:`~infomorphic_core.multimodal.probe`) from the layer's code to the label, trained on
+    the codes of its own fit samples; one row per run and layer (1 the lowest)."""
+    rows = []
+    for layer, (fit, test) in enumerate(zip(codes_fit, codes_test), start=1):
+        for run in range(len(fit)):
+            accuracy = probe(fit[run].double().numpy(), labels_fit[run].numpy(), test[run].double().numpy(),
+                             labels_test.numpy())
+            rows.append({"run": run, "layer": layer, "probe_accuracy": accuracy})
+    return pd.DataFrame(rows)
+
+
+@torch.no_grad()
+def layer_atoms(net, x, labels) -> pd.DataFrame:
+    """Every hidden layer's PID atoms (bits, the mean over its neurons) on one minibatch x
+    [runs, samples, inputs] with the label given, as the network learns; one row per run and
+    layer (1 the lowest)."""
+    rows = []
+    passes = net.passes(x, one_hot(labels), "atoms")
+    for layer, (hidden, p) in enumerate(zip(net.layers, passes), start=1):
+        atoms = hidden.atoms(p.f, p.c, p.l, p.theta)
+        means = atoms.stack().double().mean(1).numpy()  # [runs, atoms]
+        for run, values in enumerate(means):
+            rows.append({"run": run, "layer": layer, **dict(zip(hidden.config.vocabulary.keys, values))})
+    return pd.DataFrame(rows)
 
 
 @dataclass
 class Trained:
-    """One rule at one depth: its per-epoch history (a ``depth`` column added)."""
+    """One rule at one depth: its per-epoch history (a ``depth`` column added), the per-layer
+    probes (:func:`layer_probes`) and, for a network of three-source layers, the per-layer atoms
+    (:func:`layer_atoms`; empty otherwise)."""
 
     history: pd.DataFrame
+    probes: pd.DataFrame
+    atoms: pd.DataFrame
 
 
 def _network(config: Config, source: str, rule: str, depth: int, use_cache: bool, cache_dir, data: dict) -> Trained:
@@ -139,19 +189,26 @@ def _network(config: Config, source: str, rule: str, depth: int, use_cache: bool
         part = data["split"]
         upper = (c.n_hidden,) * (depth - 1)
         if rule in MLP:
-            history = _train_mlp(c, part, MLP[rule], depth)
+            history, net = _train_mlp(c, part, MLP[rule], depth)
         elif rule == SAME_SHAPE_BACKPROP:
-            history, _ = _train(c, part, "backprop", c.n_hidden, upper=upper)
+            history, net = _train(c, part, "backprop", c.n_hidden, upper=upper)
         else:
-            history, _ = _train(c, part, c.hidden_goal, c.n_hidden, upper=upper, topdown=INFOMORPHIC[rule],
-                                   steps=c.steps)
-        return Trained(history.assign(network=rule, depth=depth))
+            history, net = _train(c, part, c.hidden_goal, c.n_hidden, upper=upper, topdown=INFOMORPHIC[rule],
+                                  steps=c.steps)
+        fit = part.fit[:, :PROBED]
+        probes = layer_probes(layer_codes(net, part.x[fit]), part.y[fit], layer_codes(net, part.x_test[:PROBED]),
+                              part.y_test[:PROBED])
+        batch = part.fit[:, :c.eval_batch]
+        atoms = pd.DataFrame() if rule in MLP else layer_atoms(net, part.x[batch], part.y[batch])
+        tag = {"network": rule, "depth": depth}
+        return Trained(history.assign(**tag), probes.assign(**tag), atoms.assign(**tag))
 
     alone = config.replace(depths=(), rules=())
     return cached_run("deep_network", alone, compute, use_cache, cache_dir, data=source, rule=rule, depth=depth)
 
 
-METRICS = ("test_accuracy.*", "depth_gain.*", "dataset", "n_seeds", "n_hidden", "epochs", "test_inputs_seen")
+METRICS = ("test_accuracy.*", "depth_gain.*", "probe_top.*", "probe_inputs", "dataset", "n_seeds", "n_hidden",
+           "epochs", "test_inputs_seen")
 
 
 @dataclass
@@ -159,22 +216,50 @@ class Result:
     config: Config
     metrics: dict
     history: pd.DataFrame  # network (the rule), depth, n_hidden, run, epoch, train/validation/test accuracy
+    probes: pd.DataFrame  # network, depth, run, layer, probe_accuracy
+    atoms: pd.DataFrame  # network, depth, run, layer, one column per atom (three-source layers only)
 
 
-def _run(config: Config, source: str, use_cache: bool, cache_dir) -> Result:
-    data = {}
-    history = pd.concat([_network(config, source, rule, depth, use_cache, cache_dir, data).history
-                         for rule in config.rules for depth in config.depths], ignore_index=True)
+def _jobs(config: Config) -> list[tuple[str, int]]:
+    return [(rule, depth) for rule in config.rules for depth in config.depths]
+
+
+def _inputs_probe(config: Config, source: str) -> float:
+    """The probe of :func:`layer_probes` on the inputs themselves (run 0's fit samples): what a
+    linear readout of the data gets without any hidden layer."""
+    part = split(config, hierarchy_data(config) if config.dataset == "hierarchy"
+                 else load_mnist(source, folder=config.mnist_dir))
+    fit = part.fit[:1, :PROBED]
+    return float(layer_probes([part.x[fit]], part.y[fit], [part.x_test[None, :PROBED]],
+                              part.y_test[:PROBED]).probe_accuracy[0])
+
+
+def _run(config: Config, source: str, use_cache: bool, cache_dir, workers: int = 0,
+         scheduler: str | None = None) -> Result:
+    data, jobs = {}, _jobs(config)
+    # every network trained on the workers first (when there are any); below reads the cache
+    shared = cache_dir or default_dir()
+    parallel.cache_on_workers(_network, [(config, source, rule, depth, True, shared, {}) for rule, depth in jobs],
+                              workers, scheduler, shared)
+    trained = [_network(config, source, rule, depth, use_cache, cache_dir, data) for rule, depth in jobs]
+    history = pd.concat([t.history for t in trained], ignore_index=True)
+    probes = pd.concat([t.probes for t in trained], ignore_index=True)
+    atoms = pd.concat([t.atoms for t in trained if len(t.atoms)], ignore_index=True) if any(
+        len(t.atoms) for t in trained) else pd.DataFrame()
     last = history[history.epoch == config.epochs]
     medians = last.groupby(["network", "depth"]).test_accuracy.median()
     test = {rule: {str(d): float(medians[rule, d]) for d in config.depths} for rule in config.rules}
     gains = {rule: test[rule]["2"] - test[rule]["1"] for rule in config.rules if {1, 2} <= set(config.depths)}
+    top = probes[probes.layer == probes.depth].groupby(["network", "depth"]).probe_accuracy.median()
     dataset = f"random hierarchy {config.hierarchy}" if config.dataset == "hierarchy" else DATASETS[source]
-    metrics = {"test_accuracy": test, "depth_gain": gains, "dataset": dataset, "n_seeds": config.n_runs,
+    metrics = {"test_accuracy": test, "depth_gain": gains,
+               "probe_top": {rule: {str(d): float(top[rule, d]) for d in config.depths} for rule in config.rules},
+               "probe_inputs": _inputs_probe(config, source),
+               "dataset": dataset, "n_seeds": config.n_runs,
                "n_hidden": config.n_hidden, "epochs": config.epochs,
                # a small grammar's test inputs may be training inputs too: how many
                "test_inputs_seen": seen_fraction(hierarchy_data(config)) if config.dataset == "hierarchy" else None}
-    return Result(config, metrics, history)
+    return Result(config, metrics, history, probes, atoms)
 
 
 def _last_epoch(result: Result) -> pd.DataFrame:
@@ -192,16 +277,32 @@ def per_run(result: Result) -> pd.DataFrame:
 
 
 def record_tables(result: Result) -> dict[str, pd.DataFrame]:
-    """The table a recorded result keeps: each rule, depth and run's accuracies after the last
-    epoch."""
+    """The tables a recorded result keeps: each rule, depth and run's accuracies after the last
+    epoch (``networks``), its layers' probes (``probes``) and atoms (``atoms``)."""
     last = _last_epoch(result)
     columns = ["network", "depth", "run", "train_accuracy", "validation_accuracy", "test_accuracy"]
-    return {"networks": last[columns].sort_values(["network", "depth", "run"]).reset_index(drop=True)}
+    order = ["network", "depth", "run", "layer"]
+
+    def leading(frame):
+        return frame[order + [c for c in frame.columns if c not in order]].sort_values(order).reset_index(drop=True)
+
+    tables = {"networks": last[columns].sort_values(order[:3]).reset_index(drop=True),
+              "probes": leading(result.probes)}
+    if len(result.atoms):
+        tables["atoms"] = leading(result.atoms)
+    return tables
 
 
-def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) -> Result:
-    """Train every rule of ``rules`` at every depth of ``depths`` (each network cached on its own);
-    the median test accuracy per rule and depth, and the gain from one to two layers.
+def run(config: Config | None = None, use_cache: bool = True, cache_dir=None, workers: int = 0,
+        scheduler: str | None = None) -> Result:
+    """Train every rule of ``rules`` at every depth of ``depths`` (each network cached on its own:
+    a killed run retrains only the ones it had not finished); the median test accuracy per rule
+    and depth, the gain from one to two layers, and the median probe of each top hidden layer
+    (beside the probe of the inputs).
+
+    ``workers`` local Dask workers of one thread each, or the cluster of a running ``scheduler``,
+    train the networks in parallel into the disk cache, which they must share (as in
+    :func:`infomorphic_core.tasks.trivariate.run`); the result is the same as without them.
 
     Examples
     --------
@@ -214,6 +315,8 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) ->
     config = config or Config()
     # the hierarchy task draws its data: no MNIST source to resolve (nor to download)
     source = "hierarchy" if config.dataset == "hierarchy" else resolve_source(config.source, folder=config.mnist_dir)
-    return cached_run("deep", config, lambda c, _: _run(c, source, use_cache, cache_dir), use_cache, cache_dir,
-                      data=source)
+    if (workers or scheduler) and not use_cache:
+        raise ValueError("workers hand their networks back through the disk cache: they need use_cache=True")
+    return cached_run("deep", config, lambda c, _: _run(c, source, use_cache, cache_dir, workers, scheduler),
+                      use_cache, cache_dir, data=source)
 
