@@ -395,7 +395,7 @@ print(paper_bars.describe())
 # %% [markdown]
 # ## The settings search
 #
-# The sweep engine ([Sweeps and searches](10_sweeps)) runs a grid of settings, each point
+# The sweep engine ([Sweeps and searches](11_sweeps)) runs a grid of settings, each point
 # with all its runs batched, on `workers` local Dask workers; each cell below is 8 runs of
 # the page profile's length (150 updates in the quick profile). It shows why the learning
 # rate and the early decay matter.

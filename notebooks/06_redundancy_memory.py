@@ -389,7 +389,7 @@ plt.show()
 # Correlated patterns: a Markov chain along the neurons, $P(\xi_i = \xi_{i-1}) = p$ ($p = 0.5$:
 # independent). Network size: $\alpha_c$ at several $N$ (the external weight stays 2.3). The
 # paper profile uses at most 5 seeds for the size scan. Each value is one point of a sweep
-# ([Sweeps and searches](10_sweeps)), its seeds one batched call, run on `workers` local Dask
+# ([Sweeps and searches](11_sweeps)), its seeds one batched call, run on `workers` local Dask
 # workers. The landscape above is one call: its goals are a tensor axis beside the seeds.
 
 # %%

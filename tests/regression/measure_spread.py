@@ -39,7 +39,7 @@ MATH_PATHS = {
 }
 SEEDS = (1,)
 SEEDED = ("02_supervised", "03_unsupervised_bars", "04_memory", "05_error_neuron", "06_redundancy_memory",
-          "07_trivariate", "08_correlation_goals", "09_multimodal")
+          "07_trivariate", "08_correlation_goals", "09_multimodal", "10_deep")
 
 
 def variants():

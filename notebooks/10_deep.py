@@ -1,0 +1,406 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Deep networks: which top-down signal makes a second layer useful
+#
+# Chapter 07's network learns one hidden layer of three-source neurons whose context is the
+# label. Stack a second layer on it and a question appears that one layer never asks: what
+# should an upper layer's context be? Backprop answers with the error, passed down through
+# the transposed weights; the rules that replace it send the error, or the target, down
+# fixed random paths. An infomorphic layer asks only for a context to be redundant with.
+# This chapter gives the hidden layers three kinds of top-down context and asks which makes
+# depth pay, beside those rules at the same size, on MNIST and on a task where depth is
+# necessary.
+#
+# ```{admonition} What this page shows
+# :class: note
+# - Networks of one and two hidden layers of three-source neurons (and three in the paper
+#   profile) with three top-down signals, beside backprop, feedback alignment, direct
+#   feedback alignment, direct random target projection and frozen random layers, all at
+#   the same size, split, minibatch and epochs.
+# - Test accuracy against depth, and the gain from a second layer, for every rule.
+# - What each layer knows of the label (a linear probe per layer), and what the atoms of
+#   each layer say about its context.
+# - The Random Hierarchy Model, a task where one hidden layer cannot do what two do.
+# ```
+
+# %% tags=["parameters"]
+profile = "quick"  # quick: 5k subset, N 50, depths 1-2; paper: full MNIST
+n_runs = None  # seeds; None: the profile's
+epochs = None  # passes over the training split; None: the profile's
+mnist_dir = None  # folder with the four MNIST files; None: the default
+seed = 0  # seed s uses seed + s for split, weights and samples
+workers = 0  # local Dask workers training the networks; 0: here
+
+# %%
+import re
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from infomorphic_core import results
+from infomorphic_core.plots import setup
+from infomorphic_core.tasks import deep as task
+
+setup(precision=3)
+
+# %% [markdown]
+# ## The network and its top-down signals
+#
+# The network is chapter 07's with more hidden layers: 784 pixels → $N$ → … → $N$ → 10.
+# Every hidden neuron has three sources: $F$, the layer below (the pixels for the first);
+# $C$, a top-down context through a learned linear map; $L$, the other neurons of its layer
+# at the step before. Each hidden layer learns the same local goal, the lab's 2026 preset
+# for deep networks, `hierarchical`:
+# $G = 0.3\,\{F\}\{C\}\{L\} + \{F\}\{C\} + 0.1\,\{F\} + 0.1\,\{C\}$, information its output
+# shares between its input and its context first; the readout is chapter 07's bivariate
+# neurons with the label as context. No error passes between layers. What differs is $C$:
+#
+# | variant | context of hidden layer $\ell$ while learning | what it asks of a brain |
+# |---|---|---|
+# | `label` | the label, through the layer's own learned map | a class signal sent to every area |
+# | `readout` | the readout's sampled outputs of the step before | a path back from the output area only |
+# | `hierarchical` | the outputs of layer $\ell + 1$ of the step before; the top layer's, the label | feedback between neighbouring areas, and time to settle |
+#
+# At test time no label is given: its context is 0, so the `label` network's layers see no
+# context, while `readout` and `hierarchical` still hear the network's own upper outputs.
+# Those two settle for two steps together (every layer's lateral and top-down input being
+# the previous step's outputs) and learn on the last; `label` takes chapter 07's two lateral
+# steps a layer at a time, so with one hidden layer it **is** chapter 07's network, trained
+# by the same code (a test holds its history equal to chapter 07's), and `hierarchical`
+# with one layer is the same network too.
+#
+# The lab's code for deep networks (public, 2026) says in its docstring that each hidden
+# layer's context is the layer above, while its forward pass gives the label to both hidden
+# layers: it runs the `label` variant and describes the `hierarchical` one. It also settles
+# for eight steps and connects neurons laterally to a sparse subset; we keep chapter 07's
+# two steps and dense lateral weights (`steps` sets the settling).
+
+# %% [markdown]
+# ## The rules it is compared with
+#
+# Every baseline has hidden layers of the same $N$ units, is trained on the same split and
+# minibatches for the same epochs, and is read by its largest output:
+#
+# - **backprop, stochastic units**: chapter 07's backprop network at this depth (±1 sampled
+#   units with lateral steps, the label as context while training, the gradient passed
+#   through the sampling as $2\sigma'(A)$), the infomorphic network's own shape;
+# - **perceptrons** of tanh units (Adam, learning rate $10^{-3}$), the output layer learning
+#   from the error $e$ = softmax − one-hot in every rule, hidden layer $\ell$ receiving
+#   $\delta_\ell$ times $f'(a_\ell)$:
+#   **backprop**, $\delta_\ell = W_{\ell+1}^\top \delta_{\ell+1}$;
+#   **feedback alignment** {cite}`lillicrap2016`, a fixed random $B_{\ell+1}$ in place of
+#   $W_{\ell+1}^\top$; **direct feedback alignment** {cite}`nokland2016`,
+#   $\delta_\ell = B_\ell e$, the output error sent to every layer;
+#   **direct random target projection** {cite}`frenkel2021`, $\delta_\ell = B_\ell\,y^*$,
+#   the one-hot label instead of the error: the classical relative of the `label` variant;
+#   **frozen**, random hidden layers and a trained output layer.
+
+# %% [markdown]
+# ## MNIST: accuracy against depth
+
+# %%
+sizes = {"n_runs": n_runs, "epochs": epochs}
+config = task.Config.from_profile(
+    profile, seed=seed, mnist_dir=mnist_dir,
+    **{k: v for k, v in sizes.items() if v is not None},
+)
+result = task.run(config, workers=workers)
+metrics = result.metrics
+print(
+    f"{config.profile} profile: {metrics['dataset']}, "
+    f"N = {config.n_hidden}, {config.n_runs} seeds, "
+    f"{config.epochs} epochs, minibatch {config.minibatch}"
+)
+
+
+def spread(values):
+    # median (min-max) over seeds, in %
+    v = 100 * values
+    return f"{v.median():.1f} ({v.min():.1f}-{v.max():.1f})"
+
+
+def by_depth(networks, column="test_accuracy"):
+    # per rule and depth: median (min-max) in %, and the gain of the
+    # median from one layer to each deeper one, in points
+    grouped = networks.groupby(["network", "depth"], sort=False)[column]
+    table = grouped.apply(spread).unstack("depth")
+    medians = grouped.median().unstack("depth")
+    table.columns = [f"depth {d}" for d in table.columns]
+    for d in medians.columns[1:]:
+        gain = 100 * (medians[d] - medians[1])
+        table[f"gain 1 to {d}"] = gain.map("{:+.1f}".format)
+    table.index.name = f"{column.replace('_', ' ')}, %"
+    return table.fillna("—")
+
+
+networks = task.record_tables(result)["networks"]
+accuracy = by_depth(networks)
+accuracy
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 4))
+depths = sorted(networks.depth.unique())
+for i, (name, part) in enumerate(networks.groupby("network", sort=False)):
+    stats = 100 * part.groupby("depth").test_accuracy.describe()
+    ax.errorbar(
+        stats.index + (i - 4) * 0.03, stats["50%"],
+        yerr=[stats["50%"] - stats["min"], stats["max"] - stats["50%"]],
+        marker="o", capsize=2, label=name,
+        linestyle="-" if name.startswith("infomorphic") else "--",
+    )
+ax.set_xticks(depths)
+ax.set_xlabel("hidden layers")
+ax.set_ylabel("test accuracy (%; median, min-max)")
+ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+ax.set_title(f"{metrics['dataset']}, N = {config.n_hidden} per layer")
+plt.show()
+
+# %%
+gains = pd.Series(metrics["depth_gain"]) * 100
+best = max(task.INFOMORPHIC, key=lambda r: metrics["test_accuracy"][r]["2"])
+print("gain from a second layer (median test accuracy, points):")
+for rule, value in gains.items():
+    print(f"  {rule:45s} {value:+5.1f}")
+held = gains[best] >= -0.5
+print(
+    f"best two-layer infomorphic variant: {best};\n"
+    f"its second layer costs {'at most' if held else 'more than'} "
+    "0.5 points"
+)
+
+# %% [markdown]
+# ## What each layer knows of the label
+#
+# A layer may carry the label and still not help the readout, or help it without carrying
+# the label linearly. The probe asks the first: a logistic regression (standardised codes)
+# from each layer's code (a three-source layer's firing probabilities without the label, a
+# perceptron's tanh outputs) to the digit, trained on 2,000 training images and tested on
+# 2,000 test images, per seed, for the deepest networks. The same probe on the pixels
+# themselves is the reference a hidden layer has to beat to add anything linear.
+
+# %%
+probes = task.record_tables(result)["probes"]
+deepest = probes[probes.depth == probes.depth.max()]
+layers = deepest.groupby(["network", "layer"], sort=False).probe_accuracy
+layers = layers.apply(spread).unstack("layer")
+layers.columns = [f"layer {c}" for c in layers.columns]
+layers.index.name = f"probe accuracy, % (depth {probes.depth.max()})"
+print(
+    "the same probe on the 784 pixels: "
+    f"{100 * metrics['probe_inputs']:.1f}%"
+)
+layers
+
+# %% [markdown]
+# ## What the atoms say about the context
+#
+# Each three-source layer's atoms, measured on one minibatch of 1,024 training images with
+# the label given (as the layer learns), averaged over its neurons: the information the
+# output carries about its feedforward input $I(Y{:}F)$ and its context $I(Y{:}C)$ (the sums
+# of the atoms below $\{F\}$ and $\{C\}$), the part the two carry redundantly
+# ($\{F\}\{C\}\{L\} + \{F\}\{C\}$) and what the context alone gives ($\{C\}$). If a top-down
+# signal makes an upper layer's output more redundant with its context than the first
+# layer's, the redundant part grows from layer 1 to layer 2. The sx-PID's atoms can be
+# negative (chapter 01), so the redundancy may exceed $I(Y{:}C)$: it does where the other
+# atoms below $\{C\}$, the unique $\{C\}$ among them, sum to less than 0.
+
+# %%
+def information(atoms):
+    # the atoms of a key like "{F}{CL}": its sets F and CL; the atoms
+    # below {S} are those with S among their sets
+    keys = [k for k in atoms.columns if k.startswith("{")]
+    sets = {k: re.findall(r"\{(\w+)\}", k) for k in keys}
+
+    def total(*names):
+        chosen = [k for k in keys if all(n in sets[k] for n in names)]
+        return atoms[chosen].sum(axis=1)
+
+    return pd.DataFrame({
+        "I(Y:F)": total("F"), "I(Y:C)": total("C"),
+        "redundant F, C": total("F", "C"), "{C}": atoms["{C}"],
+    })
+
+
+atoms = task.record_tables(result)["atoms"]
+atoms = atoms[atoms.depth == atoms.depth.max()]
+bits = pd.concat([atoms[["network", "layer"]], information(atoms)], axis=1)
+bits = bits.groupby(["network", "layer"], sort=False).median()
+bits.index.names = ["bits, median over seeds", "layer"]
+bits.round(3)
+
+# %%
+shared = bits["redundant F, C"].unstack("layer")
+print("redundancy of F and C, layer 1 -> layer 2 (bits):")
+for rule, row in shared.iterrows():
+    verdict = "grows" if row[2] > row[1] else "shrinks"
+    print(f"  {rule:28s} {row[1]:.3f} -> {row[2]:.3f}  {verdict}")
+
+# %% [markdown]
+# ## A task that needs depth: the Random Hierarchy Model
+#
+# MNIST is nearly solved by one hidden layer, so a second can add little. The Random
+# Hierarchy Model {cite}`cagnetta2024` is built to need one: a class is expanded by a random
+# grammar, level by level, each symbol into one of $m$ tuples of $s$ symbols of a vocabulary
+# of $v$, for $L$ levels; the input is the $s^L$ symbols of the lowest level, one-hot. With
+# $v = 4$ classes and symbols, $m = 4$, $s = 2$ and $L = 3$ there are 65,536 distinct
+# inputs; we draw 24,000 to train on in the quick profile, 48,000 in the paper profile
+# (split 80/20 as the images are), and test on 10,000 inputs drawn among the ones not
+# trained on, so the test measures generalisation, not recall. Hidden layers have 100 units,
+# minibatches 256 inputs in both profiles.
+# A perceptron of one hidden layer of 100 units cannot even fit this grammar's training
+# inputs; with two it learns it (chance: 25%).
+
+# %%
+HIERARCHY = {  # the sizes of the hierarchy task, per profile
+    "quick": {"n_runs": 1, "epochs": 10, "hierarchy_train": 24_000,
+              "depths": (1, 2)},
+    "paper": {"n_runs": 3, "epochs": 30, "hierarchy_train": 48_000,
+              "depths": (1, 2, 3)},
+}
+hierarchy = config.replace(
+    dataset="hierarchy", n_hidden=100, minibatch=256,
+    rules=(
+        "infomorphic, label", "backprop, stochastic units",
+        "perceptron, backprop",
+        "perceptron, direct feedback alignment",
+        "perceptron, direct random target projection",
+    ),
+    **HIERARCHY[config.profile],
+)
+rhm = task.run(hierarchy, workers=workers)
+covered = rhm.metrics["grammar_inputs_trained_on"]
+print(
+    f"{rhm.metrics['dataset']}: {hierarchy.grammar().n_inputs:,} inputs,"
+    f" {100 * covered:.0f}% of them trained on\n"
+    f"{hierarchy.n_runs} seed(s), "
+    f"{hierarchy.epochs} epochs, N = {hierarchy.n_hidden}"
+)
+rhm_networks = task.record_tables(rhm)["networks"]
+by_depth(rhm_networks)
+
+# %%
+rhm_gains = pd.Series(rhm.metrics["depth_gain"]) * 100
+bp = rhm_gains["perceptron, backprop"]
+print(f"backprop's gain from depth: {bp:+.1f} points "
+      f"({'at least' if bp >= 10 else 'below'} 10)")
+for rule in ("infomorphic, label", "backprop, stochastic units"):
+    acc = rhm.metrics["test_accuracy"][rule]
+    print(
+        f"{rule}: {100 * acc['1']:.1f}% with one layer, "
+        f"{100 * acc['2']:.1f}% with two (chance 25%)"
+    )
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{exercise} The label everywhere, two ways
+# :label: ex-deep-label
+#
+# Direct random target projection and the `label` variant both send the label to every
+# hidden layer, one as a fixed random learning signal, the other as a context to be
+# redundant with. From `probes` and `networks`, compare their second layers' probes and their
+# depth gains. Which makes the second layer carry more of the label?
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-deep-label
+# :class: dropdown
+# ```
+
+# %%
+pair = ["infomorphic, label",
+        "perceptron, direct random target projection"]
+second = probes[(probes.layer == 2) & probes.network.isin(pair)]
+second = 100 * second.groupby("network").probe_accuracy.median()
+for rule in pair:
+    print(
+        f"{rule}: layer 2 probe {second[rule]:.1f}%, "
+        f"gain {gains[rule]:+.1f} points"
+    )
+
+# %% [markdown]
+# The probe compares what the layers carry; the gain, whether the readout can use it. Both
+# are medians over few seeds: read a difference smaller than the seeds' spread in the
+# tables above as none.
+#
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} Longer settling
+# :label: ex-deep-settle
+#
+# The `hierarchical` variant settles for two steps, so layer 1 hears what layer 2 said one
+# step before, in the first step nothing. Train it at depth 2 with `steps=4` (one seed, the
+# page's settings otherwise) and compare its test accuracy with the two-step network of
+# the same seed above.
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-deep-settle
+# :class: dropdown
+# ```
+
+# %%
+rule = "infomorphic, hierarchical"
+longer = task.run(config.replace(
+    rules=(rule,), depths=(2,), steps=4, n_runs=1,
+))
+four = longer.metrics["test_accuracy"][rule]["2"]
+two = networks.query("network == @rule and depth == 2 and run == 0")
+print(
+    f"seed {seed}: two steps {100 * two.test_accuracy.iloc[0]:.1f}%, "
+    f"four steps {100 * four:.1f}%"
+)
+
+# %% [markdown]
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} How many inputs, how many seen
+# :label: ex-deep-count
+#
+# Every class and every production is drawn uniformly, so every one of the grammar's
+# distinct inputs is equally likely. Derive their number from $v$, $m$, $s$ and $L$ (a
+# class has $m$ productions, each symbol below it too), and the fraction of them that
+# $n$ draws cover on average. Check both against the numbers printed in the hierarchy
+# section.
+# ```
+
+# %% [markdown]
+# ```{solution-start} ex-deep-count
+# :class: dropdown
+# ```
+#
+# A class and every symbol under it choose one of $m$ productions; a tree of $L$ levels with
+# $s$ children per node has $1 + s + \dots + s^{L-1} = (s^L - 1)/(s - 1)$ internal nodes,
+# each choosing independently, and distinct choices give distinct inputs (the grammar is
+# unambiguous). So there are $n_c\, m^{(s^L - 1)/(s - 1)}$ inputs, each with probability
+# $1/K$ for $K$ of them. After $n$ draws an input is missed with probability
+# $(1 - 1/K)^n \approx e^{-n/K}$, so a fraction $1 - e^{-n/K}$ is covered.
+
+# %%
+v, n_classes, m, s, levels = hierarchy.hierarchy
+K = n_classes * m ** ((s**levels - 1) // (s - 1))
+n = hierarchy.hierarchy_train
+expected = 1 - (1 - 1 / K) ** n
+print(f"K = {K:,} inputs (the grammar: {hierarchy.grammar().n_inputs:,})")
+print(f"covered by {n:,} draws: {100 * expected:.1f}% expected, "
+      f"{100 * covered:.1f}% drawn")
+
+# %% [markdown]
+# ```{solution-end}
+# ```
