@@ -8,11 +8,11 @@ read :data:`TASKS`, so a new task is one module and one line below.
 from __future__ import annotations
 
 from ..checks import ConfigError
-from . import (bars, correlation, deep, error_neuron, memory, multimodal, redundancy_memory, supervised,
-               trivariate)
+from . import (bars, correlation, deep, deep_goal, error_neuron, memory, multimodal, redundancy_memory,
+               supervised, trivariate)
 
 TASKS = {"supervised": supervised, "bars": bars, "memory": memory, "error_neuron": error_neuron,
-         "redundancy_memory": redundancy_memory, "trivariate": trivariate, "deep": deep,
+         "redundancy_memory": redundancy_memory, "trivariate": trivariate, "deep": deep, "deep_goal": deep_goal,
          "correlation": correlation, "multimodal": multimodal}
 
 
