@@ -418,18 +418,6 @@ for rule, (low, high) in bars.items():
           f"{'met' if inside else 'missed'})")
 
 # %% [markdown]
-# The hierarchy task at the paper profile's sizes (48,000 training draws, 30 epochs, 3
-# seeds, one to three layers), recorded as `results/paper/deep-hierarchy`:
-
-# %%
-paper_rhm = results.load("deep-hierarchy")
-print(paper_rhm.describe())
-covered = paper_rhm.metrics["grammar_inputs_trained_on"]
-print(f"{paper_rhm.metrics['dataset']}: {100 * covered:.0f}% of the "
-      "grammar's inputs trained on")
-by_depth(paper_rhm.tables["networks"])
-
-# %% [markdown]
 # ## Which goal for the upper layer?
 #
 # Every layer has learned the lab's preset so far, a goal nobody tuned for a layer whose

@@ -89,7 +89,7 @@ def _train(config: Config, data) -> pd.DataFrame:
                   .argmax(-1), lambda which, epoch: evaluate[which](epoch))
 
 
-METRICS = ("validation_accuracy_median", "test_accuracy_median", "upper_goal", "hidden_goal", "dataset",
+METRICS = ("validation_accuracy_median", "test_accuracy_median", "upper_goal.*", "hidden_goal", "dataset",
            "n_seeds", "n_hidden", "epochs")
 
 
