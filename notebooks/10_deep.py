@@ -199,8 +199,8 @@ print(
 # layer costs several points, a random projection of a random projection keeping less of
 # the image. The `readout` network is behind already with one layer: at test time its layer
 # still hears the readout's own output as context, which during training carried the label.
-# The paper profile (`profile = "paper"`: full MNIST, $N$ = 100, one to three layers, 100
-# epochs, 3 seeds) asks the same questions of all the training images.
+# The paper profile asks the same questions of all the training images: its recorded
+# results are further down.
 
 # %% [markdown]
 # ## What each layer knows of the label
