@@ -418,6 +418,13 @@ for rule, (low, high) in bars.items():
           f"{'met' if inside else 'missed'})")
 
 # %% [markdown]
+# Backprop, direct feedback alignment and the frozen layers miss their bars, by 0.04, 0.03
+# and 0.01 points, and the other two meet theirs, with one seed trained on 48,000 images
+# (the other 12,000 kept for validation, as everywhere in this book): the rules rank and
+# score as their literature describes them. At $N$ = 100 (the tables above) the same
+# rules train with the three-source networks' minibatch and epochs.
+
+# %% [markdown]
 # ## Which goal for the upper layer?
 #
 # Every layer has learned the lab's preset so far, a goal nobody tuned for a layer whose
@@ -442,11 +449,12 @@ weights.columns = list(searched.values())
 weights.insert(0, "validation, %", 100 * trials.value)
 weights.index.name = "trial"
 ranked = weights.sort_values("validation, %", ascending=False)
+preset_value = weights.loc[0, "validation, %"]
 print(
-    f"{len(trials)} trials; validation accuracy: the preset (trial 0)"
-    f" {weights.loc[0, 'validation, %']:.1f}%, chapter 07's goal"
-    f" (trial 1) {weights.loc[1, 'validation, %']:.1f}%;\n"
-    f"trials below it: {(weights['validation, %'] < weights.loc[0, 'validation, %']).sum()}"
+    f"validation accuracy: the preset (trial 0) {preset_value:.1f}%,\n"
+    f"chapter 07's goal (trial 1) "
+    f"{weights.loc[1, 'validation, %']:.1f}%; trials below the preset: "
+    f"{(weights['validation, %'] < preset_value).sum()} of {len(trials)}"
 )
 ranked.head(6).round(2)
 
@@ -458,7 +466,7 @@ print(f"test accuracy (quick profile, {best.metrics['n_seeds']} seeds, median):"
 for name, recorded in (("preset", preset), ("searched goal", best)):
     m = recorded.metrics
     print(
-        f"  {name + ' above the first layer:':35s}"
+        f"  {name + ' above the first layer:':38s}"
         f" {100 * m['test_accuracy_median']:.1f}%"
         f" (validation {100 * m['validation_accuracy_median']:.1f}%)"
     )
