@@ -383,8 +383,12 @@ print(
 # third: its test accuracy falls below chance, and each of its layers' probes reads about
 # 20% (below). Its layers settle on one shared signal: in layers 1 and 2 the output's
 # information with its sources is almost all redundant between F and C (the atoms below),
-# about one bit, the same bit up and down the network. Why its readout then predicts worse
-# than chance, not at chance, we have not found yet.
+# about one bit, the same bit up and down the network. That its readout then predicts
+# worse than chance, not at chance, has a likely cause we have not yet checked: chapter
+# 07's reading of the readout takes a neuron whose mean firing on a batch is at least ½ as
+# inverted, which assumes each neuron fires for its own class only; on a one-bit code a
+# neuron fires for about half the images, and read inverted it names its class for the
+# other half.
 
 # %%
 paper_probes = paper.tables["probes"]
