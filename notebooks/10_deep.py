@@ -490,7 +490,8 @@ ranked.head(6).round(2)
 preset = results.load("deep-goal-preset")
 best = results.load("deep-goal-best")
 print(best.describe())
-print(f"test accuracy (quick profile, {best.metrics['n_seeds']} seeds, median):")
+seeds = best.metrics["n_seeds"]
+print(f"test accuracy (quick profile, {seeds} seeds, median):")
 for name, recorded in (("preset", preset), ("searched goal", best)):
     m = recorded.metrics
     print(
