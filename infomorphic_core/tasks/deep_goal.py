@@ -21,18 +21,20 @@ from .. import three_source
 from ..checks import ConfigError, integer, one_of
 from ..data import DATASETS, load_mnist, resolve_source
 from ..goals import TRIVARIATE
-from . import deep
+from .deep import INFOMORPHIC, _predict, hierarchy_data
+from .deep import PROFILES as DEEP_PROFILES
+from .deep import Config as DeepConfig
 from .common import cached_run
 from .trivariate import GOALS, HIDDEN_SOURCES, N_CLASSES, InfomorphicNetwork, epochs, hidden_goal, split
 
 PROFILES = {
     name: profile | {"depths": (2,), "rules": ("infomorphic, label",)}
-    for name, profile in deep.PROFILES.items()
+    for name, profile in DEEP_PROFILES.items()
 }
 
 
 @dataclass(frozen=True)
-class Config(deep.Config):
+class Config(DeepConfig):
     """Chapter 10's settings (its ``Config``) for one network: ``depths`` and ``rules`` name one
     depth of at least 2 and one infomorphic rule."""
 
@@ -45,7 +47,7 @@ class Config(deep.Config):
         if len(self.depths) != 1 or len(self.rules) != 1:
             raise ConfigError(f"depths and rules name one network each, got {self.depths} and {self.rules}")
         integer("depths", self.depths[0], minimum=2)
-        one_of("rules", self.rules[0], tuple(deep.INFOMORPHIC))
+        one_of("rules", self.rules[0], tuple(INFOMORPHIC))
         if self.upper_goal is None:
             self._set("upper_goal", self.hidden_goal)
         if isinstance(self.upper_goal, str):
@@ -76,14 +78,14 @@ class LayerGoals(InfomorphicNetwork):
 
 
 def _train(config: Config, data) -> pd.DataFrame:
-    """The per-epoch history of the network (chapter 10's training, :func:`deep._train_three_source`)."""
+    """The per-epoch history of the network (chapter 10's training of its three-source networks)."""
     n_classes = config.hierarchy[1] if config.dataset == "hierarchy" else N_CLASSES
     kind, n, depth = config.hidden_goal, config.n_hidden, config.depths[0]
     torch.manual_seed(config.seed)
-    net = LayerGoals(kind, config, n, upper=(n,) * (depth - 1), topdown=deep.INFOMORPHIC[config.rules[0]],
+    net = LayerGoals(kind, config, n, upper=(n,) * (depth - 1), topdown=INFOMORPHIC[config.rules[0]],
                      steps=config.steps, n_inputs=data.x.shape[-1], upper_goal=hidden_goal(config.upper_goal))
-    evaluate = {"validation": lambda e: deep._predict(net, n_classes, data.x, data.validation, kind, n, "validation", e),
-                "test": lambda e: deep._predict(net, n_classes, data.x_test, None, kind, n, "test", e)}
+    evaluate = {"validation": lambda e: _predict(net, n_classes, data.x, data.validation, kind, n, "validation", e),
+                "test": lambda e: _predict(net, n_classes, data.x_test, None, kind, n, "test", e)}
     return epochs(config, data, kind, n,
                   lambda x, labels, epoch, b: net.step(x, labels, kind, n, "train", epoch, b)[..., :n_classes]
                   .argmax(-1), lambda which, epoch: evaluate[which](epoch))
@@ -121,7 +123,7 @@ def run(config: Config | None = None, use_cache: bool = True, cache_dir=None) ->
     source = "hierarchy" if config.dataset == "hierarchy" else resolve_source(config.source, folder=config.mnist_dir)
 
     def compute(c, _):
-        raw = deep.hierarchy_data(c) if c.dataset == "hierarchy" else load_mnist(source, folder=c.mnist_dir)
+        raw = hierarchy_data(c) if c.dataset == "hierarchy" else load_mnist(source, folder=c.mnist_dir)
         history = _train(c, split(c, raw))
         last = history[history.epoch == c.epochs]
         metrics = {"validation_accuracy_median": float(last.validation_accuracy.median()),
