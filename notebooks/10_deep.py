@@ -213,17 +213,19 @@ print(
 # themselves is the reference a hidden layer has to beat to add anything linear.
 
 # %%
+def by_layer(probes, probe_inputs):
+    # the deepest networks' probes per layer: median (min-max) in %
+    deepest = probes[probes.depth == probes.depth.max()]
+    grouped = deepest.groupby(["network", "layer"], sort=False)
+    table = grouped.probe_accuracy.apply(spread).unstack("layer")
+    table.columns = [f"layer {c}" for c in table.columns]
+    table.index.name = f"probe accuracy, % (depth {probes.depth.max()})"
+    print(f"the same probe on the 784 pixels: {100 * probe_inputs:.1f}%")
+    return table
+
+
 probes = task.record_tables(result)["probes"]
-deepest = probes[probes.depth == probes.depth.max()]
-layers = deepest.groupby(["network", "layer"], sort=False).probe_accuracy
-layers = layers.apply(spread).unstack("layer")
-layers.columns = [f"layer {c}" for c in layers.columns]
-layers.index.name = f"probe accuracy, % (depth {probes.depth.max()})"
-print(
-    "the same probe on the 784 pixels: "
-    f"{100 * metrics['probe_inputs']:.1f}%"
-)
-layers
+by_layer(probes, metrics["probe_inputs"])
 
 # %% [markdown]
 # ## What the atoms say about the context
@@ -255,11 +257,18 @@ def information(atoms):
     })
 
 
-atoms = task.record_tables(result)["atoms"]
-atoms = atoms[atoms.depth == atoms.depth.max()]
-bits = pd.concat([atoms[["network", "layer"]], information(atoms)], axis=1)
-bits = bits.groupby(["network", "layer"], sort=False).median()
-bits.index.names = ["bits, median over seeds", "layer"]
+def deepest_bits(atoms):
+    # the deepest networks' information per layer, median over seeds
+    atoms = atoms[atoms.depth == atoms.depth.max()]
+    bits = pd.concat(
+        [atoms[["network", "layer"]], information(atoms)], axis=1
+    )
+    bits = bits.groupby(["network", "layer"], sort=False).median()
+    bits.index.names = ["bits, median over seeds", "layer"]
+    return bits
+
+
+bits = deepest_bits(task.record_tables(result)["atoms"])
 bits.round(3)
 
 # %%
@@ -391,27 +400,10 @@ print(
 # other half.
 
 # %%
-paper_probes = paper.tables["probes"]
-deepest = paper_probes[paper_probes.depth == paper_probes.depth.max()]
-table = deepest.groupby(["network", "layer"], sort=False).probe_accuracy
-table = table.apply(spread).unstack("layer")
-table.columns = [f"layer {c}" for c in table.columns]
-table.index.name = f"probe accuracy, % (depth {deepest.depth.max()})"
-print(
-    "the same probe on the 784 pixels: "
-    f"{100 * paper.metrics['probe_inputs']:.1f}%"
-)
-table
+by_layer(paper.tables["probes"], paper.metrics["probe_inputs"])
 
 # %%
-paper_atoms = paper.tables["atoms"]
-paper_atoms = paper_atoms[paper_atoms.depth == paper_atoms.depth.max()]
-paper_bits = pd.concat(
-    [paper_atoms[["network", "layer"]], information(paper_atoms)], axis=1
-)
-paper_bits = paper_bits.groupby(["network", "layer"], sort=False).median()
-paper_bits.index.names = ["bits, median over seeds", "layer"]
-paper_bits.round(3)
+deepest_bits(paper.tables["atoms"]).round(3)
 
 # %% [markdown]
 # Every layer of the `label` network carries about 90% of the label linearly, above the
