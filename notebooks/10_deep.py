@@ -426,13 +426,12 @@ bars = {"backprop": (97.5, 100), "feedback alignment": (97.0, 100),
         "direct feedback alignment": (97.0, 100),
         "direct random target projection": (93.0, 100),
         "frozen": (88.0, 90.0)}
-seeds = calibration.tables["networks"].groupby("network").test_accuracy
+over_seeds = 100 * calibration.tables["networks"].groupby(
+    "network").test_accuracy.agg(["median", "min", "max"])
 print(f"test accuracy, median (min-max) of {calibration.metrics['n_seeds']}"
       " seeds:")
 for rule, (low, high) in bars.items():
-    value = 100 * seeds.median()[f"perceptron, {rule}"]
-    low_seed = 100 * seeds.min()[f"perceptron, {rule}"]
-    high_seed = 100 * seeds.max()[f"perceptron, {rule}"]
+    value, low_seed, high_seed = over_seeds.loc[f"perceptron, {rule}"]
     band = f">= {low}" if high == 100 else f"{low}-{high}"
     print(f"  {rule:32s} {value:5.2f}% ({low_seed:.2f}-{high_seed:.2f}); "
           f"{band}: {'met' if low <= value <= high else 'missed'}")
@@ -629,9 +628,8 @@ y = data.y[fit][0]
 with torch.no_grad():
     top = net.passes(data.x[fit], None, "read")[-1].y
     theta = net.readout.theta(top, torch.zeros(1, 4096, 10))[0]
-own = torch.stack([theta[y == k, k].mean() - theta[y != k, k].mean()
-                   for k in range(10)])
 others = torch.stack([theta[y != k, k].mean() for k in range(10)])
+own = torch.stack([theta[y == k, k].mean() for k in range(10)]) - others
 readings = {
     "θ as it is": theta,
     "inverted where mean θ ≥ ½": oriented(theta[None], 1024)[0],
